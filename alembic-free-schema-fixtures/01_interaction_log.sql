@@ -1,0 +1,28 @@
+-- Heritage Pool Plus: one row per chatbot message. No is_mobile_app column.
+CREATE TABLE IF NOT EXISTS interaction_log (
+    id                      serial PRIMARY KEY,
+    time_stamp              timestamp without time zone,
+    user_id                 varchar(50),
+    session_id              text,
+    input                   text,
+    output                  text,
+    full_prompt             text,
+    chat_history            text,
+    context                 text,
+    user_feedback           varchar(20),
+    user_feedback_reason    text,
+    message_id              varchar(255),
+    query_category          query_category,
+    environment             varchar,
+    chat_bubble             varchar,
+    context_aware           varchar,
+    chat_language           char(2),
+    orch_1_time             double precision,
+    orch_2_time             double precision,
+    response_time           double precision,
+    execution_flow_time     text,
+    residual_time           numeric,
+    errors                  text,
+    is_voice_input          boolean,
+    original_transcription  varchar
+);

@@ -1,0 +1,48 @@
+"""Filter options for the console and the schema check behind /health/ready."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from backend.app.db import queries
+from backend.app.db.client import Database
+from backend.app.db.tables import TABLES, table_for
+from backend.app.models.filters import ProductContext
+from backend.app.models.responses import FilterOptions
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    # time_stamp is stored without a time zone and holds UTC.
+    return value.replace(tzinfo=UTC) if value is not None else None
+
+
+async def filter_options(db: Database, product_context: ProductContext) -> FilterOptions:
+    """Return the environments and the first and last interaction of one product's table."""
+    table = table_for(product_context)
+    environments = await db.fetch_all(queries.environments_query(table=table))
+    bounds = await db.fetch_one(queries.interaction_range_query(table=table))
+    return FilterOptions(
+        product_context=product_context,
+        environments=[row["environment"] for row in environments],
+        first_interaction=_utc(bounds["first_interaction"]),
+        last_interaction=_utc(bounds["last_interaction"]),
+    )
+
+
+async def missing_schema(db: Database) -> list[str]:
+    """Return the tables and `table.column` names the service reads that the database lacks."""
+    tables = list(TABLES.values())
+    rows = await db.fetch_all(queries.present_columns_query(table_names=[t.name for t in tables]))
+    present = {(row["table_name"], row["column_name"]) for row in rows}
+    present_tables = {table_name for table_name, _ in present}
+    missing: list[str] = []
+    for table in tables:
+        if table.name not in present_tables:
+            missing.append(table.name)
+            continue
+        missing.extend(
+            f"{table.name}.{column.name}"
+            for column in table.columns
+            if (table.name, column.name) not in present
+        )
+    return missing

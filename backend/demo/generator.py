@@ -1,0 +1,174 @@
+"""Deterministic, set-based demo data: realistic chatbot sessions written by one INSERT ... SELECT."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import asyncpg
+
+from backend.demo.questions import (
+    ANSWERS,
+    LANDSCAPE_PARTS,
+    LANDSCAPE_QUESTIONS,
+    POOL_PARTS,
+    POOL_QUESTIONS,
+)
+
+# Share of sessions whose topic is each category, in the contract's canonical order.
+CATEGORY_WEIGHTS: dict[str, float] = {
+    "product_catalog": 0.26,
+    "compatible_parts": 0.14,
+    "pricing_inventory": 0.14,
+    "invoice_payment": 0.05,
+    "product_manuals": 0.08,
+    "orders": 0.10,
+    "general_conversation": 0.10,
+    "tutorial_videos": 0.04,
+    "out_of_scope": 0.03,
+    "nearest_branch": 0.06,
+}
+
+# Messages per session are 1 + floor(20 * r^3) for uniform r: mean about 5.5, range 1 to 20.
+MEAN_MESSAGES_PER_SESSION = 5.5
+
+PRODUCTS = {
+    "pool": ("interaction_log", "pool", POOL_QUESTIONS, POOL_PARTS, "Heritage Pool Plus"),
+    "landscape": (
+        "landscape_interaction_log",
+        "land",
+        LANDSCAPE_QUESTIONS,
+        LANDSCAPE_PARTS,
+        "Heritage Plus",
+    ),
+}
+
+_COLUMNS = """time_stamp, user_id, session_id, input, output, full_prompt, chat_history, context,
+    user_feedback, user_feedback_reason, message_id, query_category, environment, chat_bubble,
+    context_aware, chat_language, orch_1_time, orch_2_time, response_time, execution_flow_time,
+    residual_time, errors, is_voice_input, original_transcription"""
+
+# $1 questions' categories, $2 questions, $3 categories, $4 weights, $5 answers, $6 part numbers,
+# $7 sessions, $8 id prefix, $9 user population, $10 window end, $11 days, $12 assistant name.
+_SELECT = """
+WITH questions AS (
+    SELECT category, row_number() OVER (PARTITION BY category ORDER BY ord) AS n, question
+    FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS q(category, question, ord)
+), question_counts AS (
+    SELECT category, count(*) AS total FROM questions GROUP BY category
+), categories AS (
+    SELECT category, answer,
+           sum(weight) OVER (ORDER BY ord) - weight AS lo, sum(weight) OVER (ORDER BY ord) AS hi
+    FROM unnest($3::text[], $4::float8[], $5::text[]) WITH ORDINALITY AS c(category, weight, answer, ord)
+), parts AS (
+    SELECT $6::text[] AS list
+), sessions AS (
+    SELECT s AS sid, random() AS r_user, random() AS r_anon, random() AS r_time,
+           random() AS r_len, random() AS r_env, random() AS r_cat, random() AS r_mobile
+    FROM generate_series(1, $7::int) AS s
+), shaped AS (
+    SELECT sid,
+           CASE WHEN r_anon < 0.04 THEN NULL
+                WHEN r_anon < 0.05 THEN ''
+                ELSE $8::text || '-user-' || lpad(floor($9::int * power(r_user, 1.8))::int::text, 6, '0')
+           END AS user_id,
+           md5($8::text || sid::text)::uuid::text AS session_id,
+           CASE WHEN r_env < 0.86 THEN 'production' WHEN r_env < 0.96 THEN 'staging'
+                ELSE 'development' END AS environment,
+           $10::timestamp - interval '40 minutes' - r_time * $11::int * interval '1 day' AS started,
+           1 + floor(power(r_len, 3) * 20)::int AS messages,
+           (SELECT category FROM categories WHERE r_cat >= lo AND r_cat < hi) AS topic,
+           r_mobile < 0.35 AS is_mobile_app
+    FROM sessions
+), messages AS (
+    SELECT shaped.*, m, random() AS r_off, random() AS r_pick, random() AS r_q, random() AS r_fb,
+           random() AS r_gap, random() AS r_part, random() AS r_misc
+    FROM shaped CROSS JOIN LATERAL generate_series(1, shaped.messages) AS m
+), labelled AS (
+    SELECT messages.*,
+           CASE WHEN r_off < 0.07 THEN NULL
+                WHEN r_off < 0.20 THEN (SELECT category FROM categories WHERE r_pick >= lo AND r_pick < hi)
+                ELSE topic END AS category
+    FROM messages
+), texts AS (
+    SELECT labelled.*,
+           replace(q.question, '{part}',
+                   parts.list[1 + floor(r_part * cardinality(parts.list))::int]) AS question,
+           c.answer
+    FROM labelled
+    JOIN question_counts qc ON qc.category = coalesce(labelled.category, 'general_conversation')
+    JOIN questions q ON q.category = qc.category AND q.n = 1 + floor(labelled.r_q * qc.total)::int
+    JOIN categories c ON c.category = qc.category
+    CROSS JOIN parts
+)
+SELECT started + (m - 1) * interval '75 seconds' + r_gap * interval '40 seconds',
+       user_id,
+       session_id,
+       question,
+       answer,
+       'You are the ' || $12::text || ' assistant. Answer questions about products, orders and '
+           || 'branches.' || E'\\n\\nUser: ' || question,
+       CASE WHEN m = 1 THEN '[]' ELSE '[' || (m - 1)::text || ' earlier messages]' END,
+       'catalog search: ' || coalesce(category, 'none'),
+       CASE WHEN r_fb < 0.045 THEN 'positive' WHEN r_fb < 0.05 THEN 'Positive'
+            WHEN r_fb < 0.068 THEN 'negative' WHEN r_fb < 0.07 THEN 'NEGATIVE ' END,
+       CASE WHEN r_fb >= 0.05 AND r_fb < 0.07 THEN 'The answer did not help' END,
+       md5(session_id || m::text),
+       category::query_category,
+       environment,
+       'default',
+       CASE WHEN m > 1 THEN 'true' ELSE 'false' END,
+       CASE WHEN r_misc < 0.03 THEN 'es' ELSE 'en' END,
+       0.2 + r_gap,
+       0.1 + r_q,
+       1.0 + 4 * r_misc,
+       '{"retrieve": ' || round((0.3 + r_pick)::numeric, 3)::text || '}',
+       round((0.05 * r_off)::numeric, 4),
+       CASE WHEN r_misc > 0.995 THEN 'upstream timeout' END,
+       r_misc < 0.05,
+       CASE WHEN r_misc < 0.05 THEN question END
+       {extra_select}
+FROM texts
+ORDER BY session_id, m
+"""
+
+
+async def insert_demo_rows(
+    connection: asyncpg.Connection,
+    *,
+    product: str,
+    rows: int,
+    days: int,
+    end: datetime,
+    seed: float,
+) -> int:
+    """Insert about `rows` messages spread over `days` days before `end`; return how many."""
+    table, prefix, questions, parts, assistant = PRODUCTS[product]
+    extra_columns, extra_select = (
+        (", is_mobile_app", ", is_mobile_app") if product == "landscape" else ("", "")
+    )
+    sessions = max(1, round(rows / MEAN_MESSAGES_PER_SESSION))
+    question_categories = [c for c, texts in questions.items() for _ in texts]
+    question_texts = [t for texts in questions.values() for t in texts]
+    statement = (
+        f"INSERT INTO {table} ({_COLUMNS}{extra_columns}) "
+        + _SELECT.replace("{extra_select}", extra_select)
+    )
+    # One backend, no parallel workers: random() after setseed() then yields the same rows each run.
+    await connection.execute("SET max_parallel_workers_per_gather = 0")
+    await connection.fetchval("SELECT setseed($1::float8)", seed)
+    status = await connection.execute(
+        statement,
+        question_categories,
+        question_texts,
+        list(CATEGORY_WEIGHTS),
+        list(CATEGORY_WEIGHTS.values()),
+        [ANSWERS[c] for c in CATEGORY_WEIGHTS],
+        parts,
+        sessions,
+        prefix,
+        round(sessions * 1.4),
+        end.replace(tzinfo=None),
+        days,
+        assistant,
+    )
+    return int(status.split()[-1])
