@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -46,7 +46,7 @@ class SessionMetrics(_Body):
 class DayCount(_Body):
     """Sessions on one UTC calendar date."""
 
-    date: date = Field(description="UTC calendar date.")
+    date: dt.date = Field(description="UTC calendar date.")
     sessions: int = Field(description="Sessions whose first row in the window falls on this date.")
 
 
@@ -88,10 +88,10 @@ class FilterOptions(_Body):
     environments: list[str] = Field(
         description="Distinct non-empty environment values present in the table, sorted."
     )
-    first_interaction: datetime | None = Field(
+    first_interaction: dt.datetime | None = Field(
         description="Earliest time_stamp in the table (UTC); null when the table is empty."
     )
-    last_interaction: datetime | None = Field(
+    last_interaction: dt.datetime | None = Field(
         description="Latest time_stamp in the table (UTC); null when the table is empty."
     )
 

@@ -1,0 +1,118 @@
+"""A fresh PostgreSQL database per test run, seeded once with the fixture rows, and the app on it."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+
+from backend.app.main import create_app
+from backend.app.settings import Settings
+from backend.demo.embedded import apply_schema, start_server
+from tests.fixture_rows import LANDSCAPE_ROWS, POOL_ROWS, Row
+
+
+def _libpq_url(url: str, database: str) -> str:
+    return make_url(url).set(drivername="postgresql", database=database).render_as_string(
+        hide_password=False
+    )
+
+
+@pytest.fixture(scope="session")
+def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Return an admin URL: TEST_DATABASE_URL's server, else a new embedded PostgreSQL."""
+    configured = os.environ.get("TEST_DATABASE_URL")
+    if configured:
+        yield configured
+        return
+    server = start_server(tmp_path_factory.mktemp("embedded") / "pgdata")
+    yield server.get_uri("postgres")
+    server.cleanup()
+
+
+async def _insert(connection: asyncpg.Connection, table: str, rows: list[Row]) -> None:
+    columns = list(Row._fields)
+    if table == "interaction_log":
+        columns.remove("is_mobile_app")
+    placeholders = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
+    await connection.executemany(
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})",
+        [[getattr(row, c) for c in columns] for row in rows],
+    )
+
+
+@pytest.fixture(scope="session")
+async def database_url(server_url: str) -> AsyncIterator[str]:
+    """Create a fresh database with the schema and fixture rows; drop it after the run."""
+    name = f"analytics_test_{uuid.uuid4().hex[:10]}"
+    admin = await asyncpg.connect(_libpq_url(server_url, "postgres"))
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    url = _libpq_url(server_url, name)
+    connection = await asyncpg.connect(url)
+    try:
+        await apply_schema(connection)
+        await _insert(connection, "interaction_log", POOL_ROWS)
+        await _insert(connection, "landscape_interaction_log", LANDSCAPE_ROWS)
+    finally:
+        await connection.close()
+    yield url
+    await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    await admin.close()
+
+
+def make_settings(database_url: str, **overrides: object) -> Settings:
+    """Return settings for a test app on `database_url`."""
+    return Settings.model_validate({"database_url": database_url, **overrides})
+
+
+@pytest.fixture(scope="session")
+async def app(database_url: str) -> AsyncIterator[FastAPI]:
+    """Return the app on the test database, with its lifespan running."""
+    application = create_app(make_settings(database_url))
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture(scope="session")
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """Return an HTTP client that calls the app in-process."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+
+
+class StatementLog:
+    """The SQL statements and parameters the app's engine sent, in order."""
+
+    def __init__(self) -> None:
+        self.entries: list[tuple[str, object]] = []
+
+    def __call__(self, conn: object, cursor: object, statement: str, parameters: object,
+                 context: object, executemany: bool) -> None:
+        self.entries.append((statement, parameters))
+
+    @property
+    def statements(self) -> list[str]:
+        """Return the statement texts."""
+        return [statement for statement, _ in self.entries]
+
+
+@pytest.fixture
+def statements(app: FastAPI) -> Iterator[StatementLog]:
+    """Record every statement the app's engine executes during one test."""
+    log = StatementLog()
+    engine = app.state.database.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", log)
+    yield log
+    event.remove(engine, "before_cursor_execute", log)
+
+
+REPO_ROOT = Path(__file__).resolve().parents[1]

@@ -1,0 +1,21 @@
+"""Small helpers shared by the endpoint tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+WINDOW = {"start_date": "2025-06-01", "end_date": "2025-06-07"}
+
+
+async def get_json(client: httpx.AsyncClient, path: str, **params: str) -> Any:
+    """GET `path` with `params`, assert a 200, and return the JSON body."""
+    response = await client.get(path, params=params)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def pool(**extra: str) -> dict[str, str]:
+    """Return the pool filters for window W plus `extra`."""
+    return {**WINDOW, "product_context": "pool", **extra}

@@ -1,0 +1,135 @@
+"""/analytics/sessions against the fixture rows (see tests/fixture_rows.py for the table)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.helpers import WINDOW, get_json, pool
+
+PATH = "/analytics/sessions"
+
+
+def metrics(body: dict[str, Any]) -> tuple[Any, ...]:
+    """Return the four metrics of a sessions body in contract order."""
+    return (
+        body["total_sessions"],
+        body["negative_feedback_sessions"],
+        body["positive_feedback_sessions"],
+        body["avg_session_duration_seconds"],
+    )
+
+
+async def test_window_w(client: httpx.AsyncClient) -> None:
+    # Sessions with a row in W: sA sB sC sD sE sF sG = 7 (the NULL- and ''-session rows count for
+    # none; sD with a NULL user and sE with an empty user still count).
+    # Negative: sB 'NEGATIVE', sC 'negative' = 2 (the negative rows without a session count for none).
+    # Positive: sA 'Positive ', sD 'positive' = 2 (sG's positive row is on 06-08, outside W;
+    # sE's 'neutral' is neither).
+    # Durations in W: 600 + 95 + 300 + 0 + 20 + 600 (sF from 00:10) + 0 (sG) = 1615; /7 = 230.714...
+    body = await get_json(client, PATH, **pool())
+    assert metrics(body) == (7, 2, 2, 230.71)
+    assert body["filters"] == {
+        "start_date": "2025-06-01T00:00:00Z",
+        "end_date": "2025-06-07T23:59:59.999999Z",
+        "product_context": "pool",
+        "environment": None,
+        "user_id": None,
+    }
+
+
+async def test_datetime_end_excludes_the_rest_of_that_day(client: httpx.AsyncClient) -> None:
+    # end 06-07T00:00:00 drops sG's 23:59:59 row: 6 sessions, durations 1615 - 0 = 1615; /6 = 269.17.
+    body = await get_json(client, PATH, **pool(end_date="2025-06-07T00:00:00"))
+    assert metrics(body) == (6, 2, 2, 269.17)
+
+
+async def test_wider_window_takes_whole_straddling_sessions(client: httpx.AsyncClient) -> None:
+    # 05-31 .. 06-08: sF spans 23:50 -> 00:20 = 1800 s, sG 23:59:59 -> 00:00:30 = 31 s and is now
+    # positive. Positive: sA sD sG = 3. Durations 600+95+300+0+20+1800+31 = 2846; /7 = 406.571...
+    body = await get_json(client, PATH, **pool(start_date="2025-05-31", end_date="2025-06-08"))
+    assert metrics(body) == (7, 2, 3, 406.57)
+
+
+async def test_environment_filter(client: httpx.AsyncClient) -> None:
+    # Only sC is staging: 1 session, negative, 300 s.
+    body = await get_json(client, PATH, **pool(environment="staging"))
+    assert metrics(body) == (1, 1, 0, 300.0)
+    assert body["filters"]["environment"] == "staging"
+
+
+async def test_user_filter(client: httpx.AsyncClient) -> None:
+    # u1 has sA (600 s, positive) and sB (95 s, negative): mean 347.5.
+    body = await get_json(client, PATH, **pool(user_id="u1"))
+    assert metrics(body) == (2, 1, 1, 347.5)
+
+
+async def test_user_and_environment_combined(client: httpx.AsyncClient) -> None:
+    # u2 has sC (staging) and sG (production); in production only sG's single row in W: 0 s.
+    body = await get_json(client, PATH, **pool(user_id="u2", environment="production"))
+    assert metrics(body) == (1, 0, 0, 0.0)
+
+
+async def test_aware_datetimes_are_converted_to_utc(client: httpx.AsyncClient) -> None:
+    # 02:00+02:00 is 00:00Z and 06-02 01:00+02:00 is 06-01 23:00Z: rows of sA and sF's 00:10 and
+    # 00:20. sA 600 s positive, sF 600 s: 2 sessions, mean 600.
+    params = pool(start_date="2025-06-01T02:00:00+02:00", end_date="2025-06-02T01:00:00+02:00")
+    body = await get_json(client, PATH, **params)
+    assert metrics(body) == (2, 0, 1, 600.0)
+    assert body["filters"]["start_date"] == "2025-06-01T00:00:00Z"
+    assert body["filters"]["end_date"] == "2025-06-01T23:00:00Z"
+
+
+async def test_session_crossing_midnight_counts_its_rows_in_the_window(
+    client: httpx.AsyncClient,
+) -> None:
+    # 06-02 22:00-02:00 = 06-03 00:00Z, to the end of 06-03: sC's 00:03 row (negative, alone: 0 s)
+    # and sD (positive, 0 s).
+    params = pool(start_date="2025-06-02T22:00:00-02:00", end_date="2025-06-03")
+    body = await get_json(client, PATH, **params)
+    assert metrics(body) == (2, 1, 1, 0.0)
+
+
+async def test_empty_window(client: httpx.AsyncClient) -> None:
+    body = await get_json(client, PATH, **pool(start_date="2025-07-01", end_date="2025-07-03"))
+    assert metrics(body) == (0, 0, 0, None)
+
+
+async def test_landscape_reads_its_own_table(client: httpx.AsyncClient) -> None:
+    # sL1 (120 s, 'Negative'), sL2 (0 s), sL3 (0 s, 'POSITIVE'): 3 sessions, mean 40.
+    body = await get_json(client, PATH, **WINDOW, product_context="landscape")
+    assert metrics(body) == (3, 1, 1, 40.0)
+
+
+async def test_empty_filter_values_mean_no_filter(client: httpx.AsyncClient) -> None:
+    body = await get_json(client, PATH, **pool(environment="", user_id=""))
+    assert metrics(body) == (7, 2, 2, 230.71)
+    assert body["filters"]["environment"] is None
+    assert body["filters"]["user_id"] is None
+
+
+@pytest.mark.parametrize(
+    ("params", "parameter"),
+    [
+        (pool(start_date="2025-06-08"), "end_date"),
+        (pool(product_context="garden"), "product_context"),
+        (pool(start_date="June 1st"), "start_date"),
+        (pool(end_date="2025-02-30"), "end_date"),
+        (pool(start_date="1717200000"), "start_date"),
+        (pool(user_id="x" * 51), "user_id"),
+        (pool(environment="prod\x00"), "environment"),
+        (pool(colour="blue"), "colour"),
+        ({"end_date": "2025-06-07", "product_context": "pool"}, "start_date"),
+    ],
+)
+async def test_bad_parameters_are_422_naming_the_parameter(
+    client: httpx.AsyncClient, params: dict[str, str], parameter: str
+) -> None:
+    response = await client.get(PATH, params=params)
+    assert response.status_code == 422
+    body = response.json()
+    assert isinstance(body["detail"], str)
+    assert body["detail"].startswith(f"{parameter}: ")
+    assert [e["parameter"] for e in body["errors"]] == [parameter]
