@@ -1,29 +1,22 @@
-"""A fresh PostgreSQL database per test run, seeded once with the fixture rows, and the app on it."""
+"""A fresh PostgreSQL database per test run, seeded once with the fixture rows; the app on it."""
 
 from __future__ import annotations
 
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
 
 from backend.app.main import create_app
 from backend.app.settings import Settings
 from backend.demo.embedded import apply_schema, start_server
 from tests.fixture_rows import LANDSCAPE_ROWS, POOL_ROWS, Row
-
-
-def _libpq_url(url: str, database: str) -> str:
-    return make_url(url).set(drivername="postgresql", database=database).render_as_string(
-        hide_password=False
-    )
+from tests.helpers import libpq_url
 
 
 @pytest.fixture(scope="session")
@@ -53,9 +46,9 @@ async def _insert(connection: asyncpg.Connection, table: str, rows: list[Row]) -
 async def database_url(server_url: str) -> AsyncIterator[str]:
     """Create a fresh database with the schema and fixture rows; drop it after the run."""
     name = f"analytics_test_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(_libpq_url(server_url, "postgres"))
+    admin = await asyncpg.connect(libpq_url(server_url, "postgres"))
     await admin.execute(f'CREATE DATABASE "{name}"')
-    url = _libpq_url(server_url, name)
+    url = libpq_url(server_url, name)
     connection = await asyncpg.connect(url)
     try:
         await apply_schema(connection)
@@ -95,8 +88,15 @@ class StatementLog:
     def __init__(self) -> None:
         self.entries: list[tuple[str, object]] = []
 
-    def __call__(self, conn: object, cursor: object, statement: str, parameters: object,
-                 context: object, executemany: bool) -> None:
+    def __call__(
+        self,
+        conn: object,
+        cursor: object,
+        statement: str,
+        parameters: object,
+        context: object,
+        executemany: bool,
+    ) -> None:
         self.entries.append((statement, parameters))
 
     @property
@@ -113,6 +113,3 @@ def statements(app: FastAPI) -> Iterator[StatementLog]:
     event.listen(engine, "before_cursor_execute", log)
     yield log
     event.remove(engine, "before_cursor_execute", log)
-
-
-REPO_ROOT = Path(__file__).resolve().parents[1]

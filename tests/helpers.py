@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from sqlalchemy.engine import make_url
 
 WINDOW = {"start_date": "2025-06-01", "end_date": "2025-06-07"}
 
@@ -19,3 +20,9 @@ async def get_json(client: httpx.AsyncClient, path: str, **params: str) -> Any:
 def pool(**extra: str) -> dict[str, str]:
     """Return the pool filters for window W plus `extra`."""
     return {**WINDOW, "product_context": "pool", **extra}
+
+
+def libpq_url(server_url: str, database: str) -> str:
+    """Return `server_url` pointed at `database`, as a plain postgresql:// URL for asyncpg."""
+    url = make_url(server_url).set(drivername="postgresql", database=database)
+    return url.render_as_string(hide_password=False)

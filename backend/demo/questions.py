@@ -158,13 +158,35 @@ LANDSCAPE_QUESTIONS: dict[str, list[str]] = {
 }
 
 POOL_PARTS = [
-    "SP2610X15", "SPX3200", "CX1200RE", "R0357800", "PA100", "EC-40", "SPX1600Z4",
-    "355029", "GMX600NM", "R172009", "DEX2420F", "SP3007X10", "CX580XRE", "R0452100",
+    "SP2610X15",
+    "SPX3200",
+    "CX1200RE",
+    "R0357800",
+    "PA100",
+    "EC-40",
+    "SPX1600Z4",
+    "355029",
+    "GMX600NM",
+    "R172009",
+    "DEX2420F",
+    "SP3007X10",
+    "CX580XRE",
+    "R0452100",
 ]
 
 LANDSCAPE_PARTS = [
-    "PGP-ADJ", "I20-04", "ESP-TM2", "100-DV", "PGV-101G", "RD1800", "XCZ-075-PRF",
-    "5004-PC", "PRS40", "HE-VAN-15", "MP2000", "T-MAXIPAW",
+    "PGP-ADJ",
+    "I20-04",
+    "ESP-TM2",
+    "100-DV",
+    "PGV-101G",
+    "RD1800",
+    "XCZ-075-PRF",
+    "5004-PC",
+    "PRS40",
+    "HE-VAN-15",
+    "MP2000",
+    "T-MAXIPAW",
 ]
 
 ANSWERS: dict[str, str] = {

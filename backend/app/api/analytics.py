@@ -13,7 +13,7 @@ router = APIRouter(prefix="/analytics", tags=["analytics"])
 
 @router.get("/sessions", response_model=SessionsResponse, summary="Session metrics")
 async def sessions(filters: FiltersDep, db: DatabaseDep) -> SessionsResponse:
-    """Count the window's sessions, those with negative and with positive feedback, and their mean duration."""
+    """Count sessions, those with negative and positive feedback, and their mean duration."""
     metrics = await kpis.session_metrics(db, filters)
     return SessionsResponse(filters=filters, **dict(metrics))
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
 
-from sqlalchemy import RowMapping, Select
+from sqlalchemy import RowMapping
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from backend.app.db.queries import AnySelect
 from backend.app.errors import DatabaseUnavailableError, QueryTimeoutError, SchemaMismatchError
 from backend.app.settings import Settings
 
@@ -90,8 +90,10 @@ async def _translated_errors() -> AsyncIterator[None]:
                 "The analytics tables are missing a table or column the service reads; "
                 "see /health/ready."
             ) from None
-        if error.connection_invalidated or state in _UNAVAILABLE_STATES or (
-            state is not None and state.startswith("08")
+        if (
+            error.connection_invalidated
+            or state in _UNAVAILABLE_STATES
+            or (state is not None and state.startswith("08"))
         ):
             raise DatabaseUnavailableError() from None
         raise
@@ -113,17 +115,19 @@ class Database:
         async with _translated_errors(), self.engine.connect() as connection:
             yield connection
 
-    async def fetch_one(self, statement: Select[Any]) -> RowMapping:
+    async def fetch_one(self, statement: AnySelect) -> RowMapping:
         """Run a select that returns exactly one row and return that row."""
         async with self.connection() as connection:
             result = await connection.execute(statement)
-            return result.mappings().one()
+            row: RowMapping = result.mappings().one()
+            return row
 
-    async def fetch_all(self, statement: Select[Any]) -> Sequence[RowMapping]:
+    async def fetch_all(self, statement: AnySelect) -> Sequence[RowMapping]:
         """Run a select and return all its rows."""
         async with self.connection() as connection:
             result = await connection.execute(statement)
-            return result.mappings().all()
+            rows: Sequence[RowMapping] = result.mappings().all()
+            return rows
 
     async def dispose(self) -> None:
         """Close every pooled connection."""

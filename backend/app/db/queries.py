@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, TypeAlias
+
 from sqlalchemy import (
     CTE,
     BigInteger,
@@ -20,9 +22,12 @@ from sqlalchemy import (
     literal,
     select,
 )
-from sqlalchemy.dialects.postgresql import aggregate_order_by, array_agg
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from backend.app.models.filters import AnalyticsFilters
+
+# A select of any columns: builders label their columns and callers read rows by label.
+AnySelect: TypeAlias = Select[*tuple[Any, ...]]
 
 
 def window_filter(*, table: Table, filters: AnalyticsFilters) -> ColumnElement[bool]:
@@ -66,12 +71,12 @@ def session_rollup(*, table: Table, filters: AnalyticsFilters) -> CTE:
     )
 
 
-def rounded(value: ColumnElement[object], places: int = 2) -> ColumnElement[object]:
+def rounded(value: ColumnElement[Any], places: int = 2) -> ColumnElement[Any]:
     """Return `value` as numeric rounded half away from zero, as every published figure is."""
     return func.round(cast(value, Numeric), places)
 
 
-def session_metrics_query(*, table: Table, filters: AnalyticsFilters) -> Select[tuple[object, ...]]:
+def session_metrics_query(*, table: Table, filters: AnalyticsFilters) -> AnySelect:
     """Return total sessions, sessions with negative and positive feedback, and mean duration."""
     sessions = session_rollup(table=table, filters=filters)
     duration = func.extract("epoch", sessions.c.last_seen - sessions.c.first_seen)
@@ -91,7 +96,7 @@ def window_days(*, filters: AnalyticsFilters) -> CTE:
     return select((literal(first_day, Date) + offset).label("day")).cte("window_days")
 
 
-def volume_query(*, table: Table, filters: AnalyticsFilters) -> Select[tuple[object, ...]]:
+def volume_query(*, table: Table, filters: AnalyticsFilters) -> AnySelect:
     """Return sessions per day (zero-filled), their total and mean, and the peak and lowest day."""
     sessions = session_rollup(table=table, filters=filters)
     days = window_days(filters=filters)
@@ -103,25 +108,23 @@ def volume_query(*, table: Table, filters: AnalyticsFilters) -> Select[tuple[obj
         .cte("daily")
     )
     total = cast(func.sum(daily.c.sessions), BigInteger)
+    # Ties go to the earliest date: order by the count, then by date ascending.
+    by_most = aggregate_order_by(daily.c.day, daily.c.sessions.desc(), daily.c.day)
+    by_fewest = aggregate_order_by(daily.c.day, daily.c.sessions.asc(), daily.c.day)
     return select(
         total.label("total_sessions"),
         func.count().label("days"),
         rounded(total / cast(func.count(), Numeric)).label("avg_sessions_per_day"),
-        # Ties go to the earliest date: order by count, then by date ascending.
-        array_agg(aggregate_order_by(daily.c.day, daily.c.sessions.desc(), daily.c.day))[1].label(
-            "peak_date"
-        ),
+        func.array_agg(by_most)[1].label("peak_date"),
         func.max(daily.c.sessions).label("peak_sessions"),
-        array_agg(aggregate_order_by(daily.c.day, daily.c.sessions.asc(), daily.c.day))[1].label(
-            "lowest_date"
-        ),
+        func.array_agg(by_fewest)[1].label("lowest_date"),
         func.min(daily.c.sessions).label("lowest_sessions"),
-        array_agg(aggregate_order_by(daily.c.day, daily.c.day)).label("daily_dates"),
-        array_agg(aggregate_order_by(daily.c.sessions, daily.c.day)).label("daily_sessions"),
+        func.array_agg(aggregate_order_by(daily.c.day, daily.c.day)).label("daily_dates"),
+        func.array_agg(aggregate_order_by(daily.c.sessions, daily.c.day)).label("daily_sessions"),
     ).select_from(daily)
 
 
-def environments_query(*, table: Table) -> Select[tuple[object, ...]]:
+def environments_query(*, table: Table) -> AnySelect:
     """Return the distinct non-empty environments present in the table, sorted."""
     return (
         select(table.c.environment.label("environment"))
@@ -131,7 +134,7 @@ def environments_query(*, table: Table) -> Select[tuple[object, ...]]:
     )
 
 
-def interaction_range_query(*, table: Table) -> Select[tuple[object, ...]]:
+def interaction_range_query(*, table: Table) -> AnySelect:
     """Return the first and last `time_stamp` in the table."""
     return select(
         func.min(table.c.time_stamp).label("first_interaction"),
@@ -148,7 +151,7 @@ _information_schema_columns = Table(
 )
 
 
-def present_columns_query(*, table_names: list[str]) -> Select[tuple[object, ...]]:
+def present_columns_query(*, table_names: list[str]) -> AnySelect:
     """Return (table_name, column_name) for the named tables visible on the search path."""
     info = _information_schema_columns
     return select(info.c.table_name, info.c.column_name).where(

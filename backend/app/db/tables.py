@@ -1,10 +1,10 @@
-"""The two interaction tables, declared explicitly, and the allow-list that picks one per request."""
+"""The two interaction tables, declared explicitly, and the allow-list that picks one."""
 
 from __future__ import annotations
 
 from sqlalchemy import (
-    Boolean,
     CHAR,
+    Boolean,
     Column,
     DateTime,
     Float,

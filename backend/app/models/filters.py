@@ -13,6 +13,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationInfo,
+    WithJsonSchema,
     field_serializer,
     field_validator,
 )
@@ -94,24 +95,32 @@ _EXAMPLE_START, _EXAMPLE_END = _example_window()
 OptionalText = Annotated[str | None, BeforeValidator(_blank_to_none)]
 
 
+# Inputs are ISO dates or datetimes, which no single JSON Schema string format covers; the echo
+# in responses is always a datetime.
+def _iso_input(example: str) -> WithJsonSchema:
+    return WithJsonSchema({"type": "string", "examples": [example]}, mode="validation")
+
+
+WindowStart = Annotated[datetime, BeforeValidator(_window_start), _iso_input(_EXAMPLE_START)]
+WindowEnd = Annotated[datetime, BeforeValidator(_window_end), _iso_input(_EXAMPLE_END)]
+
+
 class AnalyticsFilters(BaseModel):
     """Filters shared by every analytics endpoint; all are applied in the SQL WHERE clause."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    start_date: Annotated[datetime, BeforeValidator(_window_start)] = Field(
+    start_date: WindowStart = Field(
         description=(
             "Window start, inclusive. ISO 8601 date or datetime; naive values are UTC, "
             "values with an offset are converted to UTC. A bare date means 00:00:00 UTC."
         ),
-        examples=[_EXAMPLE_START],
     )
-    end_date: Annotated[datetime, BeforeValidator(_window_end)] = Field(
+    end_date: WindowEnd = Field(
         description=(
             "Window end, inclusive. ISO 8601 date or datetime, UTC as for start_date. "
             "A bare date (2025-06-30) means the end of that day (23:59:59.999999 UTC)."
         ),
-        examples=[_EXAMPLE_END],
     )
     product_context: ProductContext = Field(
         description="`pool` reads interaction_log (Heritage Pool Plus); "

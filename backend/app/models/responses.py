@@ -57,9 +57,7 @@ class VolumeTrends(_Body):
     days: int = Field(
         description="Calendar dates from start_date's to end_date's UTC date, inclusive."
     )
-    avg_sessions_per_day: float = Field(
-        description="total_sessions / days, rounded to 2 decimals."
-    )
+    avg_sessions_per_day: float = Field(description="total_sessions / days, rounded to 2 decimals.")
     peak_day: DayCount = Field(
         description="The day with the most sessions; ties go to the earliest date."
     )

@@ -1,0 +1,118 @@
+"""/health, /health/ready, /meta/filter-options, error bodies, and the docs pages."""
+
+from __future__ import annotations
+
+import httpx
+from fastapi import FastAPI
+
+from backend.app.main import create_app
+from tests.conftest import make_settings
+from tests.helpers import get_json, pool
+
+
+async def test_health(client: httpx.AsyncClient) -> None:
+    assert await get_json(client, "/health") == {"status": "ok"}
+
+
+async def test_ready_when_both_tables_are_complete(client: httpx.AsyncClient) -> None:
+    body = await get_json(client, "/health/ready")
+    assert body["status"] == "ready"
+    assert body["missing"] == []
+
+
+async def test_filter_options_pool(client: httpx.AsyncClient) -> None:
+    # Pool environments: production and staging; rows span 2025-05-31 23:50 .. 2025-06-10 12:00.
+    body = await get_json(client, "/meta/filter-options", product_context="pool")
+    assert body == {
+        "product_context": "pool",
+        "environments": ["production", "staging"],
+        "first_interaction": "2025-05-31T23:50:00Z",
+        "last_interaction": "2025-06-10T12:00:00Z",
+    }
+
+
+async def test_filter_options_landscape(client: httpx.AsyncClient) -> None:
+    body = await get_json(client, "/meta/filter-options", product_context="landscape")
+    assert body["environments"] == ["production", "staging"]
+    assert body["first_interaction"] == "2025-06-03T14:00:00Z"
+    assert body["last_interaction"] == "2025-06-06T10:00:00Z"
+
+
+async def test_filter_options_needs_a_valid_product(client: httpx.AsyncClient) -> None:
+    response = await client.get("/meta/filter-options", params={"product_context": "both"})
+    assert response.status_code == 422
+    assert response.json()["detail"].startswith("product_context: ")
+
+
+async def _client_for(app: FastAPI) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+
+
+async def test_unreachable_database_is_503_without_internals(tmp_path: object) -> None:
+    url = f"postgresql://analyst:s3cret-pw@/analytics?host={tmp_path}/no-such-socket"
+    app = create_app(make_settings(url, db_connect_timeout_seconds=2))
+    async with app.router.lifespan_context(app), await _client_for(app) as http:
+        response = await http.get("/analytics/sessions", params=pool())
+        assert response.status_code == 503
+        assert "cannot be reached" in response.json()["detail"]
+        ready = await http.get("/health/ready")
+        assert ready.status_code == 503
+        assert ready.json()["status"] == "unavailable"
+        assert (await http.get("/health")).status_code == 200
+        for body in (response.text, ready.text):
+            assert "s3cret-pw" not in body
+            assert "no-such-socket" not in body
+            assert "Traceback" not in body
+
+
+async def test_statement_timeout_is_504(database_url: str) -> None:
+    # A 1 ms statement_timeout cannot cover a volume query over a 9,000-year window.
+    app = create_app(make_settings(database_url, db_statement_timeout_ms=1))
+    async with app.router.lifespan_context(app), await _client_for(app) as http:
+        params = pool(start_date="0001-01-01", end_date="9999-12-31")
+        response = await http.get("/analytics/volume", params=params)
+        assert response.status_code == 504
+        assert "statement timeout" in response.json()["detail"]
+
+
+async def test_docs_are_served_without_a_cdn(client: httpx.AsyncClient) -> None:
+    page = await client.get("/docs")
+    assert page.status_code == 200
+    assert "cdn" not in page.text.lower()
+    assert "/static-offline-docs/swagger-ui-bundle.js" in page.text
+    bundle = await client.get("/static-offline-docs/swagger-ui-bundle.js")
+    assert bundle.status_code == 200
+    redoc = await client.get("/redoc")
+    assert "/static-offline-docs/redoc.standalone.js" in redoc.text
+
+
+async def test_openapi_lists_every_endpoint_with_filters_and_examples(
+    client: httpx.AsyncClient,
+) -> None:
+    spec = await get_json(client, "/openapi.json")
+    paths = spec["paths"]
+    for path in ("/analytics/sessions", "/analytics/volume"):
+        operation = paths[path]["get"]
+        params = {p["name"]: p for p in operation["parameters"]}
+        assert set(params) == {
+            "start_date",
+            "end_date",
+            "product_context",
+            "environment",
+            "user_id",
+        }
+        assert params["start_date"]["required"]
+        assert params["end_date"]["required"]
+        assert params["start_date"]["schema"]["type"] == "string"
+        assert params["product_context"]["schema"]["$ref"].endswith("/ProductContext")
+        assert params["start_date"]["schema"]["examples"]
+        assert operation["description"]
+        assert "200" in operation["responses"]
+    for path in ("/health", "/health/ready", "/meta/filter-options"):
+        assert path in paths
+    schemas = spec["components"]["schemas"]
+    assert schemas["ProductContext"]["enum"] == ["pool", "landscape"]
+    assert (
+        "Distinct non-empty session_id"
+        in schemas["SessionsResponse"]["properties"]["total_sessions"]["description"]
+    )
