@@ -85,11 +85,15 @@ async def _execute(page: Page, operation: Any, params: dict[str, str]) -> dict[s
             await select.select_option(value)
         else:
             await row.locator("input").fill(value)
-    responses = operation.locator(".live-responses-table")
+    body = operation.locator(".live-responses-table .response-col_description pre.microlight")
+    # Clear the previous response first, so that the body read below is this request's answer.
+    clear = operation.locator("button.btn-clear")
+    if await clear.count():
+        await clear.click()
+        await body.first.wait_for(state="detached")
     await operation.locator("button.execute").click()
-    body = responses.locator(".response-col_description pre.microlight").first
-    await body.wait_for()
-    parsed: dict[str, Any] = json.loads(await body.inner_text())
+    await body.first.wait_for()
+    parsed: dict[str, Any] = json.loads(await body.first.inner_text())
     return parsed
 
 
