@@ -15,7 +15,7 @@ from sqlalchemy import event
 from backend.app.main import create_app
 from backend.app.settings import Settings
 from backend.demo.embedded import apply_schema, start_server
-from tests.fixture_rows import LANDSCAPE_ROWS, POOL_ROWS, Row
+from tests.fixture_rows import LANDSCAPE_ROWS, LANDSCAPE_USER_ROWS, POOL_ROWS, USER_ROWS, Row
 from tests.helpers import libpq_url
 
 
@@ -52,8 +52,8 @@ async def database_url(server_url: str) -> AsyncIterator[str]:
     connection = await asyncpg.connect(url)
     try:
         await apply_schema(connection)
-        await _insert(connection, "interaction_log", POOL_ROWS)
-        await _insert(connection, "landscape_interaction_log", LANDSCAPE_ROWS)
+        await _insert(connection, "interaction_log", POOL_ROWS + USER_ROWS)
+        await _insert(connection, "landscape_interaction_log", LANDSCAPE_ROWS + LANDSCAPE_USER_ROWS)
     finally:
         await connection.close()
     yield url
@@ -87,6 +87,8 @@ class StatementLog:
 
     def __init__(self) -> None:
         self.entries: list[tuple[str, object]] = []
+        # The Connection objects themselves (kept alive, so that their ids stay distinct).
+        self.connections: list[object] = []
 
     def __call__(
         self,
@@ -98,6 +100,7 @@ class StatementLog:
         executemany: bool,
     ) -> None:
         self.entries.append((statement, parameters))
+        self.connections.append(conn)
 
     @property
     def statements(self) -> list[str]:

@@ -18,6 +18,27 @@ Landscape (landscape_interaction_log):
   sL1  lu1  06-03 14:00, 14:02 'Negative'   production  mobile
   sL2  lu2  06-05 10:00                     production
   sL3  lu2  06-06 10:00 'POSITIVE'          staging
+
+Pool, window U = 2025-08-01 .. 2025-08-31, for the user and category KPIs (one row a session
+unless shown; query_category labels in quotes):
+
+  user   sessions  rows                                                          span
+  m11a   11        08-01 .. 08-11 at 10:00, 'product_catalog'                    10 days
+  m11b   11        08-02 .. 08-12 at 10:00, 'Product Catalog'                    10 days
+  p10    10        08-01 .. 08-10 at 12:00, 1-5 'PRODUCT-CATALOG', 6-10 'compatible_parts'   9
+  r09     9        08-01 .. 08-09 at 14:00, 1-4 'orders', 5-7 'nearest_branch',
+                   8-9 'warranty_claims' (unknown: Other)                         8 days
+  r03     3        s1 08-05 09:00 'pricing_inventory' + 09:05 'Compatible Parts' (tie)
+                   s2 08-06 09:00 NULL + 09:02 'invoice_payment'
+                   s3 08-07 21:00 NULL (no label at all)                          2.5 days
+  c02     2        staging: s1 08-01 08:00 'general_conversation' + 08:01 'orders' (tie)
+                   s2 08-11 08:00 'out_of_scope'                                  10 days
+  o01     1        08-15 08:00 'tutorial_videos' + 09:00 'other' (tie with Other)
+  NULL    1        anon1 08-20 10:00 'Pricing / Inventory'
+  ''      1        anon2 08-21 10:00 NULL
+  ghost   -        08-16 10:00 'orders' with a NULL session: no session, so no user
+
+Landscape in U: lx, 2 sessions, 08-03 and 08-04 at 10:00, 'orders'.
 """
 
 from __future__ import annotations
@@ -70,4 +91,57 @@ LANDSCAPE_ROWS: list[Row] = [
     Row(ts("2025-06-03 14:02:00"), "lu1", "sL1", "Negative", is_mobile_app=True),
     Row(ts("2025-06-05 10:00:00"), "lu2", "sL2", is_mobile_app=False),
     Row(ts("2025-06-06 10:00:00"), "lu2", "sL3", "POSITIVE", environment="staging"),
+]
+
+
+def _daily_sessions(user: str, first_day: int, labels: list[str], hour: int) -> list[Row]:
+    """Return one single-row session a day for `user` from 2025-08-`first_day` at `hour`:00."""
+    return [
+        Row(
+            datetime(2025, 8, first_day + i, hour),
+            user,
+            f"{user}-{i + 1:02d}",
+            query_category=label,
+        )
+        for i, label in enumerate(labels)
+    ]
+
+
+USER_ROWS: list[Row] = [
+    *_daily_sessions("m11a", 1, ["product_catalog"] * 11, 10),
+    *_daily_sessions("m11b", 2, ["Product Catalog"] * 11, 10),
+    *_daily_sessions("p10", 1, ["PRODUCT-CATALOG"] * 5 + ["compatible_parts"] * 5, 12),
+    *_daily_sessions(
+        "r09", 1, ["orders"] * 4 + ["nearest_branch"] * 3 + ["warranty_claims"] * 2, 14
+    ),
+    Row(ts("2025-08-05 09:00:00"), "r03", "r03-1", query_category="pricing_inventory"),
+    Row(ts("2025-08-05 09:05:00"), "r03", "r03-1", query_category="Compatible Parts"),
+    Row(ts("2025-08-06 09:00:00"), "r03", "r03-2"),
+    Row(ts("2025-08-06 09:02:00"), "r03", "r03-2", query_category="invoice_payment"),
+    Row(ts("2025-08-07 21:00:00"), "r03", "r03-3"),
+    Row(
+        ts("2025-08-01 08:00:00"),
+        "c02",
+        "c02-1",
+        environment="staging",
+        query_category="general_conversation",
+    ),
+    Row(ts("2025-08-01 08:01:00"), "c02", "c02-1", environment="staging", query_category="orders"),
+    Row(
+        ts("2025-08-11 08:00:00"),
+        "c02",
+        "c02-2",
+        environment="staging",
+        query_category="out_of_scope",
+    ),
+    Row(ts("2025-08-15 08:00:00"), "o01", "o01-1", query_category="tutorial_videos"),
+    Row(ts("2025-08-15 09:00:00"), "o01", "o01-1", query_category="other"),
+    Row(ts("2025-08-20 10:00:00"), None, "anon1", query_category="Pricing / Inventory"),
+    Row(ts("2025-08-21 10:00:00"), "", "anon2"),
+    Row(ts("2025-08-16 10:00:00"), "ghost", None, query_category="orders"),
+]
+
+LANDSCAPE_USER_ROWS: list[Row] = [
+    Row(ts("2025-08-03 10:00:00"), "lx", "lx-1", query_category="orders"),
+    Row(ts("2025-08-04 10:00:00"), "lx", "lx-2", query_category="orders"),
 ]

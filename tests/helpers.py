@@ -8,6 +8,8 @@ import httpx
 from sqlalchemy.engine import make_url
 
 WINDOW = {"start_date": "2025-06-01", "end_date": "2025-06-07"}
+# The user and category fixtures' window (see tests/fixture_rows.py).
+USER_WINDOW = {"start_date": "2025-08-01", "end_date": "2025-08-31"}
 
 
 async def get_json(client: httpx.AsyncClient, path: str, **params: str) -> Any:
@@ -26,3 +28,13 @@ def libpq_url(server_url: str, database: str) -> str:
     """Return `server_url` pointed at `database`, as a plain postgresql:// URL for asyncpg."""
     url = make_url(server_url).set(drivername="postgresql", database=database)
     return url.render_as_string(hide_password=False)
+
+
+def pool_u(**extra: str) -> dict[str, str]:
+    """Return the pool filters for window U plus `extra`."""
+    return {**USER_WINDOW, "product_context": "pool", **extra}
+
+
+def without_filters(body: dict[str, Any]) -> dict[str, Any]:
+    """Return a response body without its `filters` echo."""
+    return {key: value for key, value in body.items() if key != "filters"}

@@ -55,7 +55,11 @@ async def test_generator_shapes(scratch: asyncpg.Connection) -> None:
                count(*) FILTER (WHERE user_id IS NULL) AS null_users,
                count(*) FILTER (WHERE user_id = '') AS empty_users,
                count(*) FILTER (WHERE query_category IS NULL) AS null_categories,
-               count(DISTINCT query_category) AS categories,
+               count(DISTINCT query_category) FILTER (
+                   WHERE query_category::text = lower(query_category::text)
+                     AND query_category::text <> 'warranty_claims') AS canonical,
+               count(*) FILTER (WHERE query_category::text = 'warranty_claims') AS unknown,
+               count(*) FILTER (WHERE query_category::text = 'Product Catalog') AS respelled,
                count(DISTINCT environment) AS environments,
                count(*) FILTER (WHERE user_feedback <> lower(trim(user_feedback))) AS odd_feedback,
                count(*) FILTER (WHERE is_mobile_app) AS mobile
@@ -69,7 +73,9 @@ async def test_generator_shapes(scratch: asyncpg.Connection) -> None:
     assert stats["null_users"] > 0
     assert stats["empty_users"] > 0
     assert stats["null_categories"] > 0
-    assert stats["categories"] == 10
+    assert stats["canonical"] == 10
+    assert stats["unknown"] > 0
+    assert stats["respelled"] > 0
     assert stats["environments"] == 3
     assert stats["odd_feedback"] > 0
     assert stats["mobile"] > 0

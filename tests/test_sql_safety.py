@@ -18,17 +18,26 @@ from tests.conftest import StatementLog
 from tests.helpers import WINDOW, get_json, pool
 
 HOSTILE = "u1' OR '1'='1"
+ANALYTICS_PATHS = [
+    "/analytics/sessions",
+    "/analytics/volume",
+    "/analytics/engagement",
+    "/analytics/retention",
+    "/analytics/returning-users",
+    "/analytics/segments",
+    "/analytics/query-categories",
+    "/analytics/tool-usage",
+]
 POOL_TABLE = re.compile(r"\binteraction_log\b")
 # The service's own dialect (asyncpg), to compile statements without connecting.
 DIALECT = create_async_engine("postgresql+asyncpg://compile-only/db").sync_engine.dialect
 
 
-@pytest.mark.parametrize("path", ["/analytics/sessions", "/analytics/volume"])
+@pytest.mark.parametrize("path", ANALYTICS_PATHS)
 async def test_filters_are_bound_parameters(
     client: httpx.AsyncClient, statements: StatementLog, path: str
 ) -> None:
-    body = await get_json(client, path, **pool(user_id=HOSTILE, environment="prod'; --"))
-    assert body["total_sessions"] == 0
+    await get_json(client, path, **pool(user_id=HOSTILE, environment="prod'; --"))
     [(statement, parameters)] = statements.entries
     assert HOSTILE not in statement
     assert "prod'; --" not in statement
@@ -38,7 +47,7 @@ async def test_filters_are_bound_parameters(
     assert "prod'; --" in values
 
 
-@pytest.mark.parametrize("path", ["/analytics/sessions", "/analytics/volume"])
+@pytest.mark.parametrize("path", ANALYTICS_PATHS)
 async def test_pool_request_reads_only_the_pool_table(
     client: httpx.AsyncClient, statements: StatementLog, path: str
 ) -> None:
@@ -49,7 +58,7 @@ async def test_pool_request_reads_only_the_pool_table(
     assert "is_mobile_app" not in statement
 
 
-@pytest.mark.parametrize("path", ["/analytics/sessions", "/analytics/volume"])
+@pytest.mark.parametrize("path", ANALYTICS_PATHS)
 async def test_landscape_request_reads_only_the_landscape_table(
     client: httpx.AsyncClient, statements: StatementLog, path: str
 ) -> None:

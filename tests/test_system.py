@@ -21,13 +21,14 @@ async def test_ready_when_both_tables_are_complete(client: httpx.AsyncClient) ->
 
 
 async def test_filter_options_pool(client: httpx.AsyncClient) -> None:
-    # Pool environments: production and staging; rows span 2025-05-31 23:50 .. 2025-06-10 12:00.
+    # Pool environments: production and staging; rows span 2025-05-31 23:50 (sF) to
+    # 2025-08-21 10:00 (anon2).
     body = await get_json(client, "/meta/filter-options", product_context="pool")
     assert body == {
         "product_context": "pool",
         "environments": ["production", "staging"],
         "first_interaction": "2025-05-31T23:50:00Z",
-        "last_interaction": "2025-06-10T12:00:00Z",
+        "last_interaction": "2025-08-21T10:00:00Z",
     }
 
 
@@ -35,7 +36,7 @@ async def test_filter_options_landscape(client: httpx.AsyncClient) -> None:
     body = await get_json(client, "/meta/filter-options", product_context="landscape")
     assert body["environments"] == ["production", "staging"]
     assert body["first_interaction"] == "2025-06-03T14:00:00Z"
-    assert body["last_interaction"] == "2025-06-06T10:00:00Z"
+    assert body["last_interaction"] == "2025-08-04T10:00:00Z"
 
 
 async def test_filter_options_needs_a_valid_product(client: httpx.AsyncClient) -> None:

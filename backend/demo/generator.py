@@ -48,7 +48,13 @@ _COLUMNS = """time_stamp, user_id, session_id, input, output, full_prompt, chat_
     residual_time, errors, is_voice_input, original_transcription"""
 
 # $1 questions' categories, $2 questions, $3 categories, $4 weights, $5 answers, $6 part numbers,
-# $7 sessions, $8 id prefix, $9 user population, $10 window end, $11 days, $12 assistant name.
+# $7 sessions, $8 id prefix, $9 long-tail users, $10 window end, $11 days, $12 assistant name,
+# $13 power users, $14 regular users.
+#
+# Users come from three pools: 8% of sessions from a few power users (dozens of sessions each),
+# 17% from regular customers (a handful each), 75% from a long tail (mostly one session each);
+# 4% of sessions have a NULL user_id and 1% an empty one. 1.5% of labels are an unknown label
+# and a few use other spellings of a canonical one, as enum labels drift over time.
 _SELECT = """
 WITH questions AS (
     SELECT category, row_number() OVER (PARTITION BY category ORDER BY ord) AS n, question
@@ -70,8 +76,11 @@ WITH questions AS (
     SELECT sid,
            CASE WHEN r_anon < 0.04 THEN NULL
                 WHEN r_anon < 0.05 THEN ''
-                ELSE $8::text || '-user-'
-                     || lpad(floor($9::int * power(r_user, 1.8))::int::text, 6, '0')
+                ELSE $8::text || '-user-' || lpad((CASE
+                    WHEN r_user < 0.08 THEN floor(r_user / 0.08 * $13::int)
+                    WHEN r_user < 0.25 THEN $13::int + floor((r_user - 0.08) / 0.17 * $14::int)
+                    ELSE $13::int + $14::int + floor((r_user - 0.25) / 0.75 * $9::int)
+                END)::int::text, 6, '0')
            END AS user_id,
            md5($8::text || sid::text)::uuid::text AS session_id,
            CASE WHEN r_env < 0.86 THEN 'production' WHEN r_env < 0.96 THEN 'staging'
@@ -116,7 +125,13 @@ SELECT started + (m - 1) * interval '75 seconds' + r_gap * interval '40 seconds'
             WHEN r_fb < 0.068 THEN 'negative' WHEN r_fb < 0.07 THEN 'NEGATIVE ' END,
        CASE WHEN r_fb >= 0.05 AND r_fb < 0.07 THEN 'The answer did not help' END,
        md5(session_id || m::text),
-       category::query_category,
+       (CASE WHEN category IS NULL THEN NULL
+             WHEN r_misc > 0.985 THEN 'warranty_claims'
+             WHEN category = 'product_catalog' AND r_misc < 0.10 THEN 'Product Catalog'
+             WHEN category = 'product_catalog' AND r_misc < 0.12 THEN 'PRODUCT-CATALOG'
+             WHEN category = 'compatible_parts' AND r_misc < 0.10 THEN 'Compatible Parts'
+             WHEN category = 'pricing_inventory' AND r_misc < 0.10 THEN 'Pricing / Inventory'
+             ELSE category END)::query_category,
        environment,
        'default',
        CASE WHEN m > 1 THEN 'true' ELSE 'false' END,
@@ -168,9 +183,11 @@ async def insert_demo_rows(
         parts,
         sessions,
         prefix,
-        round(sessions * 1.4),
+        round(sessions * 0.8),
         end.replace(tzinfo=None),
         days,
         assistant,
+        max(5, sessions // 700),
+        max(10, sessions // 36),
     )
     return int(status.split()[-1])

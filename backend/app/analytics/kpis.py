@@ -1,12 +1,21 @@
-"""Session and volume KPIs: each runs one select on the request's table and shapes the row."""
+"""Session, volume and category KPIs: each runs one select on the request's table and shapes it."""
 
 from __future__ import annotations
 
-from backend.app.db import queries
+from backend.app.db import category_queries, queries
 from backend.app.db.client import Database
 from backend.app.db.tables import table_for
 from backend.app.models.filters import AnalyticsFilters
-from backend.app.models.responses import DayCount, SessionMetrics, VolumeTrends
+from backend.app.models.responses import (
+    CategoryShare,
+    DayCount,
+    QueryCategories,
+    SessionMetrics,
+    ToolShare,
+    ToolUsage,
+    VolumeTrends,
+)
+from backend.app.models.taxonomy import BUCKET_NAMES
 
 
 async def session_metrics(db: Database, filters: AnalyticsFilters) -> SessionMetrics:
@@ -29,5 +38,37 @@ async def volume_trends(db: Database, filters: AnalyticsFilters) -> VolumeTrends
         daily=[
             DayCount(date=day, sessions=count)
             for day, count in zip(row["daily_dates"], row["daily_sessions"], strict=True)
+        ],
+    )
+
+
+async def query_categories(db: Database, filters: AnalyticsFilters) -> QueryCategories:
+    """Count sessions by primary category: ten canonical, Other, Uncategorized, in order."""
+    table = table_for(filters.product_context)
+    rows = await db.fetch_all(category_queries.query_categories_query(table=table, filters=filters))
+    return QueryCategories(
+        total_sessions=rows[0]["total_sessions"],
+        categories=[
+            CategoryShare(
+                category=BUCKET_NAMES[row["bucket"]],
+                sessions=row["sessions"],
+                percent=row["percent"],
+            )
+            for row in rows
+        ],
+    )
+
+
+async def tool_usage(db: Database, filters: AnalyticsFilters) -> ToolUsage:
+    """Count sessions by agent tool invoked, most used first, with each tool's share."""
+    table = table_for(filters.product_context)
+    rows = await db.fetch_all(category_queries.tool_usage_query(table=table, filters=filters))
+    return ToolUsage(
+        total_sessions=rows[0]["total_sessions"],
+        tools=[
+            ToolShare(
+                tool=BUCKET_NAMES[row["bucket"]], sessions=row["sessions"], percent=row["percent"]
+            )
+            for row in rows
         ],
     )

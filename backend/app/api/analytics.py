@@ -4,11 +4,28 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from backend.app.analytics import kpis
+from backend.app.analytics import engagement, kpis, retention
+from backend.app.analytics.overview import overview as compute_overview
 from backend.app.api.dependencies import DatabaseDep, FiltersDep
-from backend.app.models.responses import SessionsResponse, VolumeResponse
+from backend.app.models.responses import (
+    EngagementResponse,
+    OverviewResponse,
+    QueryCategoriesResponse,
+    RetentionResponse,
+    ReturningUsersResponse,
+    SegmentsResponse,
+    SessionsResponse,
+    ToolUsageResponse,
+    VolumeResponse,
+)
 
 router = APIRouter(prefix="/analytics", tags=["analytics"])
+
+
+@router.get("/overview", response_model=OverviewResponse, summary="Every KPI at once")
+async def overview(filters: FiltersDep, db: DatabaseDep) -> OverviewResponse:
+    """Compute every KPI for the same filters concurrently; each section equals its endpoint."""
+    return await compute_overview(db, filters)
 
 
 @router.get("/sessions", response_model=SessionsResponse, summary="Session metrics")
@@ -23,3 +40,47 @@ async def volume(filters: FiltersDep, db: DatabaseDep) -> VolumeResponse:
     """Count sessions per UTC day of the window, zero-filled, with the mean, peak and lowest day."""
     trends = await kpis.volume_trends(db, filters)
     return VolumeResponse(filters=filters, **dict(trends))
+
+
+@router.get("/engagement", response_model=EngagementResponse, summary="User engagement")
+async def engagement_kpi(filters: FiltersDep, db: DatabaseDep) -> EngagementResponse:
+    """Count unique users and all conversations, and the mean conversations per user."""
+    body = await engagement.engagement(db, filters)
+    return EngagementResponse(filters=filters, **dict(body))
+
+
+@router.get("/retention", response_model=RetentionResponse, summary="User retention")
+async def retention_kpi(filters: FiltersDep, db: DatabaseDep) -> RetentionResponse:
+    """Count returning (2+ sessions) and one-time users and their shares of unique users."""
+    body = await retention.retention(db, filters)
+    return RetentionResponse(filters=filters, **dict(body))
+
+
+@router.get(
+    "/returning-users", response_model=ReturningUsersResponse, summary="Returning user behavior"
+)
+async def returning_users(filters: FiltersDep, db: DatabaseDep) -> ReturningUsersResponse:
+    """Describe returning users: mean sessions, most active user, mean and longest span in days."""
+    body = await retention.returning_users(db, filters)
+    return ReturningUsersResponse(filters=filters, **dict(body))
+
+
+@router.get("/segments", response_model=SegmentsResponse, summary="User segmentation")
+async def segments(filters: FiltersDep, db: DatabaseDep) -> SegmentsResponse:
+    """Count users per segment: power (10+ sessions), regular (3-9), casual (2), one-time (1)."""
+    body = await engagement.segments(db, filters)
+    return SegmentsResponse(filters=filters, **dict(body))
+
+
+@router.get("/query-categories", response_model=QueryCategoriesResponse, summary="Query categories")
+async def query_categories(filters: FiltersDep, db: DatabaseDep) -> QueryCategoriesResponse:
+    """Count sessions by primary category, with each category's share of all sessions."""
+    body = await kpis.query_categories(db, filters)
+    return QueryCategoriesResponse(filters=filters, **dict(body))
+
+
+@router.get("/tool-usage", response_model=ToolUsageResponse, summary="Agent tool usage")
+async def tool_usage(filters: FiltersDep, db: DatabaseDep) -> ToolUsageResponse:
+    """Count sessions by agent tool invoked, most used first, with each tool's share."""
+    body = await kpis.tool_usage(db, filters)
+    return ToolUsageResponse(filters=filters, **dict(body))

@@ -76,6 +76,11 @@ def rounded(value: ColumnElement[Any], places: int = 2) -> ColumnElement[Any]:
     return func.round(cast(value, Numeric), places)
 
 
+def percent_of(part: ColumnElement[Any], whole: ColumnElement[Any]) -> ColumnElement[Any]:
+    """Return 100 * part / whole rounded to 2 decimals, or NULL when `whole` is zero."""
+    return rounded(100 * cast(part, Numeric) / func.nullif(whole, 0))
+
+
 def session_metrics_query(*, table: Table, filters: AnalyticsFilters) -> AnySelect:
     """Return total sessions, sessions with negative and positive feedback, and mean duration."""
     sessions = session_rollup(table=table, filters=filters)

@@ -71,12 +71,177 @@ class VolumeTrends(_Body):
     )
 
 
+_PERCENT = "Percent 0-100, rounded to 2 decimals; null when the whole is zero."
+
+
+class Engagement(_Body):
+    """Users and conversations in the window."""
+
+    unique_users: int = Field(
+        description="Distinct non-empty user_id among rows in the window that belong to a session."
+    )
+    total_conversations: int = Field(
+        description="All sessions in the window, anonymous ones (no user_id) included."
+    )
+    avg_conversations_per_user: float | None = Field(
+        description="Mean session count over users (a user's session count is the number of "
+        f"distinct sessions among that user's rows in the window). {_ROUNDING}"
+    )
+
+
+class Retention(_Body):
+    """Returning and one-time users."""
+
+    unique_users: int = Field(description="Users in the window (see /analytics/engagement).")
+    returning_users: int = Field(description="Users with 2 or more sessions in the window.")
+    one_time_users: int = Field(description="Users with exactly 1 session in the window.")
+    returning_users_pct: float | None = Field(description=f"Of unique_users. {_PERCENT}")
+    one_time_users_pct: float | None = Field(description=f"Of unique_users. {_PERCENT}")
+
+
+class CategoryShare(_Body):
+    """Sessions whose primary category is one category."""
+
+    category: str = Field(description="Display name.")
+    sessions: int
+    percent: float | None = Field(description=f"Of total_sessions. {_PERCENT}")
+
+
+class QueryCategories(_Body):
+    """Sessions by primary category."""
+
+    total_sessions: int = Field(description="Sessions in the window.")
+    categories: list[CategoryShare] = Field(
+        description="Twelve objects: the ten canonical categories in order, then Other, then "
+        "Uncategorized. A session's primary category is the category that occurs most often "
+        "among its rows in the window, ignoring NULL and empty labels; ties go to the one "
+        "earlier in that order. Labels are normalised (lower-case, runs of characters other "
+        "than a-z0-9 become `_`, leading and trailing `_` removed); a label that normalises to "
+        "no canonical key is Other; a session with no label at all is Uncategorized."
+    )
+
+
+class ToolShare(_Body):
+    """Sessions that invoked one agent tool."""
+
+    tool: str = Field(description="Display name.")
+    sessions: int = Field(description="Sessions that invoked this tool at least once.")
+    percent: float | None = Field(
+        description="Share of the sum of `sessions` over all tools, so the percents add up to "
+        f"100 (give or take rounding). {_PERCENT}"
+    )
+
+
+class ToolUsage(_Body):
+    """Sessions by agent tool invoked."""
+
+    total_sessions: int = Field(description="Sessions in the window.")
+    tools: list[ToolShare] = Field(
+        description="The ten canonical tools and Other, sorted by sessions descending, ties in "
+        "canonical order. A message's tool is its query_category, normalised as for categories; "
+        "a NULL or empty label invokes no tool."
+    )
+
+
+class UserSessions(_Body):
+    """A user and their session count."""
+
+    user_id: str
+    sessions: int
+
+
+class UserSpan(_Body):
+    """A user and the days between their first and last chat."""
+
+    user_id: str
+    days: float = Field(description="Last minus first time_stamp, in days, rounded to 2 decimals.")
+
+
+class ReturningUsers(_Body):
+    """How returning users (2+ sessions) behave."""
+
+    returning_users: int = Field(description="Users with 2 or more sessions in the window.")
+    avg_sessions_per_returning_user: float | None = Field(
+        description=f"Mean session count over returning users. {_ROUNDING}"
+    )
+    most_active_user: UserSessions | None = Field(
+        description="The highest session count among all users; ties go to the smallest user_id "
+        "(byte order). Null when there are no users."
+    )
+    avg_days_first_to_last_chat: float | None = Field(
+        description="Mean over returning users of their last minus first time_stamp in the "
+        f"window, in days as a decimal. {_ROUNDING}"
+    )
+    longest_active_span: UserSpan | None = Field(
+        description="The returning user with the largest such span; ties go to the smallest "
+        "user_id (byte order). Null when there are no returning users."
+    )
+
+
+class SegmentShare(_Body):
+    """Users in one segment by session count."""
+
+    segment: str = Field(examples=["power"])
+    label: str = Field(examples=["Power users"])
+    min_chats: int
+    max_chats: int | None = Field(description="Null: no upper bound.")
+    users: int
+    percent: float | None = Field(description=f"Of unique_users. {_PERCENT}")
+
+
+class Segments(_Body):
+    """Users by segment."""
+
+    unique_users: int = Field(description="Users in the window (see /analytics/engagement).")
+    segments: list[SegmentShare] = Field(
+        description="Four objects in this order: power (10+ sessions), regular (3-9), casual (2), "
+        "one_time (1)."
+    )
+
+
 class SessionsResponse(SessionMetrics, Filtered):
     """Body of /analytics/sessions."""
 
 
 class VolumeResponse(VolumeTrends, Filtered):
     """Body of /analytics/volume."""
+
+
+class EngagementResponse(Engagement, Filtered):
+    """Body of /analytics/engagement."""
+
+
+class RetentionResponse(Retention, Filtered):
+    """Body of /analytics/retention."""
+
+
+class QueryCategoriesResponse(QueryCategories, Filtered):
+    """Body of /analytics/query-categories."""
+
+
+class ToolUsageResponse(ToolUsage, Filtered):
+    """Body of /analytics/tool-usage."""
+
+
+class ReturningUsersResponse(ReturningUsers, Filtered):
+    """Body of /analytics/returning-users."""
+
+
+class SegmentsResponse(Segments, Filtered):
+    """Body of /analytics/segments."""
+
+
+class OverviewResponse(Filtered):
+    """Body of /analytics/overview: every KPI for the same filters, computed concurrently."""
+
+    sessions: SessionMetrics
+    volume: VolumeTrends
+    engagement: Engagement
+    retention: Retention
+    query_categories: QueryCategories
+    tool_usage: ToolUsage
+    returning_users: ReturningUsers
+    segments: Segments
 
 
 class FilterOptions(_Body):
