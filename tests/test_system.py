@@ -92,7 +92,21 @@ async def test_openapi_lists_every_endpoint_with_filters_and_examples(
 ) -> None:
     spec = await get_json(client, "/openapi.json")
     paths = spec["paths"]
-    for path in ("/analytics/sessions", "/analytics/volume"):
+    analytics = [path for path in paths if path.startswith("/analytics/")]
+    assert sorted(analytics) == sorted(
+        [
+            "/analytics/overview",
+            "/analytics/sessions",
+            "/analytics/volume",
+            "/analytics/engagement",
+            "/analytics/retention",
+            "/analytics/returning-users",
+            "/analytics/segments",
+            "/analytics/query-categories",
+            "/analytics/tool-usage",
+        ]
+    )
+    for path in analytics:
         operation = paths[path]["get"]
         params = {p["name"]: p for p in operation["parameters"]}
         assert set(params) == {
