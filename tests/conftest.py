@@ -15,7 +15,14 @@ from sqlalchemy import event
 from backend.app.main import create_app
 from backend.app.settings import Settings
 from backend.demo.embedded import apply_schema, start_server
-from tests.fixture_rows import LANDSCAPE_ROWS, LANDSCAPE_USER_ROWS, POOL_ROWS, USER_ROWS, Row
+from tests.fixture_rows import (
+    LANDSCAPE_ROWS,
+    LANDSCAPE_USER_ROWS,
+    POOL_ROWS,
+    QUERY_ROWS,
+    USER_ROWS,
+    Row,
+)
 from tests.helpers import libpq_url
 
 
@@ -52,7 +59,7 @@ async def database_url(server_url: str) -> AsyncIterator[str]:
     connection = await asyncpg.connect(url)
     try:
         await apply_schema(connection)
-        await _insert(connection, "interaction_log", POOL_ROWS + USER_ROWS)
+        await _insert(connection, "interaction_log", POOL_ROWS + USER_ROWS + QUERY_ROWS)
         await _insert(connection, "landscape_interaction_log", LANDSCAPE_ROWS + LANDSCAPE_USER_ROWS)
     finally:
         await connection.close()

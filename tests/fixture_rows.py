@@ -39,6 +39,22 @@ unless shown; query_category labels in quotes):
   ghost   -        08-16 10:00 'orders' with a NULL session: no session, so no user
 
 Landscape in U: lx, 2 sessions, 08-03 and 08-04 at 10:00, 'orders'.
+
+Pool, window Q = 2025-09-01 .. 2025-09-30, for pain points (input texts; every row with a
+non-blank input is one query, whether or not it has a session):
+
+  input                                                      rows  cluster
+  "What are your hours on Saturday?"                            2  0  } one normalised text,
+  "  what are your HOURS on saturday?  "                        1  0  } 3 queries
+  "Where is my order?"                                          1  0
+  "Hi" (staging)                                                1  0
+  "Which pump would you recommend for a 20,000 gallon pool?"    2  1
+  "I need a replacement cartridge for a Pentair CCP520"         1  2
+  "Do you have SPX3200 in stock?"                               2  3
+  "Is R0357800 available?"                                      1  3
+  "Do you have EC-40 in stock?" (no session)                    1  3
+  "How do I reassemble the DE filter grids?"                    1  4
+  '', '  \n\t ', NULL                                          3  not queries
 """
 
 from __future__ import annotations
@@ -144,4 +160,29 @@ USER_ROWS: list[Row] = [
 LANDSCAPE_USER_ROWS: list[Row] = [
     Row(ts("2025-08-03 10:00:00"), "lx", "lx-1", query_category="orders"),
     Row(ts("2025-08-04 10:00:00"), "lx", "lx-2", query_category="orders"),
+]
+
+
+def _asked(day: int, session: str | None, text: str | None, environment: str = "production") -> Row:
+    """Return a September 2025 row of session `session` whose input is `text`."""
+    return Row(datetime(2025, 9, day, 12), "q-user", session, environment=environment, input=text)
+
+
+QUERY_ROWS: list[Row] = [
+    _asked(1, "q1", "What are your hours on Saturday?"),
+    _asked(2, "q2", "What are your hours on Saturday?"),
+    _asked(3, "q3", "  what are your HOURS on saturday?  "),
+    _asked(4, "q4", "Where is my order?"),
+    _asked(5, "q5", "Hi", environment="staging"),
+    _asked(6, "q6", "Which pump would you recommend for a 20,000 gallon pool?"),
+    _asked(7, "q7", "Which pump would you recommend for a 20,000 gallon pool?"),
+    _asked(8, "q8", "I need a replacement cartridge for a Pentair CCP520"),
+    _asked(9, "q9", "Do you have SPX3200 in stock?"),
+    _asked(10, "q10", "Do you have SPX3200 in stock?"),
+    _asked(11, "q11", "Is R0357800 available?"),
+    _asked(12, None, "Do you have EC-40 in stock?"),
+    _asked(13, "q13", "How do I reassemble the DE filter grids?"),
+    _asked(14, "q14", ""),
+    _asked(15, "q15", "  \n\t "),
+    _asked(16, "q16", None),
 ]

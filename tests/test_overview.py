@@ -10,6 +10,7 @@ from tests.helpers import WINDOW, get_json, pool, pool_u, without_filters
 
 SECTIONS = {
     "sessions": "/analytics/sessions",
+    "pain_points": "/analytics/pain-points",
     "volume": "/analytics/volume",
     "engagement": "/analytics/engagement",
     "retention": "/analytics/retention",
@@ -29,6 +30,7 @@ SECTIONS = {
         pool(),
         {**WINDOW, "product_context": "landscape"},
         pool(start_date="2025-07-01", end_date="2025-07-03"),
+        {"start_date": "2025-09-01", "end_date": "2025-09-30", "product_context": "pool"},
     ],
 )
 async def test_sections_equal_single_endpoints(

@@ -27,6 +27,7 @@ ANALYTICS_PATHS = [
     "/analytics/segments",
     "/analytics/query-categories",
     "/analytics/tool-usage",
+    "/analytics/pain-points",
 ]
 POOL_TABLE = re.compile(r"\binteraction_log\b")
 # The service's own dialect (asyncpg), to compile statements without connecting.

@@ -22,13 +22,13 @@ async def test_ready_when_both_tables_are_complete(client: httpx.AsyncClient) ->
 
 async def test_filter_options_pool(client: httpx.AsyncClient) -> None:
     # Pool environments: production and staging; rows span 2025-05-31 23:50 (sF) to
-    # 2025-08-21 10:00 (anon2).
+    # 2025-09-16 12:00 (the last pain-point row).
     body = await get_json(client, "/meta/filter-options", product_context="pool")
     assert body == {
         "product_context": "pool",
         "environments": ["production", "staging"],
         "first_interaction": "2025-05-31T23:50:00Z",
-        "last_interaction": "2025-08-21T10:00:00Z",
+        "last_interaction": "2025-09-16T12:00:00Z",
     }
 
 
@@ -96,6 +96,7 @@ async def test_openapi_lists_every_endpoint_with_filters_and_examples(
     assert sorted(analytics) == sorted(
         [
             "/analytics/overview",
+            "/analytics/pain-points",
             "/analytics/sessions",
             "/analytics/volume",
             "/analytics/engagement",

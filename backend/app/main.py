@@ -7,11 +7,13 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import httpx2
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
 
+from backend.app.analytics.clustering import build_classifier
 from backend.app.api import analytics, system
 from backend.app.db.client import Database, create_engine
 from backend.app.errors import ServiceError, service_error_handler, validation_error_handler
@@ -47,18 +49,24 @@ async def _database_url(settings: Settings) -> str:
     return await asyncio.to_thread(start_demo_database, settings.embedded_data_dir)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the application; tests pass their own settings."""
+def create_app(
+    settings: Settings | None = None, *, llm_http_client: httpx2.AsyncClient | None = None
+) -> FastAPI:
+    """Build the application; tests pass their own settings and LLM transport."""
     app_settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(await _database_url(app_settings), app_settings)
         app.state.database = Database(engine)
+        classifier, llm_client = build_classifier(app_settings, http_client=llm_http_client)
+        app.state.classifier = classifier
         try:
             yield
         finally:
             await app.state.database.dispose()
+            if llm_client is not None:
+                await llm_client.close()
 
     app: FastAPI = FastAPIOffline(
         title="Heritage chatbot analytics",

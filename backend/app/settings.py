@@ -37,6 +37,40 @@ class Settings(BaseSettings):
         default=".pgdata",
         description="Where the embedded PostgreSQL keeps its files when DATABASE_URL is unset.",
     )
+    anthropic_api_key: SecretStr | None = Field(
+        default=None,
+        description="Turns on LLM classification of pain points; unset: local keyword rules.",
+    )
+    llm_model: str = Field(default="claude-haiku-5-5", description="Claude model for pain points.")
+    llm_base_url: str | None = Field(
+        default=None, description="Anthropic API base URL (a proxy or gateway); unset: default."
+    )
+    llm_batch_size: int = Field(default=50, ge=1, le=500, description="Texts per LLM call.")
+    llm_max_concurrency: int = Field(
+        default=4, ge=1, description="LLM calls in flight at once for one request."
+    )
+    llm_max_texts_per_request: int = Field(
+        default=1_000,
+        ge=0,
+        description="Distinct uncached texts one request may send to the LLM (most frequent "
+        "first); the rest go to the local classifier.",
+    )
+    llm_max_text_chars: int = Field(
+        default=500, ge=20, description="Longer texts are cut to this length before sending."
+    )
+    llm_timeout_seconds: float = Field(default=20.0, gt=0, description="Timeout of one LLM call.")
+    llm_max_retries: int = Field(
+        default=1, ge=0, description="SDK retries of a failed LLM call (429, 5xx, network)."
+    )
+    llm_deadline_seconds: float = Field(
+        default=25.0,
+        gt=0,
+        description="Total time one request may spend waiting on the LLM; batches still "
+        "running then are answered by the local classifier.",
+    )
+    llm_cache_size: int = Field(
+        default=50_000, ge=0, description="Classified texts remembered across requests (LRU)."
+    )
     log_level: str = Field(default="INFO", description="Python logging level.")
 
 

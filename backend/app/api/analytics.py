@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from backend.app.analytics import engagement, kpis, retention
+from backend.app.analytics import clustering, engagement, kpis, retention
 from backend.app.analytics.overview import overview as compute_overview
-from backend.app.api.dependencies import DatabaseDep, FiltersDep
+from backend.app.api.dependencies import ClassifierDep, DatabaseDep, FiltersDep
 from backend.app.models.responses import (
     EngagementResponse,
     OverviewResponse,
+    PainPointsResponse,
     QueryCategoriesResponse,
     RetentionResponse,
     ReturningUsersResponse,
@@ -23,9 +24,11 @@ router = APIRouter(prefix="/analytics", tags=["analytics"])
 
 
 @router.get("/overview", response_model=OverviewResponse, summary="Every KPI at once")
-async def overview(filters: FiltersDep, db: DatabaseDep) -> OverviewResponse:
+async def overview(
+    filters: FiltersDep, db: DatabaseDep, classifier: ClassifierDep
+) -> OverviewResponse:
     """Compute every KPI for the same filters concurrently; each section equals its endpoint."""
-    return await compute_overview(db, filters)
+    return await compute_overview(db, filters, classifier)
 
 
 @router.get("/sessions", response_model=SessionsResponse, summary="Session metrics")
@@ -33,6 +36,15 @@ async def sessions(filters: FiltersDep, db: DatabaseDep) -> SessionsResponse:
     """Count sessions, those with negative and positive feedback, and their mean duration."""
     metrics = await kpis.session_metrics(db, filters)
     return SessionsResponse(filters=filters, **dict(metrics))
+
+
+@router.get("/pain-points", response_model=PainPointsResponse, summary="Pain-point clusters")
+async def pain_points(
+    filters: FiltersDep, db: DatabaseDep, classifier: ClassifierDep
+) -> PainPointsResponse:
+    """Classify every query in the window into the five pain-point clusters, with examples."""
+    body = await clustering.pain_points(db, filters, classifier)
+    return PainPointsResponse(filters=filters, **dict(body))
 
 
 @router.get("/volume", response_model=VolumeResponse, summary="Volume trends")

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
+from backend.app.analytics.clustering import PainPointClassifier
 from backend.app.db.client import Database
 from backend.app.models.filters import AnalyticsFilters
 
@@ -16,5 +17,12 @@ async def get_database(request: Request) -> Database:
     return database
 
 
+async def get_classifier(request: Request) -> PainPointClassifier:
+    """Return the pain-point classifier the lifespan built."""
+    classifier: PainPointClassifier = request.app.state.classifier
+    return classifier
+
+
 DatabaseDep = Annotated[Database, Depends(get_database)]
+ClassifierDep = Annotated[PainPointClassifier, Depends(get_classifier)]
 FiltersDep = Annotated[AnalyticsFilters, Query()]

@@ -129,6 +129,55 @@ def volume_query(*, table: Table, filters: AnalyticsFilters) -> AnySelect:
     ).select_from(daily)
 
 
+def trimmed(text: ColumnElement[str]) -> ColumnElement[str]:
+    """Return `text` without leading and trailing whitespace (spaces, tabs, newlines)."""
+    return func.regexp_replace(text, r"^\s+|\s+$", "", "g")
+
+
+def normalised_text(text: ColumnElement[str]) -> ColumnElement[str]:
+    """Return `text` trimmed, with whitespace runs collapsed to one space, and case-folded."""
+    return func.lower(func.regexp_replace(trimmed(text), r"\s+", " ", "g"))
+
+
+def query_texts_query(*, table: Table, filters: AnalyticsFilters) -> AnySelect:
+    """Return the window's distinct normalised queries: text, count and commonest original form."""
+    # Every row with a non-blank input is one query, session or not. Group the raw inputs first,
+    # so that the regular expressions run once per distinct input rather than once per row.
+    raw = (
+        select(table.c.input.label("input"), func.count().label("queries"))
+        .where(window_filter(table=table, filters=filters), table.c.input.regexp_match(r"\S"))
+        .group_by(table.c.input)
+        .subquery("raw_inputs")
+    )
+    # Two inputs differing only in outer whitespace are one original form.
+    spelled = select(
+        normalised_text(raw.c.input).label("normalised"),
+        trimmed(raw.c.input).label("original"),
+        raw.c.queries,
+    ).subquery("spelled")
+    forms = (
+        select(
+            spelled.c.normalised, spelled.c.original, func.sum(spelled.c.queries).label("queries")
+        )
+        .group_by(spelled.c.normalised, spelled.c.original)
+        .subquery("forms")
+    )
+    # Ties between spellings, and between texts, go by byte order whatever the database's locale.
+    commonest = aggregate_order_by(
+        forms.c.original, forms.c.queries.desc(), forms.c.original.collate("C")
+    )
+    queries = cast(func.sum(forms.c.queries), BigInteger)
+    return (
+        select(
+            forms.c.normalised,
+            queries.label("queries"),
+            func.array_agg(commonest)[1].label("example"),
+        )
+        .group_by(forms.c.normalised)
+        .order_by(queries.desc(), forms.c.normalised.collate("C"))
+    )
+
+
 def environments_query(*, table: Table) -> AnySelect:
     """Return the distinct non-empty environments present in the table, sorted."""
     return (

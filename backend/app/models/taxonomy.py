@@ -1,4 +1,4 @@
-"""The contract's fixed vocabularies: the ten categories (and tools), and the user segments."""
+"""The contract's fixed vocabularies: categories (and tools), user segments, pain-point clusters."""
 
 from __future__ import annotations
 
@@ -48,4 +48,14 @@ SEGMENTS: tuple[Segment, ...] = (
     Segment("regular", "Regular users", 3, 9),
     Segment("casual", "Casual users", 2, 2),
     Segment("one_time", "One-time users", 1, 1),
+)
+
+
+# The five predefined pain-point clusters, by cluster_id; both product contexts use them.
+PAIN_POINT_CLUSTERS: tuple[str, ...] = (
+    "General branch hours / orders / pool questions",
+    "Pump recommendations \u2013 product discovery",
+    "Replacement filter parts \u2013 maintenance needs",
+    "Stock availability by part number \u2013 inventory checks",
+    "DE filter assembly \u2013 technical support",
 )

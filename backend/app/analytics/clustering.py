@@ -1,0 +1,244 @@
+"""Pain-point clustering: classify the window's distinct queries into the five clusters."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter, OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Protocol
+
+import httpx2
+from anthropic import AsyncAnthropic
+
+from backend.app.analytics.keyword_rules import KeywordClassifier
+from backend.app.analytics.llm_classifier import ClassificationError, LLMClassifier
+from backend.app.db import queries
+from backend.app.db.client import Database
+from backend.app.db.tables import table_for
+from backend.app.models.filters import AnalyticsFilters
+from backend.app.models.responses import PainPointCluster, PainPoints
+from backend.app.models.taxonomy import PAIN_POINT_CLUSTERS
+from backend.app.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+EXAMPLES_PER_CLUSTER = 3
+
+
+class Classifier(Protocol):
+    """Anything that puts texts into the five clusters; `name` says which classifier it is."""
+
+    name: str
+
+    async def classify(self, texts: Sequence[str]) -> list[int]:
+        """Return a cluster id (0-4) per text, or raise ClassificationError."""
+        ...
+
+
+class LRUCache:
+    """A bounded in-process map from (model, normalised text) to cluster, least recent evicted."""
+
+    def __init__(self, max_size: int) -> None:
+        self.max_size = max_size
+        self._items: OrderedDict[tuple[str, str], int] = OrderedDict()
+
+    def get(self, key: tuple[str, str]) -> int | None:
+        """Return the cached cluster for `key` and mark it recently used, or None."""
+        value = self._items.get(key)
+        if value is not None:
+            self._items.move_to_end(key)
+        return value
+
+    def put(self, key: tuple[str, str], value: int) -> None:
+        """Remember `value` for `key`, evicting the least recently used entry when full."""
+        self._items[key] = value
+        self._items.move_to_end(key)
+        while len(self._items) > self.max_size:
+            self._items.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+@dataclass(frozen=True)
+class Classification:
+    """Cluster ids for a list of texts, and which classifier answered how many."""
+
+    labels: list[int]
+    classifier: str
+    texts_by_classifier: dict[str, int]
+    fallback_reason: str | None
+
+
+@dataclass(frozen=True)
+class LLMPolicy:
+    """How much of a request may go to the LLM, and how."""
+
+    batch_size: int
+    max_concurrency: int
+    max_texts_per_request: int
+    deadline_seconds: float
+
+
+class PainPointClassifier:
+    """The local classifier, optionally fronted by an LLM with a cache, a ceiling and fallback."""
+
+    def __init__(
+        self,
+        *,
+        local: Classifier,
+        llm: Classifier | None = None,
+        policy: LLMPolicy | None = None,
+        cache: LRUCache | None = None,
+    ) -> None:
+        self.local = local
+        self.llm = llm
+        self.policy = policy
+        self.cache = cache
+
+    async def classify(self, texts: Sequence[str]) -> Classification:
+        """Classify `texts` (most frequent first): cache, then LLM up to the ceiling, then local."""
+        labels: list[int | None] = [None] * len(texts)
+        counts: Counter[str] = Counter()
+        reason: str | None = None
+        if self.llm is not None and self.policy is not None and self.cache is not None:
+            reason = await self._classify_with_llm(self.llm, self.policy, self.cache, texts, labels)
+            counts[self.llm.name] = sum(label is not None for label in labels)
+        rest = [i for i, label in enumerate(labels) if label is None]
+        for i, label in zip(rest, await self.local.classify([texts[i] for i in rest]), strict=True):
+            labels[i] = label
+        counts[self.local.name] = len(rest)
+        used_llm = self.llm is not None and counts[self.llm.name] > 0
+        return Classification(
+            labels=[label for label in labels if label is not None],
+            classifier=self.llm.name if used_llm and self.llm else self.local.name,
+            texts_by_classifier=dict(counts),
+            fallback_reason=reason,
+        )
+
+    async def _classify_with_llm(
+        self,
+        llm: Classifier,
+        policy: LLMPolicy,
+        cache: LRUCache,
+        texts: Sequence[str],
+        labels: list[int | None],
+    ) -> str | None:
+        """Fill `labels` from the cache and the LLM; return why any text was left to the local."""
+        pending: list[int] = []
+        for i, text in enumerate(texts):
+            cached = cache.get((llm.name, text))
+            if cached is not None:
+                labels[i] = cached
+            elif len(pending) < policy.max_texts_per_request:
+                pending.append(i)
+        batches = [
+            pending[start : start + policy.batch_size]
+            for start in range(0, len(pending), policy.batch_size)
+        ]
+        if not batches:
+            return None
+        gate = asyncio.Semaphore(policy.max_concurrency)
+
+        async def run(batch: list[int]) -> list[int]:
+            async with gate:
+                return await llm.classify([texts[i] for i in batch])
+
+        tasks = [asyncio.create_task(run(batch)) for batch in batches]
+        done, late = await asyncio.wait(tasks, timeout=policy.deadline_seconds)
+        for task in late:
+            task.cancel()
+        # Wait for the cancellations, so that no call outlives the request.
+        await asyncio.gather(*late, return_exceptions=True)
+        reason = "LLM deadline passed" if late else None
+        for batch, task in zip(batches, tasks, strict=True):
+            if task not in done:
+                continue
+            error = task.exception()
+            if error is not None:
+                # The local classifier answers this batch; the request still succeeds.
+                if not isinstance(error, ClassificationError):
+                    logger.error("LLM batch failed unexpectedly: %s", type(error).__name__)
+                reason = reason or (
+                    str(error) if isinstance(error, ClassificationError) else "LLM error"
+                )
+                continue
+            for i, label in zip(batch, task.result(), strict=True):
+                labels[i] = label
+                cache.put((llm.name, texts[i]), label)
+        if reason:
+            logger.warning("pain points fell back to the local classifier: %s", reason)
+        return reason
+
+
+def _percent(part: int, whole: int) -> float | None:
+    # Half away from zero, as PostgreSQL's round(numeric, 2) does for every other percent.
+    if whole == 0:
+        return None
+    return float((Decimal(100 * part) / Decimal(whole)).quantize(Decimal("0.01"), ROUND_HALF_UP))
+
+
+async def pain_points(
+    db: Database, filters: AnalyticsFilters, classifier: PainPointClassifier
+) -> PainPoints:
+    """Classify every query in the window into the five clusters, with counts and examples."""
+    table = table_for(filters.product_context)
+    # SQL returns one row per distinct normalised text, most frequent first, never one per message.
+    rows = await db.fetch_all(queries.query_texts_query(table=table, filters=filters))
+    result = await classifier.classify([row["normalised"] for row in rows])
+    counts = [0] * len(PAIN_POINT_CLUSTERS)
+    examples: list[list[str]] = [[] for _ in PAIN_POINT_CLUSTERS]
+    # The clusters exist only once texts are classified, so the per-text counts the SQL grouped
+    # are summed per cluster here.
+    for row, label in zip(rows, result.labels, strict=True):
+        counts[label] += row["queries"]
+        if len(examples[label]) < EXAMPLES_PER_CLUSTER:
+            examples[label].append(row["example"])
+    total = sum(counts)
+    return PainPoints(
+        total_queries=total,
+        classifier=result.classifier,
+        distinct_queries=len(rows),
+        texts_by_classifier=result.texts_by_classifier,
+        fallback_reason=result.fallback_reason,
+        clusters=[
+            PainPointCluster(
+                cluster_id=cluster_id,
+                label=label,
+                count=counts[cluster_id],
+                percent=_percent(counts[cluster_id], total),
+                examples=examples[cluster_id],
+            )
+            for cluster_id, label in enumerate(PAIN_POINT_CLUSTERS)
+        ],
+    )
+
+
+def build_classifier(
+    settings: Settings, *, http_client: httpx2.AsyncClient | None = None
+) -> tuple[PainPointClassifier, AsyncAnthropic | None]:
+    """Return the classifier the settings ask for, and the Anthropic client to close, if any."""
+    local = KeywordClassifier()
+    if settings.anthropic_api_key is None:
+        return PainPointClassifier(local=local), None
+    client = AsyncAnthropic(
+        api_key=settings.anthropic_api_key.get_secret_value(),
+        base_url=settings.llm_base_url,
+        timeout=settings.llm_timeout_seconds,
+        max_retries=settings.llm_max_retries,
+        http_client=http_client,
+    )
+    llm = LLMClassifier(
+        client, model=settings.llm_model, max_text_chars=settings.llm_max_text_chars
+    )
+    policy = LLMPolicy(
+        batch_size=settings.llm_batch_size,
+        max_concurrency=settings.llm_max_concurrency,
+        max_texts_per_request=settings.llm_max_texts_per_request,
+        deadline_seconds=settings.llm_deadline_seconds,
+    )
+    cache = LRUCache(settings.llm_cache_size)
+    return PainPointClassifier(local=local, llm=llm, policy=policy, cache=cache), client
