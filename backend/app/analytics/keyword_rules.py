@@ -49,6 +49,7 @@ _REPLACEMENT = re.compile(
 )
 _COMPATIBILITY = re.compile(
     r"\bfits?\b|\bcompatible|\bwork(?:s)? (?:with|on|as|for)|\breplac|\bequivalent"
+    r"|\bgoes (?:on|in|with)\b"
     r"|\bcross[- ]?reference|\bsame as|\bsubstitute"
 )
 _STOCK = re.compile(
@@ -110,7 +111,8 @@ def classify_text(text: str) -> int:
     de_context = bool(_DE.search(lowered))
     technical = bool(_TECHNICAL.search(lowered))
     replacement = bool(_REPLACEMENT.search(lowered))
-    compatibility = bool(_COMPATIBILITY.search(lowered))
+    # "Which cartridge do I need for a C4030?" asks what fits that model.
+    compatibility = bool(_COMPATIBILITY.search(lowered)) or bool(parts and "need for" in lowered)
     stock = bool(_STOCK.search(lowered))
 
     if _ORDER_OR_ACCOUNT.search(lowered) and not de_context:
