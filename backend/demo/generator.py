@@ -49,7 +49,8 @@ _COLUMNS = """time_stamp, user_id, session_id, input, output, full_prompt, chat_
 
 # $1 questions' categories, $2 questions, $3 categories, $4 weights, $5 answers, $6 part numbers,
 # $7 sessions, $8 id prefix, $9 long-tail users, $10 window end, $11 days, $12 assistant name,
-# $13 power users, $14 regular users.
+# $13 power users, $14 regular users, $15 rich texts (realistic sizes for output, full_prompt,
+# chat_history and context: hundreds of bytes to a few KB, as real chatbot logs have).
 #
 # Users come from three pools: 8% of sessions from a few power users (dozens of sessions each),
 # 17% from regular customers (a handful each), 75% from a long tail (mostly one session each);
@@ -92,7 +93,8 @@ WITH questions AS (
     FROM sessions
 ), messages AS (
     SELECT shaped.*, m, random() AS r_off, random() AS r_pick, random() AS r_q, random() AS r_fb,
-           random() AS r_gap, random() AS r_part, random() AS r_misc
+           random() AS r_gap, random() AS r_part, random() AS r_misc, random() AS r_num,
+           random() AS r_size
     FROM shaped CROSS JOIN LATERAL generate_series(1, shaped.messages) AS m
 ), labelled AS (
     SELECT messages.*,
@@ -103,8 +105,13 @@ WITH questions AS (
     FROM messages
 ), texts AS (
     SELECT labelled.*,
-           replace(q.question, '{part}',
-                   parts.list[1 + floor(r_part * cardinality(parts.list))::int]) AS question,
+           replace(replace(replace(q.question,
+                   '{part}', parts.list[1 + floor(r_part * cardinality(parts.list))::int]),
+                   '{n}', (1000000 + floor(r_num * 8999999))::int::text),
+                   '{zip}', lpad(floor(r_num * 99999)::int::text, 5, '0'))
+           -- People add a word or punctuation now and then; real logs have many distinct texts.
+           || CASE WHEN r_gap < 0.04 THEN ' thanks' WHEN r_gap < 0.07 THEN ' please'
+                   WHEN r_gap < 0.09 THEN '??' ELSE '' END AS question,
            c.answer
     FROM labelled
     JOIN question_counts qc ON qc.category = coalesce(labelled.category, 'general_conversation')
@@ -116,11 +123,28 @@ SELECT started + (m - 1) * interval '75 seconds' + r_gap * interval '40 seconds'
        user_id,
        session_id,
        question,
-       answer,
+       CASE WHEN $15::bool THEN answer || ' ' || repeat(
+               'I checked the catalog and the branch inventory for you; availability and '
+               || 'prices can change during the day, so call the branch to hold an item. ',
+               1 + floor(r_size * 8)::int)
+            ELSE answer END,
        'You are the ' || $12::text || ' assistant. Answer questions about products, orders and '
-           || 'branches.' || E'\\n\\nUser: ' || question,
-       CASE WHEN m = 1 THEN '[]' ELSE '[' || (m - 1)::text || ' earlier messages]' END,
-       'catalog search: ' || coalesce(category, 'none'),
+           || 'branches.'
+           || CASE WHEN $15::bool THEN E'\\n' || repeat(
+               'Rules: answer from the retrieved documents only; quote part numbers exactly; '
+               || 'never promise delivery dates; offer the nearest branch when unsure. ',
+               4 + floor(r_misc * 16)::int) ELSE '' END
+           || E'\\n\\nUser: ' || question,
+       CASE WHEN m = 1 THEN '[]'
+            WHEN $15::bool THEN '[' || repeat(
+               '{"role": "user", "content": "earlier question about this equipment"}, '
+               || '{"role": "assistant", "content": "earlier answer with product details"}, ',
+               least(m - 1, 12)) || ']'
+            ELSE '[' || (m - 1)::text || ' earlier messages]' END,
+       'catalog search: ' || coalesce(category, 'none')
+           || CASE WHEN $15::bool
+                   THEN ' ' || repeat('matching document excerpt; ', 4 + floor(r_size * 20)::int)
+                   ELSE '' END,
        CASE WHEN r_fb < 0.045 THEN 'positive' WHEN r_fb < 0.05 THEN 'Positive'
             WHEN r_fb < 0.068 THEN 'negative' WHEN r_fb < 0.07 THEN 'NEGATIVE ' END,
        CASE WHEN r_fb >= 0.05 AND r_fb < 0.07 THEN 'The answer did not help' END,
@@ -158,6 +182,7 @@ async def insert_demo_rows(
     days: int,
     end: datetime,
     seed: float,
+    rich_text: bool = False,
 ) -> int:
     """Insert about `rows` messages spread over `days` days before `end`; return how many."""
     table, prefix, questions, parts, assistant = PRODUCTS[product]
@@ -189,5 +214,6 @@ async def insert_demo_rows(
         assistant,
         max(5, sessions // 700),
         max(10, sessions // 36),
+        rich_text,
     )
     return int(status.split()[-1])

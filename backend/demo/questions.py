@@ -35,6 +35,7 @@ POOL_QUESTIONS: dict[str, list[str]] = {
     ],
     "invoice_payment": [
         "Can I get a copy of my last invoice?",
+        "Please resend invoice {n}",
         "How do I pay my account balance online?",
         "Why was I charged twice on my invoice?",
         "Can I pay with a credit card over the phone?",
@@ -51,7 +52,8 @@ POOL_QUESTIONS: dict[str, list[str]] = {
     ],
     "orders": [
         "Where is my order?",
-        "Can I check the status of order 4410982?",
+        "Can I check the status of order {n}?",
+        "Has order {n} shipped yet?",
         "I want to cancel my order from yesterday",
         "When will my pump order be delivered?",
         "Can I change the delivery address on my order?",
@@ -80,7 +82,7 @@ POOL_QUESTIONS: dict[str, list[str]] = {
         "Do you sell patio furniture?",
     ],
     "nearest_branch": [
-        "Where is the nearest branch to 33410?",
+        "Where is the nearest branch to {zip}?",
         "What time does the Orlando branch close?",
         "Is there a Heritage Pool Plus location near Tampa?",
         "Branch hours for the Phoenix store?",
@@ -129,7 +131,7 @@ LANDSCAPE_QUESTIONS: dict[str, list[str]] = {
         "When will my mulch delivery arrive?",
         "Can I add pallets to my paver order?",
         "I need to cancel an order",
-        "What's the status of order 5520931?",
+        "What's the status of order {n}?",
     ],
     "general_conversation": [
         "Hello",
@@ -150,7 +152,7 @@ LANDSCAPE_QUESTIONS: dict[str, list[str]] = {
         "Tell me a joke",
     ],
     "nearest_branch": [
-        "Nearest branch to 75201?",
+        "Nearest branch to {zip}?",
         "Is the Austin location open on Sunday?",
         "Where is the closest Heritage Plus store?",
         "Hours for the Charlotte branch?",

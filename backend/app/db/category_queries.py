@@ -45,26 +45,32 @@ def category_bucket(label: ColumnElement[str]) -> ColumnElement[int]:
 
 def session_buckets(*, table: Table, filters: AnalyticsFilters, label: ColumnElement[str]) -> CTE:
     """Return (session, bucket, messages) for every session in the window, NULL labels included."""
-    # Group by the raw label first and normalise each distinct (session, label) pair once,
-    # rather than running the regular expression on every row.
+    # Group by (session, raw label) first, then normalise each distinct label once: a handful of
+    # regular-expression calls per request instead of one per row. NULL becomes '' so that the
+    # label lookup is a plain (hashable) equality join; both are Uncategorized.
+    raw_label = func.coalesce(label, "")
     per_label = (
         select(
             table.c.session_id.label("session_id"),
-            label.label("label"),
+            raw_label.label("label"),
             func.count().label("messages"),
         )
         .where(window_filter(table=table, filters=filters), has_session(table))
-        .group_by(table.c.session_id, label)
-        .subquery("session_labels")
+        .group_by(table.c.session_id, raw_label)
+        .cte("session_labels")
     )
-    bucket = category_bucket(per_label.c.label)
+    labels = select(per_label.c.label).group_by(per_label.c.label).subquery("labels")
+    lookup = select(labels.c.label, category_bucket(labels.c.label).label("bucket")).cte(
+        "label_buckets"
+    )
     return (
         select(
             per_label.c.session_id,
-            bucket.label("bucket"),
+            lookup.c.bucket,
             func.sum(per_label.c.messages).label("messages"),
         )
-        .group_by(per_label.c.session_id, bucket)
+        .select_from(per_label.join(lookup, lookup.c.label == per_label.c.label))
+        .group_by(per_label.c.session_id, lookup.c.bucket)
         .cte("session_buckets")
     )
 
@@ -119,9 +125,8 @@ def tool_usage_query(*, table: Table, filters: AnalyticsFilters) -> AnySelect:
         .where(buckets.c.bucket != UNCATEGORIZED_BUCKET)
         .cte("tools_invoked")
     )
-    total_sessions = (
-        select(func.count(func.distinct(buckets.c.session_id))).select_from(buckets)
-    ).scalar_subquery()
+    sessions = select(buckets.c.session_id).group_by(buckets.c.session_id).subquery("sessions")
+    total_sessions = select(func.count()).select_from(sessions).scalar_subquery()
     # Each tool's share of the sum over all tools, so that the percents add up to 100.
     invocations = select(func.count()).select_from(invoked).scalar_subquery()
     counts = _bucket_counts(invoked, last=OTHER_BUCKET, total=invocations).subquery("counts")

@@ -7,56 +7,53 @@ from typing import Any
 from sqlalchemy import CTE, ColumnElement, Numeric, Table, cast, func, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
-from backend.app.db.queries import (
-    AnySelect,
-    has_session,
-    percent_of,
-    rounded,
-    session_rollup,
-    window_filter,
-)
+from backend.app.db.queries import AnySelect, has_session, percent_of, rounded, window_filter
 from backend.app.models.filters import AnalyticsFilters
 from backend.app.models.taxonomy import SEGMENTS
 
 SECONDS_PER_DAY = 86_400
 
 
-def has_user(table: Table) -> ColumnElement[bool]:
-    """Return the condition for a row that names a user (non-empty `user_id`)."""
-    # As for sessions, `<> ''` is false for NULL too.
-    return table.c.user_id != ""
-
-
-def user_rollup(*, table: Table, filters: AnalyticsFilters) -> CTE:
-    """Return one row per user in the window: session count and first and last chat."""
-    # Two-level grouping: (user, session) first, so that the session count is a plain count(*)
-    # and no count(DISTINCT ...) sort is needed.
-    user_sessions = (
+def session_users(*, table: Table, filters: AnalyticsFilters) -> CTE:
+    """Return one row per (session, user_id) in the window, anonymous sessions included."""
+    # Grouping by (session, user) first means per-user session counts are plain count(*) and no
+    # count(DISTINCT ...) sort is needed; engagement also counts all sessions from this relation.
+    return (
         select(
+            table.c.session_id.label("session_id"),
             table.c.user_id.label("user_id"),
             func.min(table.c.time_stamp).label("first_seen"),
             func.max(table.c.time_stamp).label("last_seen"),
         )
-        .where(window_filter(table=table, filters=filters), has_session(table), has_user(table))
-        .group_by(table.c.user_id, table.c.session_id)
-        .cte("user_sessions")
+        .where(window_filter(table=table, filters=filters), has_session(table))
+        .group_by(table.c.session_id, table.c.user_id)
+        .cte("session_users")
     )
+
+
+def user_rollup(*, table: Table, filters: AnalyticsFilters, pairs: CTE | None = None) -> CTE:
+    """Return one row per user in the window: session count and first and last chat."""
+    pairs = pairs if pairs is not None else session_users(table=table, filters=filters)
     return (
         select(
-            user_sessions.c.user_id,
+            pairs.c.user_id,
             func.count().label("sessions"),
-            func.min(user_sessions.c.first_seen).label("first_seen"),
-            func.max(user_sessions.c.last_seen).label("last_seen"),
+            func.min(pairs.c.first_seen).label("first_seen"),
+            func.max(pairs.c.last_seen).label("last_seen"),
         )
-        .group_by(user_sessions.c.user_id)
+        # As for sessions, `<> ''` is false for NULL too: anonymous rows belong to no user.
+        .where(pairs.c.user_id != "")
+        .group_by(pairs.c.user_id)
         .cte("user_rollup")
     )
 
 
 def engagement_query(*, table: Table, filters: AnalyticsFilters) -> AnySelect:
     """Return unique users, all sessions (anonymous too) and the mean session count per user."""
-    users = user_rollup(table=table, filters=filters)
-    sessions = session_rollup(table=table, filters=filters)
+    # One scan: both the user counts and the session total come from the same pairs.
+    pairs = session_users(table=table, filters=filters)
+    users = user_rollup(table=table, filters=filters, pairs=pairs)
+    sessions = select(pairs.c.session_id).group_by(pairs.c.session_id).subquery("sessions")
     return select(
         func.count().label("unique_users"),
         select(func.count()).select_from(sessions).scalar_subquery().label("total_conversations"),
