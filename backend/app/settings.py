@@ -33,6 +33,16 @@ class Settings(BaseSettings):
     db_statement_timeout_ms: int = Field(
         default=15_000, ge=1, description="PostgreSQL statement_timeout set on every connection."
     )
+    db_work_mem: str = Field(
+        default="64MB",
+        description="PostgreSQL work_mem on every connection: memory per sort or hash before it "
+        "spills to disk. A year of sessions needs more than the 4MB default.",
+    )
+    db_jit: bool = Field(
+        default=False,
+        description="PostgreSQL JIT on the service's connections. Off: compiling costs more than "
+        "it saves on these short aggregations.",
+    )
     embedded_data_dir: str = Field(
         default=".pgdata",
         description="Where the embedded PostgreSQL keeps its files when DATABASE_URL is unset.",

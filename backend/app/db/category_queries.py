@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import CTE, ColumnElement, Integer, Table, Text, case, cast, func, select
-from sqlalchemy.dialects.postgresql import distinct_on
+from sqlalchemy import (
+    CTE,
+    BigInteger,
+    ColumnElement,
+    Integer,
+    Table,
+    Text,
+    case,
+    cast,
+    column,
+    func,
+    literal,
+    select,
+)
+from sqlalchemy.dialects.postgresql import array
 
 from backend.app.db.queries import AnySelect, has_session, percent_of, window_filter
 from backend.app.models.filters import AnalyticsFilters
@@ -60,8 +71,12 @@ def session_buckets(*, table: Table, filters: AnalyticsFilters, label: ColumnEle
         .cte("session_labels")
     )
     labels = select(per_label.c.label).group_by(per_label.c.label).subquery("labels")
-    lookup = select(labels.c.label, category_bucket(labels.c.label).label("bucket")).cte(
-        "label_buckets"
+    # MATERIALIZED: computed once for the handful of labels; inlined, PostgreSQL would evaluate
+    # the expression again on every joined row.
+    lookup = (
+        select(labels.c.label, category_bucket(labels.c.label).label("bucket"))
+        .cte("label_buckets")
+        .prefix_with("MATERIALIZED")
     )
     return (
         select(
@@ -81,55 +96,84 @@ def _bucket_ids(last: int) -> CTE:
     return select(cast(ids, Integer).label("bucket")).cte("bucket_ids")
 
 
-def _bucket_counts(counted: Any, *, last: int, total: ColumnElement[Any]) -> AnySelect:
-    """Return, for buckets 0..last, the sessions in `counted` and their percent of `total`."""
-    ids = _bucket_ids(last)
-    sessions = func.count(counted.c.session_id)
+def query_categories_query(*, table: Table, filters: AnalyticsFilters) -> AnySelect:
+    """Return, per category bucket in order, the sessions whose primary category it is."""
+    buckets = session_buckets(table=table, filters=filters, label=category_label(table))
+    # The most frequent labelled bucket, ties to the earlier bucket, Uncategorized only when the
+    # session has no label at all: one hash aggregate over a key that orders candidates that way
+    # (messages first, then the earlier bucket; an Uncategorized row always ranks lowest).
+    span = UNCATEGORIZED_BUCKET + 1
+    rank = case(
+        (buckets.c.bucket == UNCATEGORIZED_BUCKET, -1),
+        else_=buckets.c.messages * span + (UNCATEGORIZED_BUCKET - buckets.c.bucket),
+    )
+    best = func.max(rank)
+    primary = (
+        select(
+            case((best < 0, UNCATEGORIZED_BUCKET), else_=UNCATEGORIZED_BUCKET - best % span).label(
+                "bucket"
+            )
+        )
+        .group_by(buckets.c.session_id)
+        .subquery("primary_category")
+    )
+    # Count per bucket first (a dozen groups), then zero-fill; every session has exactly one
+    # primary category, so the sessions add up to the total.
+    per_bucket = (
+        select(primary.c.bucket, func.count().label("sessions"))
+        .group_by(primary.c.bucket)
+        .subquery("per_bucket")
+    )
+    ids = _bucket_ids(UNCATEGORIZED_BUCKET)
+    sessions = func.coalesce(per_bucket.c.sessions, 0)
+    total = func.sum(sessions).over()
     return (
         select(
             ids.c.bucket,
             sessions.label("sessions"),
             percent_of(sessions, total).label("percent"),
+            cast(total, BigInteger).label("total_sessions"),
         )
-        .select_from(ids.outerjoin(counted, counted.c.bucket == ids.c.bucket))
-        .group_by(ids.c.bucket)
+        .select_from(ids.outerjoin(per_bucket, per_bucket.c.bucket == ids.c.bucket))
+        .order_by(ids.c.bucket)
     )
-
-
-def query_categories_query(*, table: Table, filters: AnalyticsFilters) -> AnySelect:
-    """Return, per category bucket in order, the sessions whose primary category it is."""
-    buckets = session_buckets(table=table, filters=filters, label=category_label(table))
-    # The most frequent labelled bucket; ties to the earlier bucket; Uncategorized only when the
-    # session has no label at all.
-    primary = (
-        select(buckets.c.session_id, buckets.c.bucket)
-        .ext(distinct_on(buckets.c.session_id))
-        .order_by(
-            buckets.c.session_id,
-            buckets.c.bucket == UNCATEGORIZED_BUCKET,
-            buckets.c.messages.desc(),
-            buckets.c.bucket,
-        )
-        .cte("primary_category")
-    )
-    total = select(func.count()).select_from(primary).scalar_subquery()
-    counts = _bucket_counts(primary, last=UNCATEGORIZED_BUCKET, total=total).subquery("counts")
-    return select(counts, total.label("total_sessions")).order_by(counts.c.bucket)
 
 
 def tool_usage_query(*, table: Table, filters: AnalyticsFilters) -> AnySelect:
     """Return, per tool bucket, the sessions that invoked it and its share of all invocations."""
     buckets = session_buckets(table=table, filters=filters, label=agent_tool_label(table))
-    invoked = (
-        select(buckets.c.session_id, buckets.c.bucket)
-        .where(buckets.c.bucket != UNCATEGORIZED_BUCKET)
-        .cte("tools_invoked")
+    # One row per session with a bit per tool invoked: the session count and every tool's count
+    # then come from one pass, with no second scan for the distinct sessions.
+    invoked = func.bit_or(literal(1).op("<<")(buckets.c.bucket)).filter(
+        buckets.c.bucket != UNCATEGORIZED_BUCKET
     )
-    sessions = select(buckets.c.session_id).group_by(buckets.c.session_id).subquery("sessions")
-    total_sessions = select(func.count()).select_from(sessions).scalar_subquery()
+    per_session = (
+        select(func.coalesce(invoked, 0).label("tools"))
+        .group_by(buckets.c.session_id)
+        .subquery("session_tools")
+    )
+    counts = [
+        func.count().filter(per_session.c.tools.op("&")(1 << bucket) != 0)
+        for bucket in range(OTHER_BUCKET + 1)
+    ]
+    summary = select(
+        func.count().label("total_sessions"),
+        array(counts).label("tool_sessions"),
+    ).subquery("summary")
+    tool = (
+        func.unnest(summary.c.tool_sessions)
+        .table_valued(column("sessions", BigInteger), with_ordinality="bucket")
+        .render_derived(name="tool")
+    )
+    bucket = cast(tool.c.bucket - 1, Integer)
     # Each tool's share of the sum over all tools, so that the percents add up to 100.
-    invocations = select(func.count()).select_from(invoked).scalar_subquery()
-    counts = _bucket_counts(invoked, last=OTHER_BUCKET, total=invocations).subquery("counts")
-    return select(counts, total_sessions.label("total_sessions")).order_by(
-        counts.c.sessions.desc(), counts.c.bucket
+    return (
+        select(
+            bucket.label("bucket"),
+            tool.c.sessions,
+            percent_of(tool.c.sessions, func.sum(tool.c.sessions).over()).label("percent"),
+            summary.c.total_sessions,
+        )
+        .select_from(summary.join(tool, literal(True)))
+        .order_by(tool.c.sessions.desc(), bucket)
     )

@@ -59,6 +59,8 @@ def create_engine(database_url: str, settings: Settings) -> AsyncEngine:
             "server_settings": {
                 "default_transaction_read_only": "on",
                 "statement_timeout": str(settings.db_statement_timeout_ms),
+                "work_mem": settings.db_work_mem,
+                "jit": "on" if settings.db_jit else "off",
                 "application_name": "heritage-analytics",
             },
         },
