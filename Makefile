@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format demo-reset clean
+.PHONY: install run test lint format demo-reset bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -27,13 +27,19 @@ test: $(STAMP)
 	$(BIN)/pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check backend tests
-	$(BIN)/ruff format --check backend tests
+	$(BIN)/ruff check backend tests bench
+	$(BIN)/ruff format --check backend tests bench
 	$(BIN)/mypy
 
+# The benchmark (docs/performance.md): loads 1M rows into an embedded PostgreSQL under
+# .pgdata-bench/ on first use (about 2 minutes), then measures. BENCH_ARGS="--rows 100000" etc.
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
 format: $(STAMP)
-	$(BIN)/ruff check --fix backend tests
-	$(BIN)/ruff format backend tests
+	$(BIN)/ruff check --fix backend tests bench
+	$(BIN)/ruff format backend tests bench
 
 # Forget the embedded demo database; the next `make run` creates and loads it again.
 demo-reset:

@@ -117,4 +117,4 @@ async def test_connections_carry_the_read_only_and_timeout_settings(app: FastAPI
         read_only = await connection.scalar(text("SHOW default_transaction_read_only"))
         timeout = await connection.scalar(text("SHOW statement_timeout"))
     assert read_only == "on"
-    assert timeout == "15s"
+    assert timeout == "30s"

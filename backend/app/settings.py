@@ -20,18 +20,18 @@ class Settings(BaseSettings):
             "Unset: an embedded PostgreSQL with demo data is started (needs the `demo` extra)."
         ),
     )
-    db_pool_size: int = Field(default=5, ge=1, description="Connections kept open in the pool.")
+    db_pool_size: int = Field(default=8, ge=1, description="Connections kept open in the pool.")
     db_max_overflow: int = Field(
-        default=5, ge=0, description="Extra connections opened under load beyond the pool size."
+        default=4, ge=0, description="Extra connections opened under load beyond the pool size."
     )
     db_pool_timeout_seconds: float = Field(
-        default=10.0, gt=0, description="How long a request waits for a free pooled connection."
+        default=30.0, gt=0, description="How long a request waits for a free pooled connection."
     )
     db_connect_timeout_seconds: float = Field(
         default=5.0, gt=0, description="How long opening one database connection may take."
     )
     db_statement_timeout_ms: int = Field(
-        default=15_000, ge=1, description="PostgreSQL statement_timeout set on every connection."
+        default=30_000, ge=1, description="PostgreSQL statement_timeout set on every connection."
     )
     db_work_mem: str = Field(
         default="64MB",

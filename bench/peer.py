@@ -1,0 +1,157 @@
+"""The peer a user would reach for: fetch the window's rows and compute the KPIs in pandas."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import asyncpg
+import pandas as pd
+
+from backend.app.analytics.keyword_rules import classify_text
+from backend.app.models.taxonomy import CATEGORIES, OTHER_BUCKET, UNCATEGORIZED_BUCKET
+
+KEYS = {category.key: index for index, category in enumerate(CATEGORIES)}
+
+
+def r2(value: float | None) -> float | None:
+    """Round half away from zero to 2 decimals, as the service does."""
+    if value is None or pd.isna(value):
+        return None
+    return float(Decimal(repr(float(value))).quantize(Decimal("0.01"), ROUND_HALF_UP))
+
+
+def pct(part: int, whole: int) -> float | None:
+    """Return 100 * part / whole rounded, or None for a zero whole."""
+    return r2(100 * part / whole) if whole else None
+
+
+def bucket_of(label: str) -> int:
+    """Return the category bucket of one raw label."""
+    if label == "":
+        return UNCATEGORIZED_BUCKET
+    key = re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")
+    return KEYS.get(key, OTHER_BUCKET)
+
+
+async def fetch(url: str, table: str, start: datetime, end: datetime) -> pd.DataFrame:
+    """Fetch the window's rows (the columns the KPIs read) into a DataFrame."""
+    connection = await asyncpg.connect(url)
+    try:
+        rows = await connection.fetch(
+            f"SELECT time_stamp, user_id, session_id, user_feedback, "
+            f"query_category::text AS query_category, input FROM {table} "
+            "WHERE time_stamp >= $1 AND time_stamp <= $2",
+            start,
+            end,
+        )
+    finally:
+        await connection.close()
+    columns = ["time_stamp", "user_id", "session_id", "user_feedback", "query_category", "input"]
+    return pd.DataFrame([tuple(row) for row in rows], columns=columns)
+
+
+def kpis(df: pd.DataFrame, first_day: date, last_day: date) -> dict[str, Any]:
+    """Compute every KPI of the contract from the window's rows."""
+    s = df[df.session_id.notna() & (df.session_id != "")]
+    by_session = s.groupby("session_id")
+    first = by_session.time_stamp.min()
+    last = by_session.time_stamp.max()
+    feedback = s.user_feedback.fillna("").str.strip().str.lower()
+    total = int(by_session.ngroups)
+    out: dict[str, Any] = {
+        "sessions": {
+            "total_sessions": total,
+            "negative_feedback_sessions": int(s[feedback == "negative"].session_id.nunique()),
+            "positive_feedback_sessions": int(s[feedback == "positive"].session_id.nunique()),
+            "avg_session_duration_seconds": r2((last - first).dt.total_seconds().mean())
+            if total
+            else None,
+        }
+    }
+    days = pd.date_range(first_day, last_day, freq="D").date
+    daily = first.dt.date.value_counts().reindex(days, fill_value=0)
+    peak = max(daily.items(), key=lambda item: (item[1], -item[0].toordinal()))
+    low = min(daily.items(), key=lambda item: (item[1], item[0].toordinal()))
+    out["volume"] = {
+        "total_sessions": int(daily.sum()),
+        "days": len(days),
+        "avg_sessions_per_day": r2(daily.sum() / len(days)),
+        "peak_day": {"date": peak[0].isoformat(), "sessions": int(peak[1])},
+        "lowest_day": {"date": low[0].isoformat(), "sessions": int(low[1])},
+        "daily": [{"date": d.isoformat(), "sessions": int(n)} for d, n in daily.items()],
+    }
+    u = s[s.user_id.notna() & (s.user_id != "")]
+    per_user = u.groupby("user_id").agg(
+        sessions=("session_id", "nunique"), first=("time_stamp", "min"), last=("time_stamp", "max")
+    )
+    users = len(per_user)
+    returning = per_user[per_user.sessions >= 2]
+    span = (returning["last"] - returning["first"]).dt.total_seconds() / 86400
+    out["engagement"] = {
+        "unique_users": users,
+        "total_conversations": total,
+        "avg_conversations_per_user": r2(per_user.sessions.mean()) if users else None,
+    }
+    one_time = int((per_user.sessions == 1).sum())
+    out["retention"] = {
+        "unique_users": users,
+        "returning_users": len(returning),
+        "one_time_users": one_time,
+        "returning_users_pct": pct(len(returning), users),
+        "one_time_users_pct": pct(one_time, users),
+    }
+    ordered = sorted(per_user.sessions.items(), key=lambda item: (-item[1], str(item[0]).encode()))
+    longest = sorted(span.items(), key=lambda item: (-item[1], str(item[0]).encode()))
+    out["returning_users"] = {
+        "returning_users": len(returning),
+        "avg_sessions_per_returning_user": r2(returning.sessions.mean())
+        if len(returning)
+        else None,
+        "most_active_user": {"user_id": ordered[0][0], "sessions": int(ordered[0][1])}
+        if ordered
+        else None,
+        "avg_days_first_to_last_chat": r2(span.mean()) if len(returning) else None,
+        "longest_active_span": {"user_id": longest[0][0], "days": r2(longest[0][1])}
+        if longest
+        else None,
+    }
+    bounds = [(10, None), (3, 9), (2, 2), (1, 1)]
+    out["segments"] = [
+        int(((per_user.sessions >= lo) & (per_user.sessions <= (hi or 10**9))).sum())
+        for lo, hi in bounds
+    ]
+    labels = s.query_category.fillna("")
+    lookup = {label: bucket_of(label) for label in labels.unique()}
+    pairs = pd.DataFrame({"session_id": s.session_id, "bucket": labels.map(lookup)})
+    counts = pairs.groupby(["session_id", "bucket"]).size().reset_index(name="n")
+    labelled = counts[counts.bucket != UNCATEGORIZED_BUCKET]
+    best = labelled.sort_values(["session_id", "n", "bucket"], ascending=[True, False, True])
+    primary = best.drop_duplicates("session_id").set_index("session_id").bucket
+    primary = primary.reindex(first.index, fill_value=UNCATEGORIZED_BUCKET)
+    out["query_categories"] = [int((primary == b).sum()) for b in range(UNCATEGORIZED_BUCKET + 1)]
+    out["tool_usage"] = [int((labelled.bucket == b).sum()) for b in range(OTHER_BUCKET + 1)]
+    texts = df.input.dropna()
+    texts = texts[texts.str.contains(r"\S", regex=True)]
+    normalised = texts.str.strip().str.replace(r"\s+", " ", regex=True).str.lower()
+    clusters = {text: classify_text(text) for text in normalised.unique()}
+    cluster_counts = normalised.map(clusters).value_counts()
+    out["pain_points"] = [int(cluster_counts.get(c, 0)) for c in range(5)]
+    return out
+
+
+def service_view(overview: dict[str, Any]) -> dict[str, Any]:
+    """Return the service's overview in the peer's shape, for comparison."""
+    view = {key: overview[key] for key in ("sessions", "volume", "engagement", "retention")}
+    view["returning_users"] = overview["returning_users"]
+    view["segments"] = [segment["users"] for segment in overview["segments"]["segments"]]
+    view["query_categories"] = [c["sessions"] for c in overview["query_categories"]["categories"]]
+    tools = sorted(overview["tool_usage"]["tools"], key=lambda t: _TOOL_ORDER[t["tool"]])
+    view["tool_usage"] = [tool["sessions"] for tool in tools]
+    view["pain_points"] = [cluster["count"] for cluster in overview["pain_points"]["clusters"]]
+    return view
+
+
+_TOOL_ORDER = {category.name: index for index, category in enumerate(CATEGORIES)} | {"Other": 10}

@@ -1,0 +1,167 @@
+"""Render one benchmark run as docs/performance.md."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+ANALYSIS = Path(__file__).with_name("analysis.md")
+SINGLE = [
+    "sessions",
+    "volume",
+    "engagement",
+    "retention",
+    "returning-users",
+    "segments",
+    "query-categories",
+    "tool-usage",
+    "pain-points",
+]
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:,.0f} ms"
+
+
+def _check(ok: bool) -> str:
+    return "met" if ok else "**missed**"
+
+
+def _times_table(rows: dict[int, dict[str, float]]) -> list[str]:
+    lines = [
+        "| measured | 365 days | × F | 7 days | × F | 7 d / 365 d |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    year, week = rows[365], rows[7]
+    for name in ["F", *SINGLE, "overview"]:
+        lines.append(
+            f"| {name} | {_ms(year[name])} | {year[name] / year['F']:.2f} | {_ms(week[name])} "
+            f"| {week[name] / week['F']:.2f} | {week[name] / year[name]:.3f} |"
+        )
+    year_sum = sum(year[name] for name in SINGLE)
+    week_sum = sum(week[name] for name in SINGLE)
+    lines.append(f"| sum of single endpoints | {_ms(year_sum)} | | {_ms(week_sum)} | | |")
+    lines.append(
+        f"| overview / sum | {year['overview'] / year_sum:.2f} | | "
+        f"{week['overview'] / week_sum:.2f} | | |"
+    )
+    return lines
+
+
+def render_markdown(report: dict[str, Any], command: str, reps: int) -> str:
+    """Return the Markdown page for `report`."""
+    year = report["with"][365]
+    week = report["with"][7]
+    kpis = [name for name in SINGLE if name != "pain-points"]
+    worst_kpi = max(kpis, key=lambda name: year[name] / year["F"])
+    year_sum = sum(year[name] for name in SINGLE)
+    load = report["load"]
+    peak_rss = max(report["rss_idle"][1], report["rss_load"][1])
+    targets = [
+        (
+            "each KPI endpoint ≤ 2.5 × F",
+            f"worst {worst_kpi} {year[worst_kpi] / year['F']:.2f} × F",
+            year[worst_kpi] / year["F"] <= 2.5,
+        ),
+        (
+            "pain points (local classifier) ≤ 3 × F",
+            f"{year['pain-points'] / year['F']:.2f} × F",
+            year["pain-points"] / year["F"] <= 3,
+        ),
+        (
+            "overview ≤ 4 × F",
+            f"{year['overview'] / year['F']:.2f} × F",
+            year["overview"] / year["F"] <= 4,
+        ),
+        (
+            "overview ≤ 0.6 × sum of single endpoints",
+            f"{year['overview'] / year_sum:.2f}",
+            year["overview"] / year_sum <= 0.6,
+        ),
+        (
+            "7-day ≤ 0.05 × 365-day (with indexes)",
+            f"overview {week['overview'] / year['overview']:.3f}; worst endpoint "
+            f"{max(week[n] / year[n] for n in SINGLE):.3f}",
+            all(week[n] / year[n] <= 0.05 for n in [*SINGLE, "overview"]),
+        ),
+        (
+            "peer / overview ≥ 2",
+            f"{report['peer'] / year['overview']:.2f} (peer {_ms(report['peer'])})",
+            report["peer"] / year["overview"] >= 2,
+        ),
+        ("service RSS under load ≤ 300 MB", f"peak {peak_rss:.0f} MB", peak_rss <= 300),
+        (
+            "load run: 0 errors, p99 ≤ 3 × p50",
+            f"{len(load['errors'])} errors; p50 {_ms(load['p50'])}, p99 {_ms(load['p99'])} "
+            f"({load['p99'] / load['p50']:.1f} ×)",
+            not load["errors"] and load["p99"] <= 3 * load["p50"],
+        ),
+    ]
+    lines = [
+        "# Performance",
+        "",
+        "Written by the benchmark (`bench/run.py`); do not edit by hand: the analysis at the end",
+        "comes from `bench/analysis.md`.",
+        "",
+        f"- Command: `{command}`",
+        f"- Machine: {report['machine']}",
+        f"- PostgreSQL {report['postgres']}; {report['rows']:,} rows in `interaction_log` over "
+        "365 days (`python -m backend.demo.volume`: realistic text sizes, long-tail users)",
+        f"- Medians of {reps} repetitions after one warm-up request, one run, through the real "
+        "HTTP stack (uvicorn, httpx). F, the floor, is `SELECT count(*) FROM (SELECT session_id "
+        "FROM interaction_log WHERE <window> GROUP BY session_id)`, timed in the same run on a "
+        "connection with the service's settings (`work_mem=64MB`, `jit=off`).",
+        "",
+        "## Targets (1M rows, 365-day window, with the recommended indexes)",
+        "",
+        "| target | measured | |",
+        "| --- | --- | --- |",
+        *[f"| {name} | {value} | {_check(ok)} |" for name, value, ok in targets],
+        "",
+        "## With the recommended indexes (`alembic-free-schema-fixtures/indexes.sql`)",
+        "",
+        *_times_table(report["with"]),
+        "",
+        "## Without them",
+        "",
+        *_times_table(report["without"]),
+        "",
+        "## The pandas peer",
+        "",
+        f"Fetching the 365-day window's rows and computing every KPI in pandas (`bench/peer.py`) "
+        f"took {_ms(report['peer'])} (median), {report['peer'] / year['overview']:.1f} × the "
+        "overview. Its answers were compared with the service's overview, KPI by KPI: "
+        + (
+            "all equal."
+            if not report["peer_differences"]
+            else "they differ on " + ", ".join(report["peer_differences"]) + "."
+        ),
+        "",
+        "## Memory and load",
+        "",
+        f"- Service RSS: {report['rss_idle'][0]:.0f} MB after the timed requests, peak "
+        f"{peak_rss:.0f} MB through the load run.",
+        f"- Load run: {load['requests']} requests from {load['clients']} concurrent clients, "
+        "every endpoint and the overview on 7- and 30-day windows in turn, in "
+        f"{load['wall']:.0f} s: {len(load['errors'])} errors; p50 {_ms(load['p50'])}, p99 "
+        f"{_ms(load['p99'])}; 7-day requests alone p50 {_ms(load['p50_7d'])}, p99 "
+        f"{_ms(load['p99_7d'])}.",
+        "",
+        "## EXPLAIN (ANALYZE, BUFFERS) of the floor query, 7-day window",
+        "",
+        "Without the index:",
+        "",
+        "```",
+        report["explain_without"],
+        "```",
+        "",
+        "With it:",
+        "",
+        "```",
+        report["explain_with"],
+        "```",
+        "",
+    ]
+    if ANALYSIS.exists():
+        lines += [ANALYSIS.read_text()]
+    return "\n".join(lines)

@@ -1,0 +1,340 @@
+"""Benchmark the service at volume, through the real HTTP stack, and write docs/performance.md.
+
+    make bench                       # 1M rows per product, embedded PostgreSQL
+    make bench BENCH_ARGS="--rows 100000 --reps 5"
+
+One run, one machine, warm caches, medians of --reps repetitions. Ratios are what it reports;
+absolute times depend on the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+
+from backend.demo.embedded import SCHEMA_DIR, create_database, start_server
+from backend.demo.volume import load
+from bench import peer
+
+ROOT = Path(__file__).resolve().parents[1]
+ENDPOINTS = [
+    "sessions",
+    "volume",
+    "engagement",
+    "retention",
+    "returning-users",
+    "segments",
+    "query-categories",
+    "tool-usage",
+    "pain-points",
+]
+TABLE = "interaction_log"
+INDEXES = ["interaction_log_analytics_window"]
+SERVICE_SETTINGS = {"work_mem": "64MB", "jit": "off"}
+
+
+async def timed(action: Callable[[], Awaitable[Any]], reps: int) -> tuple[float, Any]:
+    """Return the median seconds of `reps` runs of `action`, and its last result."""
+    times, result = [], None
+    for _ in range(reps):
+        started = time.perf_counter()
+        result = await action()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times), result
+
+
+def window(days: int) -> dict[str, str]:
+    """Return pool filters for the last `days` days, bare dates."""
+    today = datetime.now(UTC).date()
+    return {
+        "start_date": (today - timedelta(days=days - 1)).isoformat(),
+        "end_date": today.isoformat(),
+        "product_context": "pool",
+    }
+
+
+async def floor_query(url: str, params: dict[str, str]) -> Callable[[], Awaitable[Any]]:
+    """Return the floor F: distinct sessions of the window, on the service's connection settings."""
+    start = datetime.fromisoformat(params["start_date"])
+    end = datetime.combine(date.fromisoformat(params["end_date"]), datetime.max.time())
+    sql = (
+        f"SELECT count(*) FROM (SELECT session_id FROM {TABLE} "
+        "WHERE time_stamp >= $1 AND time_stamp <= $2 GROUP BY session_id) AS s"
+    )
+
+    async def run() -> Any:
+        connection = await asyncpg.connect(url, server_settings=SERVICE_SETTINGS)
+        try:
+            return await connection.fetchval(sql, start, end)
+        finally:
+            await connection.close()
+
+    return run
+
+
+async def set_indexes(url: str, *, present: bool) -> None:
+    """Create the recommended indexes (alembic-free-schema-fixtures/indexes.sql) or drop them."""
+    connection = await asyncpg.connect(url)
+    try:
+        if present:
+            text = (SCHEMA_DIR / "indexes.sql").read_text()
+            body = "\n".join(line for line in text.splitlines() if not line.startswith("--"))
+            for statement in filter(None, (s.strip() for s in body.split(";"))):
+                await connection.execute(statement)
+            await connection.execute(f"VACUUM (ANALYZE) {TABLE}")
+        else:
+            for name in INDEXES:
+                await connection.execute(f"DROP INDEX IF EXISTS {name}")
+    finally:
+        await connection.close()
+
+
+async def explain(url: str, sql: str, params: dict[str, str]) -> str:
+    """Return EXPLAIN (ANALYZE, BUFFERS) of the floor query for a window."""
+    connection = await asyncpg.connect(url, server_settings=SERVICE_SETTINGS)
+    start = datetime.fromisoformat(params["start_date"])
+    end = datetime.combine(date.fromisoformat(params["end_date"]), datetime.max.time())
+    try:
+        rows = await connection.fetch(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", start, end)
+    finally:
+        await connection.close()
+    return "\n".join(row[0] for row in rows)
+
+
+class Service:
+    """The service under uvicorn on a free port, as a subprocess."""
+
+    def __init__(self, url: str) -> None:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        env = {**os.environ, "DATABASE_URL": url}
+        env.pop("ANTHROPIC_API_KEY", None)
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "backend.app.main:app",
+                "--port",
+                str(self.port),
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
+        self.base = f"http://127.0.0.1:{self.port}"
+
+    async def ready(self) -> None:
+        """Wait until /health/ready answers 200."""
+        async with httpx.AsyncClient(base_url=self.base) as client:
+            for _ in range(300):
+                try:
+                    if (await client.get("/health/ready")).status_code == 200:
+                        return
+                except httpx.TransportError:
+                    pass
+                await asyncio.sleep(0.1)
+        raise RuntimeError("service did not become ready")
+
+    def memory_mb(self) -> tuple[float, float]:
+        """Return the process's current and peak resident memory in MB."""
+        status = Path(f"/proc/{self.process.pid}/status").read_text()
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        return (int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024)
+
+    def stop(self) -> None:
+        """Stop the service."""
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+async def measure_windows(
+    url: str, service: Service, reps: int, days_list: list[int]
+) -> dict[int, dict[str, float]]:
+    """Return median seconds of F, every endpoint and the overview, per window length."""
+    results: dict[int, dict[str, float]] = {}
+    async with httpx.AsyncClient(base_url=service.base, timeout=900) as client:
+        for days in days_list:
+            params = window(days)
+
+            def get(path: str, params: dict[str, str] = params) -> Callable[[], Awaitable[Any]]:
+                async def run() -> Any:
+                    response = await client.get(path, params=params)
+                    response.raise_for_status()
+                    return response.json()
+
+                return run
+
+            row: dict[str, float] = {}
+            row["F"], _ = await timed(await floor_query(url, params), reps)
+            for endpoint in [*ENDPOINTS, "overview"]:
+                await get(f"/analytics/{endpoint}")()  # warm-up
+                row[endpoint], _ = await timed(get(f"/analytics/{endpoint}"), reps)
+                print(f"  {days:>3} days {endpoint:<17} {row[endpoint] * 1000:8.0f} ms", flush=True)
+            results[days] = row
+    return results
+
+
+async def run_peer(url: str, service: Service, reps: int, days: int) -> tuple[float, list[str]]:
+    """Time the pandas peer and return the KPIs where it disagrees with the service."""
+    params = window(days)
+    start = datetime.fromisoformat(params["start_date"])
+    last_day = date.fromisoformat(params["end_date"])
+    end = datetime.combine(last_day, datetime.max.time())
+
+    async def compute() -> dict[str, Any]:
+        frame = await peer.fetch(url, TABLE, start, end)
+        return peer.kpis(frame, start.date(), last_day)
+
+    seconds, answers = await timed(compute, reps)
+    async with httpx.AsyncClient(base_url=service.base, timeout=900) as client:
+        overview = (await client.get("/analytics/overview", params=params)).json()
+    expected = peer.service_view(overview)
+    differences = [key for key in expected if expected[key] != answers[key]]
+    for key in differences:
+        print(
+            f"  peer disagrees on {key}:\n    service {expected[key]}\n    peer    {answers[key]}"
+        )
+    return seconds, differences
+
+
+async def load_run(service: Service, *, clients: int, requests: int) -> dict[str, Any]:
+    """Send `requests` mixed requests from `clients` concurrent clients; return latencies."""
+    # The console's everyday windows; 365-day requests are timed one at a time above.
+    mix = [(endpoint, days) for endpoint in [*ENDPOINTS, "overview"] for days in (7, 30)]
+    queue: asyncio.Queue[tuple[str, int]] = asyncio.Queue()
+    for i in range(requests):
+        queue.put_nowait(mix[i % len(mix)])
+    latencies: list[tuple[str, int, float]] = []
+    errors: list[str] = []
+
+    async def client_loop() -> None:
+        async with httpx.AsyncClient(base_url=service.base, timeout=900) as client:
+            while not queue.empty():
+                endpoint, days = queue.get_nowait()
+                started = time.perf_counter()
+                response = await client.get(f"/analytics/{endpoint}", params=window(days))
+                elapsed = time.perf_counter() - started
+                if response.status_code != 200:
+                    errors.append(f"{endpoint} {days}d: {response.status_code}")
+                latencies.append((endpoint, days, elapsed))
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client_loop() for _ in range(clients)))
+    wall = time.perf_counter() - started
+    times = sorted(latency for _, _, latency in latencies)
+    short = sorted(t for e, d, t in latencies if d == 7)
+    return {
+        "requests": len(latencies),
+        "clients": clients,
+        "errors": errors,
+        "wall": wall,
+        "p50": statistics.median(times),
+        "p99": times[min(len(times) - 1, int(0.99 * len(times)))],
+        "p50_7d": statistics.median(short),
+        "by_endpoint": {
+            endpoint: statistics.median(t for e, _, t in latencies if e == endpoint)
+            for endpoint in [*ENDPOINTS, "overview"]
+        },
+        "p99_7d": short[min(len(short) - 1, int(0.99 * len(short)))],
+    }
+
+
+def machine() -> str:
+    """Describe this machine in one line."""
+    model = "unknown CPU"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            model = line.split(":", 1)[1].strip()
+            break
+    memory = int(Path("/proc/meminfo").read_text().split()[1]) // 1024 // 1024
+    return f"{os.cpu_count()} cores ({model}), {memory} GiB, {platform.platform()}"
+
+
+async def main() -> None:
+    """Run the whole benchmark and write docs/performance.md."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--reps", type=int, default=5)
+    parser.add_argument("--database-url")
+    parser.add_argument("--data-dir", default=".pgdata-bench")
+    parser.add_argument("--load-clients", type=int, default=16)
+    parser.add_argument("--load-requests", type=int, default=320)
+    parser.add_argument("--output", default=str(ROOT / "docs" / "performance.md"))
+    args = parser.parse_args()
+
+    url = args.database_url
+    if url is None:
+        server = start_server(args.data_dir)
+        await create_database(server.get_uri("postgres"), "heritage_bench")
+        url = server.get_uri("heritage_bench")
+    connection = await asyncpg.connect(url)
+    existing = await connection.fetchval(f"SELECT to_regclass('{TABLE}') IS NOT NULL")
+    count = await connection.fetchval(f"SELECT count(*) FROM {TABLE}") if existing else 0
+    version = await connection.fetchval("SHOW server_version")
+    await connection.close()
+    if abs(count - args.rows) > args.rows * 0.1:
+        print(f"loading {args.rows:,} rows ({count:,} present)", flush=True)
+        end = datetime.now(UTC)
+        await load(url, rows=args.rows, days=args.days, products=["pool"], replace=True, end=end)
+
+    report: dict[str, Any] = {"machine": machine(), "postgres": version, "rows": args.rows}
+    for mode in ("without", "with"):
+        print(f"== {mode} the recommended indexes ==", flush=True)
+        await set_indexes(url, present=mode == "with")
+        service = Service(url)
+        try:
+            await service.ready()
+            report[mode] = await measure_windows(url, service, args.reps, [365, 7])
+            floor_sql = (
+                f"SELECT count(*) FROM (SELECT session_id FROM {TABLE} "
+                "WHERE time_stamp >= $1 AND time_stamp <= $2 GROUP BY session_id) AS s"
+            )
+            report[f"explain_{mode}"] = await explain(url, floor_sql, window(7))
+            if mode == "with":
+                report["peer"], report["peer_differences"] = await run_peer(
+                    url, service, args.reps, 365
+                )
+                report["rss_idle"] = service.memory_mb()
+                report["load"] = await load_run(
+                    service, clients=args.load_clients, requests=args.load_requests
+                )
+                report["rss_load"] = service.memory_mb()
+        finally:
+            service.stop()
+    command = "make bench" + (f' BENCH_ARGS="{" ".join(sys.argv[1:])}"' if sys.argv[1:] else "")
+    await asyncio.to_thread(Path(args.output).write_text, render(report, command, args.reps))
+    print(
+        json.dumps({k: v for k, v in report.items() if not k.startswith("explain")}, default=str)[
+            :3000
+        ]
+    )
+
+
+def render(report: dict[str, Any], command: str, reps: int) -> str:
+    """Return docs/performance.md for one benchmark run."""
+    from bench.report import render_markdown
+
+    return render_markdown(report, command, reps)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
