@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncpg
 import httpx
 from fastapi import FastAPI
 
@@ -18,6 +19,28 @@ async def test_ready_when_both_tables_are_complete(client: httpx.AsyncClient) ->
     body = await get_json(client, "/health/ready")
     assert body["status"] == "ready"
     assert body["missing"] == []
+
+
+async def test_ready_warns_about_missing_window_indexes(
+    client: httpx.AsyncClient, database_url: str
+) -> None:
+    # The fixture schema has no index on time_stamp: ready, with one warning per table.
+    body = await get_json(client, "/health/ready")
+    assert [w.split()[0] for w in body["warnings"]] == [
+        "interaction_log",
+        "landscape_interaction_log",
+    ]
+    # With the recommended index on the pool table, only the landscape warning is left.
+    admin = await asyncpg.connect(database_url)
+    try:
+        await admin.execute(
+            "CREATE INDEX pool_window ON interaction_log (time_stamp) INCLUDE (session_id)"
+        )
+        body = await get_json(client, "/health/ready")
+        assert [w.split()[0] for w in body["warnings"]] == ["landscape_interaction_log"]
+    finally:
+        await admin.execute("DROP INDEX IF EXISTS pool_window")
+        await admin.close()
 
 
 async def test_filter_options_pool(client: httpx.AsyncClient) -> None:

@@ -78,8 +78,10 @@ class Settings(BaseSettings):
         description="Total time one request may spend waiting on the LLM; batches still "
         "running then are answered by the local classifier.",
     )
-    llm_cache_size: int = Field(
-        default=50_000, ge=0, description="Classified texts remembered across requests (LRU)."
+    classifier_cache_size: int = Field(
+        default=100_000,
+        ge=0,
+        description="Classified texts (LLM and local) remembered across requests (LRU).",
     )
     log_level: str = Field(default="INFO", description="Python logging level.")
 

@@ -84,33 +84,44 @@ class LLMPolicy:
 
 
 class PainPointClassifier:
-    """The local classifier, optionally fronted by an LLM with a cache, a ceiling and fallback."""
+    """The local rules, optionally behind an LLM with a ceiling and fallback; answers cached."""
 
     def __init__(
         self,
         *,
         local: Classifier,
+        cache: LRUCache,
         llm: Classifier | None = None,
         policy: LLMPolicy | None = None,
-        cache: LRUCache | None = None,
     ) -> None:
         self.local = local
+        self.cache = cache
         self.llm = llm
         self.policy = policy
-        self.cache = cache
 
     async def classify(self, texts: Sequence[str]) -> Classification:
         """Classify `texts` (most frequent first): cache, then LLM up to the ceiling, then local."""
         labels: list[int | None] = [None] * len(texts)
         counts: Counter[str] = Counter()
         reason: str | None = None
-        if self.llm is not None and self.policy is not None and self.cache is not None:
+        if self.llm is not None and self.policy is not None:
             reason = await self._classify_with_llm(self.llm, self.policy, self.cache, texts, labels)
             counts[self.llm.name] = sum(label is not None for label in labels)
         rest = [i for i, label in enumerate(labels) if label is None]
-        for i, label in zip(rest, await self.local.classify([texts[i] for i in rest]), strict=True):
-            labels[i] = label
         counts[self.local.name] = len(rest)
+        # The local rules are cheap but not free over tens of thousands of texts: cache them too,
+        # so that a repeated dashboard load classifies nothing again.
+        uncached = []
+        for i in rest:
+            cached = self.cache.get((self.local.name, texts[i]))
+            if cached is None:
+                uncached.append(i)
+            else:
+                labels[i] = cached
+        fresh = await self.local.classify([texts[i] for i in uncached])
+        for i, label in zip(uncached, fresh, strict=True):
+            labels[i] = label
+            self.cache.put((self.local.name, texts[i]), label)
         used_llm = self.llm is not None and counts[self.llm.name] > 0
         return Classification(
             labels=[label for label in labels if label is not None],
@@ -222,8 +233,9 @@ def build_classifier(
 ) -> tuple[PainPointClassifier, AsyncAnthropic | None]:
     """Return the classifier the settings ask for, and the Anthropic client to close, if any."""
     local = KeywordClassifier()
+    cache = LRUCache(settings.classifier_cache_size)
     if settings.anthropic_api_key is None:
-        return PainPointClassifier(local=local), None
+        return PainPointClassifier(local=local, cache=cache), None
     client = AsyncAnthropic(
         api_key=settings.anthropic_api_key.get_secret_value(),
         base_url=settings.llm_base_url,
@@ -240,5 +252,4 @@ def build_classifier(
         max_texts_per_request=settings.llm_max_texts_per_request,
         deadline_seconds=settings.llm_deadline_seconds,
     )
-    cache = LRUCache(settings.llm_cache_size)
-    return PainPointClassifier(local=local, llm=llm, policy=policy, cache=cache), client
+    return PainPointClassifier(local=local, cache=cache, llm=llm, policy=policy), client

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from backend.app.db import queries
@@ -46,3 +47,20 @@ async def missing_schema(db: Database) -> list[str]:
             if (table.name, column.name) not in present
         )
     return missing
+
+
+# An index whose first key column is time_stamp serves the window range every KPI starts with.
+_WINDOW_INDEX = re.compile(r"USING \w+ \(time_stamp\b")
+
+
+async def missing_indexes(db: Database) -> list[str]:
+    """Return a warning per table that has no index leading with time_stamp."""
+    tables = [table.name for table in TABLES.values()]
+    rows = await db.fetch_all(queries.index_definitions_query(table_names=tables))
+    covered = {row["tablename"] for row in rows if _WINDOW_INDEX.search(row["indexdef"])}
+    return [
+        f"{name} has no index on time_stamp: every KPI scans the whole table; "
+        "see alembic-free-schema-fixtures/indexes.sql"
+        for name in tables
+        if name not in covered
+    ]

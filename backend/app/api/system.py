@@ -39,7 +39,8 @@ async def ready(db: DatabaseDep, response: Response) -> Readiness:
         response.status_code = 503
         detail = "The database lacks: " + ", ".join(missing)
         return Readiness(status="schema_mismatch", missing=missing, detail=detail)
-    return Readiness(status="ready")
+    # Missing indexes make the service slow, not wrong: ready, with a warning.
+    return Readiness(status="ready", warnings=await meta.missing_indexes(db))
 
 
 @router.get(

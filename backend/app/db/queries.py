@@ -196,6 +196,24 @@ def interaction_range_query(*, table: Table) -> AnySelect:
     )
 
 
+_pg_indexes = Table(
+    "pg_indexes",
+    MetaData(schema="pg_catalog"),
+    Column("schemaname", String),
+    Column("tablename", String),
+    Column("indexdef", String),
+)
+
+
+def index_definitions_query(*, table_names: list[str]) -> AnySelect:
+    """Return (tablename, indexdef) of every index on the named tables on the search path."""
+    indexes = _pg_indexes
+    return select(indexes.c.tablename, indexes.c.indexdef).where(
+        indexes.c.tablename.in_(table_names),
+        indexes.c.schemaname == any_(func.current_schemas(False)),
+    )
+
+
 _information_schema_columns = Table(
     "columns",
     MetaData(schema="information_schema"),

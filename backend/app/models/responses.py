@@ -319,6 +319,10 @@ class Readiness(_Body):
         examples=["ready"],
     )
     detail: str | None = Field(default=None, description="Why the service is not ready.")
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="Ready, but slower than it should be: the recommended indexes are missing.",
+    )
     missing: list[str] = Field(
         default_factory=list,
         description="Tables or `table.column` names the service needs that the database lacks.",
