@@ -30,19 +30,9 @@ import httpx
 from backend.demo.embedded import SCHEMA_DIR, create_database, start_server
 from backend.demo.volume import load
 from bench import peer
+from bench.report import ENDPOINTS, render_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
-ENDPOINTS = [
-    "sessions",
-    "volume",
-    "engagement",
-    "retention",
-    "returning-users",
-    "segments",
-    "query-categories",
-    "tool-usage",
-    "pain-points",
-]
 TABLE = "interaction_log"
 INDEXES = ["interaction_log_analytics_window"]
 SERVICE_SETTINGS = {"work_mem": "64MB", "jit": "off"}
@@ -321,19 +311,14 @@ async def main() -> None:
         finally:
             service.stop()
     command = "make bench" + (f' BENCH_ARGS="{" ".join(sys.argv[1:])}"' if sys.argv[1:] else "")
-    await asyncio.to_thread(Path(args.output).write_text, render(report, command, args.reps))
+    await asyncio.to_thread(
+        Path(args.output).write_text, render_markdown(report, command, args.reps)
+    )
     print(
         json.dumps({k: v for k, v in report.items() if not k.startswith("explain")}, default=str)[
             :3000
         ]
     )
-
-
-def render(report: dict[str, Any], command: str, reps: int) -> str:
-    """Return docs/performance.md for one benchmark run."""
-    from bench.report import render_markdown
-
-    return render_markdown(report, command, reps)
 
 
 if __name__ == "__main__":

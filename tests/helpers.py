@@ -8,6 +8,18 @@ import httpx
 from sqlalchemy.engine import make_url
 
 WINDOW = {"start_date": "2025-06-01", "end_date": "2025-06-07"}
+# Every analytics endpoint except the overview.
+ANALYTICS_PATHS = [
+    "/analytics/sessions",
+    "/analytics/volume",
+    "/analytics/engagement",
+    "/analytics/retention",
+    "/analytics/returning-users",
+    "/analytics/segments",
+    "/analytics/query-categories",
+    "/analytics/tool-usage",
+    "/analytics/pain-points",
+]
 # The user and category fixtures' window (see tests/fixture_rows.py).
 USER_WINDOW = {"start_date": "2025-08-01", "end_date": "2025-08-31"}
 

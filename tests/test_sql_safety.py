@@ -15,20 +15,9 @@ from backend.app.db import queries
 from backend.app.db.tables import interaction_log, landscape_interaction_log, table_for
 from backend.app.models.filters import AnalyticsFilters, ProductContext
 from tests.conftest import StatementLog
-from tests.helpers import WINDOW, get_json, pool
+from tests.helpers import ANALYTICS_PATHS, WINDOW, get_json, pool
 
 HOSTILE = "u1' OR '1'='1"
-ANALYTICS_PATHS = [
-    "/analytics/sessions",
-    "/analytics/volume",
-    "/analytics/engagement",
-    "/analytics/retention",
-    "/analytics/returning-users",
-    "/analytics/segments",
-    "/analytics/query-categories",
-    "/analytics/tool-usage",
-    "/analytics/pain-points",
-]
 POOL_TABLE = re.compile(r"\binteraction_log\b")
 # The service's own dialect (asyncpg), to compile statements without connecting.
 DIALECT = create_async_engine("postgresql+asyncpg://compile-only/db").sync_engine.dialect

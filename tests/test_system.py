@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from backend.app.main import create_app
 from tests.conftest import make_settings
-from tests.helpers import get_json, pool
+from tests.helpers import ANALYTICS_PATHS, get_json, pool
 
 
 async def test_health(client: httpx.AsyncClient) -> None:
@@ -116,20 +116,7 @@ async def test_openapi_lists_every_endpoint_with_filters_and_examples(
     spec = await get_json(client, "/openapi.json")
     paths = spec["paths"]
     analytics = [path for path in paths if path.startswith("/analytics/")]
-    assert sorted(analytics) == sorted(
-        [
-            "/analytics/overview",
-            "/analytics/pain-points",
-            "/analytics/sessions",
-            "/analytics/volume",
-            "/analytics/engagement",
-            "/analytics/retention",
-            "/analytics/returning-users",
-            "/analytics/segments",
-            "/analytics/query-categories",
-            "/analytics/tool-usage",
-        ]
-    )
+    assert sorted(analytics) == sorted([*ANALYTICS_PATHS, "/analytics/overview"])
     for path in analytics:
         operation = paths[path]["get"]
         params = {p["name"]: p for p in operation["parameters"]}

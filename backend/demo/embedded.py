@@ -55,27 +55,36 @@ async def apply_schema(connection: asyncpg.Connection) -> None:
         await connection.execute(statement)
 
 
+async def is_empty(connection: asyncpg.Connection, table: str) -> bool:
+    """Return whether `table` (one of the two interaction tables) has no rows."""
+    return not await connection.fetchval(f"SELECT EXISTS (SELECT 1 FROM {table})")
+
+
+async def fill(connection: asyncpg.Connection, product: str, **options: Any) -> tuple[int, float]:
+    """Insert generated rows for `product` and analyze its table; return rows and seconds."""
+    started = time.monotonic()
+    rows = await insert_demo_rows(connection, product=product, **options)
+    await connection.execute(f"VACUUM (ANALYZE) {PRODUCTS[product][0]}")
+    return rows, time.monotonic() - started
+
+
 async def load_demo_data(url: str) -> None:
     """Create the schema at `url` and fill each empty table with demo data ending now."""
     connection = await asyncpg.connect(url)
     try:
         await apply_schema(connection)
         for product, (table, *_rest) in PRODUCTS.items():
-            if await connection.fetchval(f"SELECT EXISTS (SELECT 1 FROM {table})"):
+            if not await is_empty(connection, table):
                 continue
-            started = time.monotonic()
-            rows = await insert_demo_rows(
+            rows, seconds = await fill(
                 connection,
-                product=product,
+                product,
                 rows=DEMO_ROWS_PER_PRODUCT,
                 days=DEMO_DAYS,
                 end=datetime.now(UTC),
                 seed=DEMO_SEEDS[product],
             )
-            await connection.execute(f"ANALYZE {table}")
-            logger.warning(
-                "loaded %d demo rows into %s in %.1fs", rows, table, time.monotonic() - started
-            )
+            logger.warning("loaded %d demo rows into %s in %.1fs", rows, table, seconds)
     finally:
         await connection.close()
 

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import time
 from datetime import UTC, datetime
 
 import asyncpg
 
-from backend.demo.embedded import apply_schema, create_database, start_server
-from backend.demo.generator import PRODUCTS, insert_demo_rows
+from backend.demo.embedded import apply_schema, create_database, fill, is_empty, start_server
+from backend.demo.generator import PRODUCTS
 
 SEEDS = {"pool": 0.31, "landscape": 0.73}
 
@@ -31,29 +30,23 @@ async def load(
         await apply_schema(connection)
         for product in products:
             table = PRODUCTS[product][0]
-            if await connection.fetchval(f"SELECT EXISTS (SELECT 1 FROM {table})"):
+            if not await is_empty(connection, table):
                 if not replace:
                     raise SystemExit(f"{table} is not empty; pass --replace to empty it first")
                 await connection.execute(f"TRUNCATE {table} RESTART IDENTITY")
-            started = time.monotonic()
-            inserted = await insert_demo_rows(
+            inserted, seconds = await fill(
                 connection,
-                product=product,
+                product,
                 rows=rows,
                 days=days,
                 end=end,
                 seed=SEEDS[product],
                 rich_text=True,
             )
-            loaded = time.monotonic() - started
-            await connection.execute(f"VACUUM (ANALYZE) {table}")
             size = await connection.fetchval(
                 "SELECT pg_size_pretty(pg_total_relation_size($1::regclass))", table
             )
-            print(
-                f"{table}: {inserted:,} rows in {loaded:.1f} s "
-                f"(+ VACUUM ANALYZE {time.monotonic() - started - loaded:.1f} s), {size}"
-            )
+            print(f"{table}: {inserted:,} rows in {seconds:.1f} s (with VACUUM ANALYZE), {size}")
     finally:
         await connection.close()
 

@@ -205,12 +205,18 @@ _pg_indexes = Table(
 )
 
 
+def _on_search_path(
+    schema: Column[str], name: Column[str], names: list[str]
+) -> ColumnElement[bool]:
+    """Return the condition for catalog rows of the named tables in a schema on the search path."""
+    return and_(name.in_(names), schema == any_(func.current_schemas(False)))
+
+
 def index_definitions_query(*, table_names: list[str]) -> AnySelect:
     """Return (tablename, indexdef) of every index on the named tables on the search path."""
     indexes = _pg_indexes
     return select(indexes.c.tablename, indexes.c.indexdef).where(
-        indexes.c.tablename.in_(table_names),
-        indexes.c.schemaname == any_(func.current_schemas(False)),
+        _on_search_path(indexes.c.schemaname, indexes.c.tablename, table_names)
     )
 
 
@@ -227,6 +233,5 @@ def present_columns_query(*, table_names: list[str]) -> AnySelect:
     """Return (table_name, column_name) for the named tables visible on the search path."""
     info = _information_schema_columns
     return select(info.c.table_name, info.c.column_name).where(
-        info.c.table_name.in_(table_names),
-        info.c.table_schema == any_(func.current_schemas(False)),
+        _on_search_path(info.c.table_schema, info.c.table_name, table_names)
     )
