@@ -122,6 +122,10 @@ async def test_empty_filter_values_mean_no_filter(client: httpx.AsyncClient) -> 
         (pool(environment="prod\x00"), "environment"),
         (pool(colour="blue"), "colour"),
         ({"end_date": "2025-06-07", "product_context": "pool"}, "start_date"),
+        (pool(start_date="0001-01-01", end_date="9999-12-31"), "end_date"),
+        (pool(start_date="2015-05-31"), "end_date"),
+        (pool(start_date="9999-12-31T23:00:00-05:00"), "start_date"),
+        (pool(user_id="x" * 10_000), "user_id"),
     ],
 )
 async def test_bad_parameters_are_422_naming_the_parameter(
@@ -133,3 +137,34 @@ async def test_bad_parameters_are_422_naming_the_parameter(
     assert isinstance(body["detail"], str)
     assert body["detail"].startswith(f"{parameter}: ")
     assert [e["parameter"] for e in body["errors"]] == [parameter]
+
+
+async def test_repeated_parameter_is_422(client: httpx.AsyncClient) -> None:
+    # start_date=2025-06-01&start_date=2025-06-03: which one was meant? Refuse, naming it.
+    query = "start_date=2025-06-01&start_date=2025-06-03&end_date=2025-06-07&product_context=pool"
+    response = await client.get(f"{PATH}?{query}")
+    assert response.status_code == 422
+    assert response.json()["detail"] == "start_date: given more than once"
+
+
+async def test_longest_window_is_accepted(client: httpx.AsyncClient) -> None:
+    # 2015-06-01 .. 2025-06-07 is 3,659 days apart: 3,660 calendar days, the most allowed (a day
+    # earlier is refused above). It holds W, so the 7 sessions of W and nothing else.
+    body = await get_json(client, PATH, **pool(start_date="2015-06-01"))
+    assert body["total_sessions"] == 7
+
+
+async def test_a_one_microsecond_window(client: httpx.AsyncClient) -> None:
+    # sA's first row is at exactly 10:00:00.000000; a window of that instant holds it alone.
+    instant = "2025-06-01T10:00:00"
+    body = await get_json(client, PATH, **pool(start_date=instant, end_date=instant))
+    assert metrics(body) == (1, 0, 0, 0.0)
+
+
+async def test_hostile_and_unusual_text_is_just_a_value(client: httpx.AsyncClient) -> None:
+    # Matched exactly, so none of these finds a row; none is an error either.
+    for value in ("u1' OR '1'='1", "é😀", "x" * 50, "%_", "\\"):
+        body = await get_json(client, PATH, **pool(user_id=value))
+        assert metrics(body) == (0, 0, 0, None)
+    body = await get_json(client, PATH, **pool(environment="production' --" + "y" * 5000))
+    assert metrics(body) == (0, 0, 0, None)

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
 import asyncpg
 import httpx
+import pytest
 from fastapi import FastAPI
 
 from backend.app.main import create_app
+from backend.demo.embedded import apply_schema
+from backend.demo.generator import insert_demo_rows
 from tests.conftest import make_settings
-from tests.helpers import ANALYTICS_PATHS, get_json, pool
+from tests.helpers import ANALYTICS_PATHS, get_json, libpq_url, pool
+
+BIG_END = datetime(2026, 3, 1, tzinfo=UTC)
 
 
 async def test_health(client: httpx.AsyncClient) -> None:
@@ -89,14 +98,41 @@ async def test_unreachable_database_is_503_without_internals(tmp_path: object) -
             assert "Traceback" not in body
 
 
-async def test_statement_timeout_is_504(database_url: str) -> None:
-    # A 1 ms statement_timeout cannot cover a volume query over a 9,000-year window.
-    app = create_app(make_settings(database_url, db_statement_timeout_ms=1))
+@pytest.fixture(scope="module")
+async def big_database_url(server_url: str) -> AsyncIterator[str]:
+    """Yield a scratch database holding 150,000 generated pool rows over 90 days."""
+    name = f"big_test_{uuid.uuid4().hex[:10]}"
+    admin = await asyncpg.connect(libpq_url(server_url, "postgres"))
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    url = libpq_url(server_url, name)
+    connection = await asyncpg.connect(url)
+    try:
+        await apply_schema(connection)
+        await insert_demo_rows(
+            connection, product="pool", rows=150_000, days=90, end=BIG_END, seed=0.5
+        )
+    finally:
+        await connection.close()
+    yield url
+    await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    await admin.close()
+
+
+async def test_statement_timeout_is_504_and_the_connection_recovers(
+    big_database_url: str,
+) -> None:
+    # Classifying 150,000 queries' texts takes PostgreSQL far more than 100 ms; the catalog
+    # query behind /health/ready takes a few. One pooled connection serves both in turn.
+    settings = make_settings(
+        big_database_url, db_statement_timeout_ms=100, db_pool_size=1, db_max_overflow=0
+    )
+    app = create_app(settings)
     async with app.router.lifespan_context(app), await _client_for(app) as http:
-        params = pool(start_date="0001-01-01", end_date="9999-12-31")
-        response = await http.get("/analytics/volume", params=params)
+        window = {"start_date": "2025-12-01", "end_date": "2026-03-01", "product_context": "pool"}
+        response = await http.get("/analytics/pain-points", params=window)
         assert response.status_code == 504
         assert "statement timeout" in response.json()["detail"]
+        assert (await http.get("/health/ready")).status_code == 200
 
 
 async def test_docs_are_served_without_a_cdn(client: httpx.AsyncClient) -> None:

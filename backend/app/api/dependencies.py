@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
+from fastapi.exceptions import RequestValidationError
 
 from backend.app.analytics.clustering import PainPointClassifier
 from backend.app.db.client import Database
@@ -23,6 +24,24 @@ async def get_classifier(request: Request) -> PainPointClassifier:
     return classifier
 
 
+async def get_filters(
+    request: Request, filters: Annotated[AnalyticsFilters, Query()]
+) -> AnalyticsFilters:
+    """Return the validated filters, refusing a parameter given more than once."""
+    # Starlette would silently keep the last of `start_date=a&start_date=b`.
+    repeated = sorted(
+        {key for key in request.query_params if len(request.query_params.getlist(key)) > 1}
+    )
+    if repeated:
+        raise RequestValidationError(
+            [
+                {"loc": ("query", key), "msg": "given more than once", "type": "value_error"}
+                for key in repeated
+            ]
+        )
+    return filters
+
+
 DatabaseDep = Annotated[Database, Depends(get_database)]
 ClassifierDep = Annotated[PainPointClassifier, Depends(get_classifier)]
-FiltersDep = Annotated[AnalyticsFilters, Query()]
+FiltersDep = Annotated[AnalyticsFilters, Depends(get_filters)]

@@ -34,6 +34,9 @@ _ISO_DATETIME = re.compile(
     re.IGNORECASE,
 )
 _END_OF_DAY = time(23, 59, 59, 999_999)
+# Ten years of daily buckets at most: a longer window is a typo, and /analytics/volume would
+# otherwise build one row per day of it (3.6 million for 0001 to 9999).
+MAX_WINDOW_DAYS = 3_660
 
 
 def _parse_iso(value: Any, *, bare_date_time: time) -> Any:
@@ -151,6 +154,8 @@ class AnalyticsFilters(BaseModel):
             raise ValueError(
                 f"must not be before start_date ({start.isoformat()} > {value.isoformat()})"
             )
+        if start is not None and (value.date() - start.date()).days >= MAX_WINDOW_DAYS:
+            raise ValueError(f"the window may span at most {MAX_WINDOW_DAYS} days")
         return value
 
     @field_validator("environment", "user_id")
