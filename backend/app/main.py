@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 import httpx2
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
 
@@ -17,6 +18,7 @@ from backend.app.analytics.clustering import build_classifier
 from backend.app.api import analytics, system
 from backend.app.db.client import Database, create_engine
 from backend.app.errors import ServiceError, service_error_handler, validation_error_handler
+from backend.app.logging import configure_logging, log_request
 from backend.app.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -54,6 +56,7 @@ def create_app(
 ) -> FastAPI:
     """Build the application; tests pass their own settings and LLM transport."""
     app_settings = settings or get_settings()
+    configure_logging(app_settings.log_level)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -79,14 +82,24 @@ def create_app(
     app.add_exception_handler(ServiceError, service_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(Exception, _unexpected_error_handler)
+    app.middleware("http")(log_request)
+    if app_settings.cors_origins:
+        # The console reads from a browser on its own origin; the API only ever answers GETs.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=app_settings.cors_origins,
+            allow_methods=["GET"],
+            allow_headers=["*"],
+        )
     app.include_router(analytics.router)
     app.include_router(system.router)
     return app
 
 
 async def _unexpected_error_handler(request: Request, exc: Exception) -> JSONResponse:
-    # Log the failure for operators; answer the client without internals.
-    logger.exception("unhandled error on %s", request.url.path)
+    # Log the failure's type for operators (the formatter never writes a traceback, which could
+    # carry SQL values); answer the client without internals.
+    logger.error("unhandled error on %s", request.url.path, exc_info=exc)
     return JSONResponse(status_code=500, content={"detail": "Internal server error."})
 
 

@@ -84,7 +84,7 @@ async def _translated_errors() -> AsyncIterator[None]:
         ) from None
     except DBAPIError as error:
         state = _sqlstate(error)
-        logger.warning("database error", extra={"sqlstate": state})
+        logger.warning("database error %s", state, extra={"sqlstate": state})
         if state in _TIMEOUT_STATES:
             raise QueryTimeoutError() from None
         if state in _SCHEMA_STATES:

@@ -1,0 +1,93 @@
+"""Structured logs: one JSON object per line, in the shape Cloud Logging reads."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import TextIO
+
+from fastapi import Request, Response
+
+# Fields a log call may add through `extra=` and that belong in the JSON line.
+_EXTRA_FIELDS = ("httpRequest", "sqlstate", "reason")
+
+
+class JsonFormatter(logging.Formatter):
+    """Render a record as one JSON line with `severity`, `message` and `time`."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """Return the record as JSON; an exception is named by its type, never traced."""
+        entry: dict[str, object] = {
+            "severity": record.levelname,
+            "message": record.getMessage(),
+            "logger": record.name,
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
+        }
+        for field in _EXTRA_FIELDS:
+            if hasattr(record, field):
+                entry[field] = getattr(record, field)
+        if record.exc_info and record.exc_info[0] is not None:
+            # A traceback or an exception's text can carry SQL with values or a URL: log the type.
+            entry["error"] = record.exc_info[0].__name__
+        return json.dumps(entry, default=str)
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Write to whatever sys.stderr is when a record comes, not what it was at start-up."""
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: TextIO) -> None:
+        pass
+
+
+def configure_logging(level: str) -> None:
+    """Send every log line (the service's and uvicorn's) through the JSON formatter."""
+    root = logging.getLogger()
+    # Once per process, and beside any handler already there (a test's log capture, say).
+    if not any(isinstance(handler, _StderrHandler) for handler in root.handlers):
+        handler = _StderrHandler()
+        handler.setFormatter(JsonFormatter())
+        root.addHandler(handler)
+    root.setLevel(level.upper())
+    for name in ("uvicorn", "uvicorn.error"):
+        logging.getLogger(name).handlers[:] = []
+        logging.getLogger(name).propagate = True
+    # The request middleware below logs each request once; uvicorn's access line would repeat it.
+    logging.getLogger("uvicorn.access").disabled = True
+
+
+request_logger = logging.getLogger("backend.app.requests")
+
+
+async def log_request(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    """Log one line per request: method, path (never the query string), status and latency."""
+    started = time.perf_counter()
+    response = await call_next(request)
+    latency = time.perf_counter() - started
+    status = response.status_code
+    request_logger.log(
+        logging.WARNING if status >= 500 else logging.INFO,
+        "%s %s %d",
+        request.method,
+        request.url.path,
+        status,
+        extra={
+            "httpRequest": {
+                "requestMethod": request.method,
+                "requestUrl": request.url.path,
+                "status": status,
+                "latency": f"{latency:.3f}s",
+            }
+        },
+    )
+    return response
