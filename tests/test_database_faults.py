@@ -1,0 +1,117 @@
+"""Database faults: a server that stops and comes back, an exhausted pool, a drifted schema."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy.engine import make_url
+
+from backend.app.main import create_app
+from backend.demo.embedded import apply_schema, start_server
+from tests.conftest import make_settings
+from tests.helpers import WINDOW, libpq_url, pool
+
+# Generous bounds that only catch a hang: nothing here waits on a timer to pass or fail.
+HANG_GUARD = httpx.Timeout(60.0)
+
+
+async def _client(app: FastAPI) -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=app)
+    return httpx.AsyncClient(transport=transport, base_url="http://testserver", timeout=HANG_GUARD)
+
+
+@pytest.fixture
+def own_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, str]]:
+    """Yield an embedded PostgreSQL this test may stop and start, and its data directory."""
+    data_dir = str(tmp_path_factory.mktemp("faults") / "pgdata")
+    server = start_server(data_dir)
+    yield server, data_dir
+    start_server(data_dir).cleanup()
+
+
+async def _fresh_database(admin_url: str, *, drift: bool = False) -> str:
+    """Create a database with the schema (or a drifted one) and return its URL."""
+    name = f"faults_{uuid.uuid4().hex[:10]}"
+    admin = await asyncpg.connect(libpq_url(admin_url, "postgres"))
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    await admin.close()
+    url = libpq_url(admin_url, name)
+    connection = await asyncpg.connect(url)
+    try:
+        await apply_schema(connection)
+        if drift:
+            await connection.execute("ALTER TABLE interaction_log DROP COLUMN user_feedback")
+            await connection.execute("DROP TABLE landscape_interaction_log")
+    finally:
+        await connection.close()
+    return url
+
+
+async def test_database_down_is_503_and_the_service_recovers(own_server: tuple[Any, str]) -> None:
+    server, data_dir = own_server
+    url = await _fresh_database(server.get_uri("postgres"))
+    app = create_app(make_settings(url, db_connect_timeout_seconds=2))
+    async with app.router.lifespan_context(app), await _client(app) as http:
+        assert (await http.get("/analytics/sessions", params=pool())).status_code == 200
+        server.cleanup()  # stops PostgreSQL under the running service
+        down = await http.get("/analytics/sessions", params=pool())
+        assert down.status_code == 503
+        assert down.json() == {
+            "detail": "The analytics database cannot be reached. Try again shortly."
+        }
+        assert (await http.get("/health/ready")).status_code == 503
+        assert (await http.get("/health")).status_code == 200
+        start_server(data_dir)  # back, at the same socket
+        # Pre-ping drops the dead pooled connection; no restart of the service is needed.
+        again = await http.get("/analytics/sessions", params=pool())
+        assert again.status_code == 200
+        assert again.json()["total_sessions"] == 0
+
+
+async def test_exhausted_pool_is_503_after_the_pool_timeout(database_url: str) -> None:
+    settings = make_settings(
+        database_url, db_pool_size=1, db_max_overflow=0, db_pool_timeout_seconds=0.5
+    )
+    app = create_app(settings)
+    async with app.router.lifespan_context(app), await _client(app) as http:
+        # Hold the pool's only connection, as a slow query would.
+        async with app.state.database.engine.connect():
+            busy = await http.get("/analytics/sessions", params=pool())
+        assert busy.status_code == 503
+        assert busy.json()["detail"] == "All database connections are busy. Try again shortly."
+        # Released, the same connection serves the next request.
+        assert (await http.get("/analytics/sessions", params=pool())).status_code == 200
+
+
+@pytest.fixture
+async def drifted_url(server_url: str) -> AsyncIterator[str]:
+    """Yield a database whose pool table lost a column and whose landscape table is gone."""
+    url = await _fresh_database(server_url, drift=True)
+    yield url
+    admin = await asyncpg.connect(libpq_url(server_url, "postgres"))
+    try:
+        await admin.execute(f'DROP DATABASE "{make_url(url).database}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+async def test_drifted_schema_is_named_by_ready_and_503_elsewhere(drifted_url: str) -> None:
+    app = create_app(make_settings(drifted_url))
+    async with app.router.lifespan_context(app), await _client(app) as http:
+        ready = await http.get("/health/ready")
+        assert ready.status_code == 503
+        body = ready.json()
+        assert body["status"] == "schema_mismatch"
+        assert body["missing"] == ["interaction_log.user_feedback", "landscape_interaction_log"]
+        assert "interaction_log.user_feedback" in body["detail"]
+        for context in ("pool", "landscape"):
+            params = {**WINDOW, "product_context": context}
+            response = await http.get("/analytics/sessions", params=params)
+            assert response.status_code == 503
+            assert "see /health/ready" in response.json()["detail"]
