@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import asyncpg
 import httpx
@@ -123,3 +128,37 @@ def statements(app: FastAPI) -> Iterator[StatementLog]:
     event.listen(engine, "before_cursor_execute", log)
     yield log
     event.remove(engine, "before_cursor_execute", log)
+
+
+@pytest.fixture(scope="module")
+def live_server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Run the service under uvicorn on a free local port, on the test database."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "DATABASE_URL": database_url}
+    env.pop("ANTHROPIC_API_KEY", None)
+    log_path = tmp_path_factory.mktemp("uvicorn") / "uvicorn.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "backend.app.main:app", "--port", str(port)],
+            cwd=Path(__file__).resolve().parents[1],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                try:
+                    if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.2)
+            else:
+                pytest.fail(f"uvicorn did not answer /health within 30 s:\n{log_path.read_text()}")
+            yield base
+        finally:
+            process.terminate()
+            process.wait(timeout=10)

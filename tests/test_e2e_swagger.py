@@ -4,15 +4,9 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from playwright.async_api import Page, async_playwright
 
@@ -30,50 +24,16 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-REPO_ROOT = Path(__file__).resolve().parents[1]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="module")
-def live_server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Run the service under uvicorn on a free local port, on the test database."""
+def browser_server(live_server: str) -> str:
+    """Return the live service's base URL, once Chromium is known to be there."""
     if not Path(CHROMIUM).exists():
         if os.environ.get("REQUIRE_BROWSER"):
             pytest.fail(f"REQUIRE_BROWSER is set but {CHROMIUM} does not exist")
         pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": database_url}
-    log_path = tmp_path_factory.mktemp("uvicorn") / "uvicorn.log"
-    log = log_path.open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "backend.app.main:app", "--port", str(port)],
-        cwd=REPO_ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        else:
-            pytest.fail(f"uvicorn did not answer /health within 30 s:\n{log_path.read_text()}")
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
+    return live_server
 
 
 async def _execute(page: Page, operation: Any, params: dict[str, str]) -> dict[str, Any]:
@@ -97,12 +57,12 @@ async def _execute(page: Page, operation: Any, params: dict[str, str]) -> dict[s
     return parsed
 
 
-async def test_swagger_try_it_out_shows_fixture_numbers(live_server: str) -> None:
+async def test_swagger_try_it_out_shows_fixture_numbers(browser_server: str) -> None:
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = await browser.new_page()
-            await page.goto(f"{live_server}/docs")
+            await page.goto(f"{browser_server}/docs")
             operation = page.locator("#operations-analytics-sessions_analytics_sessions_get")
             await operation.locator(".opblock-summary").click()
             await operation.locator("button.try-out__btn").click()

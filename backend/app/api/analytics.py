@@ -8,6 +8,7 @@ from backend.app.analytics import clustering, engagement, kpis, retention
 from backend.app.analytics.overview import overview as compute_overview
 from backend.app.api.dependencies import ClassifierDep, DatabaseDep, FiltersDep
 from backend.app.models.responses import (
+    ERROR_RESPONSES,
     EngagementResponse,
     OverviewResponse,
     PainPointsResponse,
@@ -20,7 +21,7 @@ from backend.app.models.responses import (
     VolumeResponse,
 )
 
-router = APIRouter(prefix="/analytics", tags=["analytics"])
+router = APIRouter(prefix="/analytics", tags=["analytics"], responses=ERROR_RESPONSES)
 
 
 @router.get("/overview", response_model=OverviewResponse, summary="Every KPI at once")

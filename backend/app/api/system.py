@@ -10,7 +10,7 @@ from backend.app.analytics import meta
 from backend.app.api.dependencies import DatabaseDep
 from backend.app.errors import ServiceError
 from backend.app.models.filters import ProductContext
-from backend.app.models.responses import FilterOptions, Health, Readiness
+from backend.app.models.responses import ERROR_RESPONSES, FilterOptions, Health, Readiness
 
 router = APIRouter()
 
@@ -44,7 +44,11 @@ async def ready(db: DatabaseDep, response: Response) -> Readiness:
 
 
 @router.get(
-    "/meta/filter-options", response_model=FilterOptions, tags=["meta"], summary="Filter options"
+    "/meta/filter-options",
+    response_model=FilterOptions,
+    tags=["meta"],
+    summary="Filter options",
+    responses=ERROR_RESPONSES,
 )
 async def filter_options(
     product_context: Annotated[ProductContext, Query(description="Which product's table.")],

@@ -327,3 +327,33 @@ class Readiness(_Body):
         default_factory=list,
         description="Tables or `table.column` names the service needs that the database lacks.",
     )
+
+
+class ErrorBody(_Body):
+    """Every error: a human-readable `detail`."""
+
+    detail: str = Field(examples=["The analytics database cannot be reached. Try again shortly."])
+
+
+class ParameterError(_Body):
+    """One refused parameter."""
+
+    parameter: str = Field(examples=["end_date"])
+    message: str = Field(examples=["must not be before start_date"])
+
+
+class ValidationErrorBody(_Body):
+    """A 422: `detail` names each refused parameter; `errors` lists them one by one."""
+
+    detail: str = Field(examples=["end_date: must not be before start_date"])
+    errors: list[ParameterError]
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
+    422: {"model": ValidationErrorBody, "description": "A parameter is missing or invalid."},
+    503: {
+        "model": ErrorBody,
+        "description": "The database is unreachable, busy or lacks a column.",
+    },
+    504: {"model": ErrorBody, "description": "A query ran past the statement timeout."},
+}
