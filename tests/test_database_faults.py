@@ -115,3 +115,6 @@ async def test_drifted_schema_is_named_by_ready_and_503_elsewhere(drifted_url: s
             response = await http.get("/analytics/sessions", params=params)
             assert response.status_code == 503
             assert "see /health/ready" in response.json()["detail"]
+            # No SQL, no driver message, no trace: only the detail.
+            for leak in ("SELECT", "interaction_log.", "asyncpg", "Traceback"):
+                assert leak not in response.text

@@ -183,6 +183,19 @@ async def test_deadline_bounds_a_slow_llm(database_url: str) -> None:
     assert counts(body) == LOCAL_COUNTS
 
 
+async def test_a_call_past_the_sdk_timeout_falls_back(database_url: str) -> None:
+    # What the HTTP transport raises when LLM_TIMEOUT_SECONDS passes (a mock transport enforces
+    # no timeouts itself); the SDK turns it into its APITimeoutError.
+    def time_out(questions: list[str]) -> httpx2.Response:
+        raise httpx2.ReadTimeout("timed out")
+
+    fake = FakeAnthropic(time_out)
+    async with llm_app(database_url, fake) as client:
+        body = await pain_points(client)
+    assert body["fallback_reason"] == "LLM request timed out"
+    assert counts(body) == LOCAL_COUNTS
+
+
 async def test_long_texts_are_truncated(database_url: str) -> None:
     # "which pump would you recommend for a 20,000 gallon pool?" cut to 20 characters.
     fake = FakeAnthropic(all_in(0))
