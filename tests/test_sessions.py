@@ -120,6 +120,8 @@ async def test_empty_filter_values_mean_no_filter(client: httpx.AsyncClient) -> 
         (pool(start_date="1717200000"), "start_date"),
         (pool(user_id="x" * 51), "user_id"),
         (pool(environment="prod\x00"), "environment"),
+        (pool(user_id="u1\x00"), "user_id"),
+        (pool(start_date="2025-06-01'; DROP TABLE interaction_log; --"), "start_date"),
         (pool(colour="blue"), "colour"),
         ({"end_date": "2025-06-07", "product_context": "pool"}, "start_date"),
         (pool(start_date="0001-01-01", end_date="9999-12-31"), "end_date"),
