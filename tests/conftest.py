@@ -7,7 +7,6 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from sqlalchemy import event
 
 from backend.app.main import create_app
 from backend.app.settings import Settings
-from backend.demo.embedded import apply_schema, start_server
+from backend.demo.embedded import start_server
 from tests.fixture_rows import (
     LANDSCAPE_ROWS,
     LANDSCAPE_USER_ROWS,
@@ -28,7 +27,7 @@ from tests.fixture_rows import (
     USER_ROWS,
     Row,
 )
-from tests.helpers import libpq_url
+from tests.helpers import create_database, drop_database
 
 
 @pytest.fixture(scope="session")
@@ -57,20 +56,15 @@ async def _insert(connection: asyncpg.Connection, table: str, rows: list[Row]) -
 @pytest.fixture(scope="session")
 async def database_url(server_url: str) -> AsyncIterator[str]:
     """Create a fresh database with the schema and fixture rows; drop it after the run."""
-    name = f"analytics_test_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(libpq_url(server_url, "postgres"))
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    url = libpq_url(server_url, name)
+    url = await create_database(server_url, "analytics_test")
     connection = await asyncpg.connect(url)
     try:
-        await apply_schema(connection)
         await _insert(connection, "interaction_log", POOL_ROWS + USER_ROWS + QUERY_ROWS)
         await _insert(connection, "landscape_interaction_log", LANDSCAPE_ROWS + LANDSCAPE_USER_ROWS)
     finally:
         await connection.close()
     yield url
-    await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-    await admin.close()
+    await drop_database(server_url, url)
 
 
 def make_settings(database_url: str, **overrides: object) -> Settings:

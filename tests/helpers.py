@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
+import asyncpg
 import httpx
 from sqlalchemy.engine import make_url
+
+from backend.demo.embedded import apply_schema
 
 WINDOW = {"start_date": "2025-06-01", "end_date": "2025-06-07"}
 # Every analytics endpoint except the overview.
@@ -50,3 +54,29 @@ def pool_u(**extra: str) -> dict[str, str]:
 def without_filters(body: dict[str, Any]) -> dict[str, Any]:
     """Return a response body without its `filters` echo."""
     return {key: value for key, value in body.items() if key != "filters"}
+
+
+async def create_database(server_url: str, prefix: str) -> str:
+    """Create a new database `<prefix>_<random>` holding the two empty tables; return its URL."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = await asyncpg.connect(libpq_url(server_url, "postgres"))
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    url = libpq_url(server_url, name)
+    connection = await asyncpg.connect(url)
+    try:
+        await apply_schema(connection)
+    finally:
+        await connection.close()
+    return url
+
+
+async def drop_database(server_url: str, url: str) -> None:
+    """Drop the database `url` names, closing any connection still open to it."""
+    admin = await asyncpg.connect(libpq_url(server_url, "postgres"))
+    try:
+        await admin.execute(f'DROP DATABASE "{make_url(url).database}" WITH (FORCE)')
+    finally:
+        await admin.close()

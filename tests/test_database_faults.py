@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -10,12 +9,11 @@ import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy.engine import make_url
 
 from backend.app.main import create_app
-from backend.demo.embedded import apply_schema, start_server
+from backend.demo.embedded import start_server
 from tests.conftest import make_settings
-from tests.helpers import WINDOW, libpq_url, pool
+from tests.helpers import WINDOW, create_database, drop_database, pool
 
 # Generous bounds that only catch a hang: nothing here waits on a timer to pass or fail.
 HANG_GUARD = httpx.Timeout(60.0)
@@ -35,21 +33,16 @@ def own_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, 
     start_server(data_dir).cleanup()
 
 
-async def _fresh_database(admin_url: str, *, drift: bool = False) -> str:
-    """Create a database with the schema (or a drifted one) and return its URL."""
-    name = f"faults_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(libpq_url(admin_url, "postgres"))
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    await admin.close()
-    url = libpq_url(admin_url, name)
-    connection = await asyncpg.connect(url)
-    try:
-        await apply_schema(connection)
-        if drift:
+async def _fresh_database(server_url: str, *, drift: bool = False) -> str:
+    """Create a database with the schema, or with a drifted one, and return its URL."""
+    url = await create_database(server_url, "faults")
+    if drift:
+        connection = await asyncpg.connect(url)
+        try:
             await connection.execute("ALTER TABLE interaction_log DROP COLUMN user_feedback")
             await connection.execute("DROP TABLE landscape_interaction_log")
-    finally:
-        await connection.close()
+        finally:
+            await connection.close()
     return url
 
 
@@ -94,11 +87,7 @@ async def drifted_url(server_url: str) -> AsyncIterator[str]:
     """Yield a database whose pool table lost a column and whose landscape table is gone."""
     url = await _fresh_database(server_url, drift=True)
     yield url
-    admin = await asyncpg.connect(libpq_url(server_url, "postgres"))
-    try:
-        await admin.execute(f'DROP DATABASE "{make_url(url).database}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    await drop_database(server_url, url)
 
 
 async def test_drifted_schema_is_named_by_ready_and_503_elsewhere(drifted_url: str) -> None:

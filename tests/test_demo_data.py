@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
 
-from backend.demo.embedded import apply_schema
 from backend.demo.generator import insert_demo_rows
-from tests.helpers import libpq_url
+from tests.helpers import create_database, drop_database
 
 END = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -19,15 +17,11 @@ END = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 @pytest.fixture
 async def scratch(server_url: str) -> AsyncIterator[asyncpg.Connection]:
     """Yield a connection to a new empty database with the schema; drop it afterwards."""
-    name = f"demo_test_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(libpq_url(server_url, "postgres"))
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    connection = await asyncpg.connect(libpq_url(server_url, name))
-    await apply_schema(connection)
+    url = await create_database(server_url, "demo_test")
+    connection = await asyncpg.connect(url)
     yield connection
     await connection.close()
-    await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-    await admin.close()
+    await drop_database(server_url, url)
 
 
 async def _one_row(connection: asyncpg.Connection, query: str) -> asyncpg.Record:

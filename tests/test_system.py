@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
@@ -12,10 +11,9 @@ import pytest
 from fastapi import FastAPI
 
 from backend.app.main import create_app
-from backend.demo.embedded import apply_schema
 from backend.demo.generator import insert_demo_rows
 from tests.conftest import make_settings
-from tests.helpers import ANALYTICS_PATHS, get_json, libpq_url, pool
+from tests.helpers import ANALYTICS_PATHS, create_database, drop_database, get_json, pool
 
 BIG_END = datetime(2026, 3, 1, tzinfo=UTC)
 
@@ -101,21 +99,16 @@ async def test_unreachable_database_is_503_without_internals(tmp_path: object) -
 @pytest.fixture(scope="module")
 async def big_database_url(server_url: str) -> AsyncIterator[str]:
     """Yield a scratch database holding 150,000 generated pool rows over 90 days."""
-    name = f"big_test_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(libpq_url(server_url, "postgres"))
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    url = libpq_url(server_url, name)
+    url = await create_database(server_url, "big_test")
     connection = await asyncpg.connect(url)
     try:
-        await apply_schema(connection)
         await insert_demo_rows(
             connection, product="pool", rows=150_000, days=90, end=BIG_END, seed=0.5
         )
     finally:
         await connection.close()
     yield url
-    await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-    await admin.close()
+    await drop_database(server_url, url)
 
 
 async def test_statement_timeout_is_504_and_the_connection_recovers(
