@@ -27,7 +27,7 @@ from typing import Any
 import asyncpg
 import httpx
 
-from backend.demo.embedded import SCHEMA_DIR, create_database, start_server
+from backend.demo.embedded import apply_recommended_indexes, create_database, start_server
 from backend.demo.volume import load
 from bench import peer
 from bench.report import ENDPOINTS, render_markdown
@@ -82,10 +82,7 @@ async def set_indexes(url: str, *, present: bool) -> None:
     connection = await asyncpg.connect(url)
     try:
         if present:
-            text = (SCHEMA_DIR / "indexes.sql").read_text()
-            body = "\n".join(line for line in text.splitlines() if not line.startswith("--"))
-            for statement in filter(None, (s.strip() for s in body.split(";"))):
-                await connection.execute(statement)
+            await apply_recommended_indexes(connection)
             await connection.execute(f"VACUUM (ANALYZE) {TABLE}")
         else:
             for name in INDEXES:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import pytest
 
+from backend.demo.embedded import apply_recommended_indexes
 from backend.demo.generator import insert_demo_rows
 from tests.helpers import create_database, drop_database
 
@@ -105,3 +106,18 @@ async def test_generator_is_deterministic(scratch: asyncpg.Connection) -> None:
     await scratch.execute("TRUNCATE interaction_log RESTART IDENTITY")
     await insert_demo_rows(scratch, product="pool", rows=2_000, days=10, end=END, seed=0.6)
     assert await _fingerprint(scratch, "interaction_log") != first
+
+
+async def test_recommended_indexes_apply_and_reapply(scratch: asyncpg.Connection) -> None:
+    # The demo database (make run) gets them on every start; IF NOT EXISTS makes that a no-op.
+    await apply_recommended_indexes(scratch)
+    await apply_recommended_indexes(scratch)
+    rows = await scratch.fetch(
+        "SELECT tablename, indexdef FROM pg_indexes WHERE indexname LIKE '%analytics_window'"
+    )
+    assert sorted(row["tablename"] for row in rows) == [
+        "interaction_log",
+        "landscape_interaction_log",
+    ]
+    for row in rows:
+        assert "USING btree (time_stamp) INCLUDE (session_id, user_id" in row["indexdef"]

@@ -57,6 +57,14 @@ async def apply_schema(connection: asyncpg.Connection) -> None:
         await connection.execute(statement)
 
 
+async def apply_recommended_indexes(connection: asyncpg.Connection) -> None:
+    """Create the indexes of indexes.sql, one statement at a time (CONCURRENTLY needs that)."""
+    text = (SCHEMA_DIR / "indexes.sql").read_text()
+    body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("--"))
+    for statement in filter(None, (part.strip() for part in body.split(";"))):
+        await connection.execute(statement)
+
+
 async def is_empty(connection: asyncpg.Connection, table: str) -> bool:
     """Return whether `table` (one of the two interaction tables) has no rows."""
     return not await connection.fetchval(f"SELECT EXISTS (SELECT 1 FROM {table})")
@@ -87,6 +95,8 @@ async def load_demo_data(url: str) -> None:
                 seed=DEMO_SEEDS[product],
             )
             logger.warning("loaded %d demo rows into %s in %.1fs", rows, table, seconds)
+        # The demo runs as the README recommends a real database be set up.
+        await apply_recommended_indexes(connection)
     finally:
         await connection.close()
 
