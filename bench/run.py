@@ -27,6 +27,7 @@ from typing import Any
 import asyncpg
 import httpx
 
+from backend.app.settings import Settings
 from backend.demo.embedded import apply_recommended_indexes, create_database, start_server
 from backend.demo.volume import load
 from bench import peer
@@ -35,7 +36,14 @@ from bench.report import ENDPOINTS, render_markdown
 ROOT = Path(__file__).resolve().parents[1]
 TABLE = "interaction_log"
 INDEXES = ["interaction_log_analytics_window"]
-SERVICE_SETTINGS = {"work_mem": "64MB", "jit": "off"}
+# F runs on the same per-connection settings as the service's own connections.
+_DEFAULTS = Settings()
+SERVICE_SETTINGS = {"work_mem": _DEFAULTS.db_work_mem, "jit": "on" if _DEFAULTS.db_jit else "off"}
+# The floor F: the cheapest exact query any session KPI must pay, over a window ($1, $2).
+FLOOR_SQL = (
+    f"SELECT count(*) FROM (SELECT session_id FROM {TABLE} "
+    "WHERE time_stamp >= $1 AND time_stamp <= $2 GROUP BY session_id) AS s"
+)
 
 
 async def timed(action: Callable[[], Awaitable[Any]], reps: int) -> tuple[float, Any]:
@@ -58,19 +66,21 @@ def window(days: int) -> dict[str, str]:
     }
 
 
-async def floor_query(url: str, params: dict[str, str]) -> Callable[[], Awaitable[Any]]:
-    """Return the floor F: distinct sessions of the window, on the service's connection settings."""
+def bounds(params: dict[str, str]) -> tuple[datetime, datetime]:
+    """Return the window's first and last instant, as the service reads bare dates."""
     start = datetime.fromisoformat(params["start_date"])
     end = datetime.combine(date.fromisoformat(params["end_date"]), datetime.max.time())
-    sql = (
-        f"SELECT count(*) FROM (SELECT session_id FROM {TABLE} "
-        "WHERE time_stamp >= $1 AND time_stamp <= $2 GROUP BY session_id) AS s"
-    )
+    return start, end
+
+
+async def floor_query(url: str, params: dict[str, str]) -> Callable[[], Awaitable[Any]]:
+    """Return the floor F: distinct sessions of the window, on the service's connection settings."""
+    start, end = bounds(params)
 
     async def run() -> Any:
         connection = await asyncpg.connect(url, server_settings=SERVICE_SETTINGS)
         try:
-            return await connection.fetchval(sql, start, end)
+            return await connection.fetchval(FLOOR_SQL, start, end)
         finally:
             await connection.close()
 
@@ -91,13 +101,12 @@ async def set_indexes(url: str, *, present: bool) -> None:
         await connection.close()
 
 
-async def explain(url: str, sql: str, params: dict[str, str]) -> str:
+async def explain(url: str, params: dict[str, str]) -> str:
     """Return EXPLAIN (ANALYZE, BUFFERS) of the floor query for a window."""
+    start, end = bounds(params)
     connection = await asyncpg.connect(url, server_settings=SERVICE_SETTINGS)
-    start = datetime.fromisoformat(params["start_date"])
-    end = datetime.combine(date.fromisoformat(params["end_date"]), datetime.max.time())
     try:
-        rows = await connection.fetch(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", start, end)
+        rows = await connection.fetch(f"EXPLAIN (ANALYZE, BUFFERS) {FLOOR_SQL}", start, end)
     finally:
         await connection.close()
     return "\n".join(row[0] for row in rows)
@@ -182,13 +191,11 @@ async def measure_windows(
 async def run_peer(url: str, service: Service, reps: int, days: int) -> tuple[float, list[str]]:
     """Time the pandas peer and return the KPIs where it disagrees with the service."""
     params = window(days)
-    start = datetime.fromisoformat(params["start_date"])
-    last_day = date.fromisoformat(params["end_date"])
-    end = datetime.combine(last_day, datetime.max.time())
+    start, end = bounds(params)
 
     async def compute() -> dict[str, Any]:
         frame = await peer.fetch(url, TABLE, start, end)
-        return peer.kpis(frame, start.date(), last_day)
+        return peer.kpis(frame, start.date(), end.date())
 
     seconds, answers = await timed(compute, reps)
     async with httpx.AsyncClient(base_url=service.base, timeout=900) as client:
@@ -236,10 +243,6 @@ async def load_run(service: Service, *, clients: int, requests: int) -> dict[str
         "p50": statistics.median(times),
         "p99": times[min(len(times) - 1, int(0.99 * len(times)))],
         "p50_7d": statistics.median(short),
-        "by_endpoint": {
-            endpoint: statistics.median(t for e, _, t in latencies if e == endpoint)
-            for endpoint in [*ENDPOINTS, "overview"]
-        },
         "p99_7d": short[min(len(short) - 1, int(0.99 * len(short)))],
     }
 
@@ -291,11 +294,7 @@ async def main() -> None:
         try:
             await service.ready()
             report[mode] = await measure_windows(url, service, args.reps, [365, 7])
-            floor_sql = (
-                f"SELECT count(*) FROM (SELECT session_id FROM {TABLE} "
-                "WHERE time_stamp >= $1 AND time_stamp <= $2 GROUP BY session_id) AS s"
-            )
-            report[f"explain_{mode}"] = await explain(url, floor_sql, window(7))
+            report[f"explain_{mode}"] = await explain(url, window(7))
             if mode == "with":
                 report["peer"], report["peer_differences"] = await run_peer(
                     url, service, args.reps, 365
