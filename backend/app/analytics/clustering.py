@@ -105,47 +105,62 @@ class PainPointClassifier:
         counts: Counter[str] = Counter()
         reason: str | None = None
         if self.llm is not None and self.policy is not None:
-            reason = await self._classify_with_llm(self.llm, self.policy, self.cache, texts, labels)
+            reason = await self._classify_with_llm(self.llm, self.policy, texts, labels)
             counts[self.llm.name] = sum(label is not None for label in labels)
         rest = [i for i, label in enumerate(labels) if label is None]
         counts[self.local.name] = len(rest)
         # The local rules are cheap but not free over tens of thousands of texts: cache them too,
         # so that a repeated dashboard load classifies nothing again.
-        uncached = []
-        for i in rest:
-            cached = self.cache.get((self.local.name, texts[i]))
-            if cached is None:
-                uncached.append(i)
-            else:
-                labels[i] = cached
+        uncached = self._from_cache(self.local.name, rest, texts, labels)
         fresh = await self.local.classify([texts[i] for i in uncached])
-        for i, label in zip(uncached, fresh, strict=True):
-            labels[i] = label
-            self.cache.put((self.local.name, texts[i]), label)
-        used_llm = self.llm is not None and counts[self.llm.name] > 0
+        self._remember(self.local.name, uncached, fresh, texts, labels)
+        classifier = self.local.name
+        if self.llm is not None and counts[self.llm.name] > 0:
+            classifier = self.llm.name
         return Classification(
             labels=[label for label in labels if label is not None],
-            classifier=self.llm.name if used_llm and self.llm else self.local.name,
+            classifier=classifier,
             texts_by_classifier=dict(counts),
             fallback_reason=reason,
         )
+
+    def _from_cache(
+        self, name: str, indices: Sequence[int], texts: Sequence[str], labels: list[int | None]
+    ) -> list[int]:
+        """Fill `labels` with `name`'s cached answers; return the indices it has none for."""
+        missing = []
+        for i in indices:
+            cached = self.cache.get((name, texts[i]))
+            if cached is None:
+                missing.append(i)
+            else:
+                labels[i] = cached
+        return missing
+
+    def _remember(
+        self,
+        name: str,
+        indices: Sequence[int],
+        answers: Sequence[int],
+        texts: Sequence[str],
+        labels: list[int | None],
+    ) -> None:
+        """Record `name`'s answers for the texts at `indices` in `labels` and in the cache."""
+        for i, label in zip(indices, answers, strict=True):
+            labels[i] = label
+            self.cache.put((name, texts[i]), label)
 
     async def _classify_with_llm(
         self,
         llm: Classifier,
         policy: LLMPolicy,
-        cache: LRUCache,
         texts: Sequence[str],
         labels: list[int | None],
     ) -> str | None:
         """Fill `labels` from the cache and the LLM; return why any text was left to the local."""
-        pending: list[int] = []
-        for i, text in enumerate(texts):
-            cached = cache.get((llm.name, text))
-            if cached is not None:
-                labels[i] = cached
-            elif len(pending) < policy.max_texts_per_request:
-                pending.append(i)
+        uncached = self._from_cache(llm.name, range(len(texts)), texts, labels)
+        # The ceiling counts calls' worth of texts: cached answers cost nothing.
+        pending = uncached[: policy.max_texts_per_request]
         batches = [
             pending[start : start + policy.batch_size]
             for start in range(0, len(pending), policy.batch_size)
@@ -177,9 +192,7 @@ class PainPointClassifier:
                     str(error) if isinstance(error, ClassificationError) else "LLM error"
                 )
                 continue
-            for i, label in zip(batch, task.result(), strict=True):
-                labels[i] = label
-                cache.put((llm.name, texts[i]), label)
+            self._remember(llm.name, batch, task.result(), texts, labels)
         if reason:
             logger.warning("pain points fell back to the local classifier: %s", reason)
         return reason
