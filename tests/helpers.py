@@ -9,21 +9,12 @@ import asyncpg
 import httpx
 from sqlalchemy.engine import make_url
 
+from backend.app.analytics.registry import KPIS
 from backend.demo.embedded import apply_schema
 
 WINDOW = {"start_date": "2025-06-01", "end_date": "2025-06-07"}
-# Every analytics endpoint except the overview.
-ANALYTICS_PATHS = [
-    "/analytics/sessions",
-    "/analytics/volume",
-    "/analytics/engagement",
-    "/analytics/retention",
-    "/analytics/returning-users",
-    "/analytics/segments",
-    "/analytics/query-categories",
-    "/analytics/tool-usage",
-    "/analytics/pain-points",
-]
+# Every analytics endpoint except the overview, from the KPI declarations.
+ANALYTICS_PATHS = [f"/analytics{kpi.path}" for kpi in KPIS]
 # The user and category fixtures' window (see tests/fixture_rows.py).
 USER_WINDOW = {"start_date": "2025-08-01", "end_date": "2025-08-31"}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from backend.app.analytics.clustering import LRUCache, PainPointClassifier
+from backend.app.analytics.classifier import LRUCache, PainPointClassifier
 from backend.app.analytics.keyword_rules import KeywordClassifier
 
 

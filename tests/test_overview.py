@@ -1,24 +1,16 @@
-"""/analytics/overview: every section equals its single endpoint for the same filters."""
+"""/analytics/overview: every section equals its single endpoint; one statement per grain."""
 
 from __future__ import annotations
 
 import httpx
 import pytest
 
+from backend.app.analytics.registry import KPIS
 from tests.conftest import StatementLog
 from tests.helpers import WINDOW, get_json, pool, pool_u, without_filters
 
-SECTIONS = {
-    "sessions": "/analytics/sessions",
-    "pain_points": "/analytics/pain-points",
-    "volume": "/analytics/volume",
-    "engagement": "/analytics/engagement",
-    "retention": "/analytics/retention",
-    "query_categories": "/analytics/query-categories",
-    "tool_usage": "/analytics/tool-usage",
-    "returning_users": "/analytics/returning-users",
-    "segments": "/analytics/segments",
-}
+SECTIONS = {kpi.name: f"/analytics{kpi.path}" for kpi in KPIS}
+GRAINS = {kpi.grain for kpi in KPIS}
 
 
 @pytest.mark.parametrize(
@@ -52,11 +44,21 @@ async def test_overview_numbers(client: httpx.AsyncClient) -> None:
     assert overview["volume"]["total_sessions"] == 49
 
 
-async def test_overview_reads_one_table_on_separate_connections(
+async def test_overview_runs_one_statement_per_grain_on_separate_connections(
     client: httpx.AsyncClient, statements: StatementLog
 ) -> None:
     await get_json(client, "/analytics/overview", **{**WINDOW, "product_context": "landscape"})
-    assert len(statements.statements) == len(SECTIONS)
+    # Three grains (session, user, query text): three statements, not one per KPI.
+    assert len(GRAINS) == 3
+    assert len(statements.statements) == len(GRAINS)
     assert all("landscape_interaction_log" in s for s in statements.statements)
-    # Each KPI checked out its own connection: eight statements on eight Connection objects.
-    assert len({id(conn) for conn in statements.connections}) == len(SECTIONS)
+    # Each grain's statement checked out its own connection.
+    assert len({id(conn) for conn in statements.connections}) == len(GRAINS)
+
+
+@pytest.mark.parametrize("path", list(SECTIONS.values()))
+async def test_single_endpoint_runs_one_statement(
+    client: httpx.AsyncClient, statements: StatementLog, path: str
+) -> None:
+    await get_json(client, path, **pool_u())
+    assert len(statements.statements) == 1

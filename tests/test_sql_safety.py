@@ -11,7 +11,8 @@ from sqlalchemy import insert, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from backend.app.db import queries
+from backend.app.db import expressions, grains, queries
+from backend.app.db.queries import SessionPart
 from backend.app.db.tables import interaction_log, landscape_interaction_log, table_for
 from backend.app.models.filters import AnalyticsFilters, ProductContext
 from tests.conftest import StatementLog
@@ -69,7 +70,7 @@ def test_window_filter_compiles_to_placeholders_only() -> None:
     filters = AnalyticsFilters.model_validate(
         {**WINDOW, "product_context": "pool", "environment": "staging", "user_id": "u1"}
     )
-    compiled = queries.window_filter(table=interaction_log, filters=filters).compile(
+    compiled = expressions.window_filter(table=interaction_log, filters=filters).compile(
         dialect=DIALECT
     )
     sql = str(compiled)
@@ -81,15 +82,21 @@ def test_window_filter_compiles_to_placeholders_only() -> None:
     )
 
 
-def test_session_query_aggregates_in_sql() -> None:
+def test_session_statement_aggregates_in_sql() -> None:
     filters = AnalyticsFilters.model_validate({**WINDOW, "product_context": "pool"})
-    sql = str(
-        queries.session_metrics_query(table=interaction_log, filters=filters).compile(
-            dialect=DIALECT
-        )
+    relation = grains.grain_relation(
+        grains.Grain.SESSION,
+        table=interaction_log,
+        filters=filters,
+        parts=frozenset({SessionPart.FEEDBACK}),
     )
+    columns = queries.session_metrics_columns(relation.rows, filters)
+    sql = str(grains.grain_statement(relation, {"sessions": columns}).compile(dialect=DIALECT))
     assert "GROUP BY interaction_log.session_id" in sql
-    assert "count(*) FILTER (WHERE session_rollup.has_negative)" in sql
+    assert (
+        "count(*) FILTER (WHERE sessions.has_negative) AS sessions__negative_feedback_sessions"
+        in sql
+    )
 
 
 async def test_engine_refuses_writes(app: FastAPI) -> None:

@@ -14,7 +14,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
 
-from backend.app.analytics.clustering import build_classifier
+from backend.app.analytics.classifier import build_classifier
 from backend.app.api import analytics, system
 from backend.app.db.client import Database, create_engine
 from backend.app.errors import ServiceError, service_error_handler, validation_error_handler

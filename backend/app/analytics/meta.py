@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from backend.app.db import queries
+from backend.app.db import meta_queries as queries
 from backend.app.db.client import Database
 from backend.app.db.tables import TABLES, table_for
 from backend.app.models.filters import ProductContext

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
 
-from backend.app.analytics.clustering import PainPointClassifier
+from backend.app.analytics.classifier import PainPointClassifier
 from backend.app.db.client import Database
 from backend.app.models.filters import AnalyticsFilters
 

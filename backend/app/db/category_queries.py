@@ -1,26 +1,31 @@
-"""Per-session category SQL: label normalisation, primary categories and agent-tool usage."""
+"""Category SQL: label normalisation, each message's bucket, primary categories and tool usage."""
 
 from __future__ import annotations
 
 from sqlalchemy import (
     CTE,
     BigInteger,
+    Column,
     ColumnElement,
-    Integer,
+    FromClause,
+    MetaData,
+    String,
     Table,
     Text,
     case,
     cast,
-    column,
     func,
     literal,
     select,
 )
-from sqlalchemy.dialects.postgresql import array
+from sqlalchemy.dialects.postgresql import OID, REGCLASS
 
-from backend.app.db.queries import AnySelect, has_session, percent_of, window_filter
-from backend.app.models.filters import AnalyticsFilters
+from backend.app.db.expressions import Columns, percent_of
 from backend.app.models.taxonomy import CATEGORIES, OTHER_BUCKET, UNCATEGORIZED_BUCKET
+
+# Bucket ids: 0-9 the canonical categories in order, 10 Other; 11 (Uncategorized) is "no label".
+LABELLED_BUCKETS = range(OTHER_BUCKET + 1)
+ALL_BUCKETS = range(UNCATEGORIZED_BUCKET + 1)
 
 
 def category_label(table: Table) -> ColumnElement[str]:
@@ -54,126 +59,85 @@ def category_bucket(label: ColumnElement[str]) -> ColumnElement[int]:
     )
 
 
-def session_buckets(*, table: Table, filters: AnalyticsFilters, label: ColumnElement[str]) -> CTE:
-    """Return (session, bucket, messages) for every session in the window, NULL labels included."""
-    # Group by (session, raw label) first, then normalise each distinct label once: a handful of
-    # regular-expression calls per request instead of one per row. NULL becomes '' so that the
-    # label lookup is a plain (hashable) equality join; both are Uncategorized.
-    raw_label = func.coalesce(label, "")
-    per_label = (
-        select(
-            table.c.session_id.label("session_id"),
-            raw_label.label("label"),
-            func.count().label("messages"),
-        )
-        .where(window_filter(table=table, filters=filters), has_session(table))
-        .group_by(table.c.session_id, raw_label)
-        .cte("session_labels")
-    )
-    labels = select(per_label.c.label).group_by(per_label.c.label).subquery("labels")
-    # MATERIALIZED: computed once for the handful of labels; inlined, PostgreSQL would evaluate
-    # the expression again on every joined row.
-    lookup = (
-        select(labels.c.label, category_bucket(labels.c.label).label("bucket"))
-        .cte("label_buckets")
-        .prefix_with("MATERIALIZED")
-    )
+_pg_enum = Table(
+    "pg_enum",
+    MetaData(schema="pg_catalog"),
+    Column("enumtypid", OID),
+    Column("enumlabel", String),
+)
+_pg_attribute = Table(
+    "pg_attribute",
+    MetaData(schema="pg_catalog"),
+    Column("attrelid", OID),
+    Column("attname", String),
+    Column("atttypid", OID),
+)
+
+
+def label_buckets(*, table: Table) -> CTE:
+    """Return (label, bucket) for every label of the enum type of the table's query_category."""
+    # Normalising a label takes regular expressions: do it once per enum label (a few dozen)
+    # rather than once per message, and let each message find its bucket by a hash join.
+    # Read from the catalog at query time, so a label added to the enum later is included.
+    label = cast(_pg_enum.c.enumlabel, Text)
     return (
-        select(
-            per_label.c.session_id,
-            lookup.c.bucket,
-            func.sum(per_label.c.messages).label("messages"),
+        select(label.label("label"), category_bucket(label).label("bucket"))
+        .select_from(_pg_enum.join(_pg_attribute, _pg_attribute.c.atttypid == _pg_enum.c.enumtypid))
+        .where(
+            _pg_attribute.c.attrelid == cast(literal(table.name, Text), REGCLASS),
+            _pg_attribute.c.attname == table.c.query_category.name,
         )
-        .select_from(per_label.join(lookup, lookup.c.label == per_label.c.label))
-        .group_by(per_label.c.session_id, lookup.c.bucket)
-        .cte("session_buckets")
+        .cte(f"{table.name}_label_buckets")
     )
 
 
-def _bucket_ids(last: int) -> CTE:
-    """Return the bucket ids 0..last, to zero-fill counts."""
-    ids = func.generate_series(0, last).column_valued("bucket")
-    return select(cast(ids, Integer).label("bucket")).cte("bucket_ids")
+def message_bucket(
+    table: Table, source: FromClause, label: ColumnElement[str]
+) -> tuple[FromClause, ColumnElement[int]]:
+    """Return `source` joined to the label lookup, and each message's bucket of `label`."""
+    lookup = label_buckets(table=table)
+    # A label the lookup lacks (NULL, or a column that is not an enum) is normalised in place.
+    bucket = func.coalesce(lookup.c.bucket, category_bucket(label))
+    return source.outerjoin(lookup, lookup.c.label == label), bucket
 
 
-def query_categories_query(*, table: Table, filters: AnalyticsFilters) -> AnySelect:
-    """Return, per category bucket in order, the sessions whose primary category it is."""
-    buckets = session_buckets(table=table, filters=filters, label=category_label(table))
-    # The most frequent labelled bucket, ties to the earlier bucket, Uncategorized only when the
-    # session has no label at all: one hash aggregate over a key that orders candidates that way
-    # (messages first, then the earlier bucket; an Uncategorized row always ranks lowest).
-    span = UNCATEGORIZED_BUCKET + 1
-    rank = case(
-        (buckets.c.bucket == UNCATEGORIZED_BUCKET, -1),
-        else_=buckets.c.messages * span + (UNCATEGORIZED_BUCKET - buckets.c.bucket),
-    )
-    best = func.max(rank)
-    primary = (
-        select(
-            case((best < 0, UNCATEGORIZED_BUCKET), else_=UNCATEGORIZED_BUCKET - best % span).label(
-                "bucket"
-            )
-        )
-        .group_by(buckets.c.session_id)
-        .subquery("primary_category")
-    )
-    # Count per bucket first (a dozen groups), then zero-fill; every session has exactly one
-    # primary category, so the sessions add up to the total.
-    per_bucket = (
-        select(primary.c.bucket, func.count().label("sessions"))
-        .group_by(primary.c.bucket)
-        .subquery("per_bucket")
-    )
-    ids = _bucket_ids(UNCATEGORIZED_BUCKET)
-    sessions = func.coalesce(per_bucket.c.sessions, 0)
-    total = func.sum(sessions).over()
-    return (
-        select(
-            ids.c.bucket,
-            sessions.label("sessions"),
-            percent_of(sessions, total).label("percent"),
-            cast(total, BigInteger).label("total_sessions"),
-        )
-        .select_from(ids.outerjoin(per_bucket, per_bucket.c.bucket == ids.c.bucket))
-        .order_by(ids.c.bucket)
-    )
+def bucket_counts(bucket: ColumnElement[int], prefix: str) -> list[ColumnElement[int]]:
+    """Return, per labelled bucket (0-10), the count of messages in it, as `<prefix>_<bucket>`."""
+    return [func.count().filter(bucket == b).label(f"{prefix}_{b}") for b in LABELLED_BUCKETS]
 
 
-def tool_usage_query(*, table: Table, filters: AnalyticsFilters) -> AnySelect:
-    """Return, per tool bucket, the sessions that invoked it and its share of all invocations."""
-    buckets = session_buckets(table=table, filters=filters, label=agent_tool_label(table))
-    # One row per session with a bit per tool invoked: the session count and every tool's count
-    # then come from one pass, with no second scan for the distinct sessions.
-    invoked = func.bit_or(literal(1).op("<<")(buckets.c.bucket)).filter(
-        buckets.c.bucket != UNCATEGORIZED_BUCKET
-    )
-    per_session = (
-        select(func.coalesce(invoked, 0).label("tools"))
-        .group_by(buckets.c.session_id)
-        .subquery("session_tools")
-    )
-    counts = [
-        func.count().filter(per_session.c.tools.op("&")(1 << bucket) != 0)
-        for bucket in range(OTHER_BUCKET + 1)
+def primary_bucket(per_session: FromClause) -> ColumnElement[int]:
+    """Return a session's most frequent labelled bucket, ties to the earlier; 11 if none."""
+    # One greatest() over a key per bucket that orders candidates as the contract does: messages
+    # first, then the earlier bucket (15 - b in the low four bits). A bucket without messages
+    # keys 0, below the constant that stands for Uncategorized (15 - 11 = 4).
+    span = 16
+    keys = [
+        per_session.c[f"category_{b}"] * span
+        + func.least(per_session.c[f"category_{b}"], 1) * (span - 1 - b)
+        for b in LABELLED_BUCKETS
     ]
-    summary = select(
-        func.count().label("total_sessions"),
-        array(counts).label("tool_sessions"),
-    ).subquery("summary")
-    tool = (
-        func.unnest(summary.c.tool_sessions)
-        .table_valued(column("sessions", BigInteger), with_ordinality="bucket")
-        .render_derived(name="tool")
-    )
-    bucket = cast(tool.c.bucket - 1, Integer)
+    return (span - 1) - func.greatest(*keys, span - 1 - UNCATEGORIZED_BUCKET) % span
+
+
+def query_categories_columns(sessions: FromClause) -> Columns:
+    """Return total sessions and, per bucket 0-11, the sessions whose primary category it is."""
+    columns: Columns = {"total_sessions": func.count()}
+    for b in ALL_BUCKETS:
+        sessions_in = func.count().filter(sessions.c.primary_bucket == b)
+        columns[f"sessions_{b}"] = sessions_in
+        columns[f"percent_{b}"] = percent_of(sessions_in, func.count())
+    return columns
+
+
+def tool_usage_columns(sessions: FromClause) -> Columns:
+    """Return total sessions and, per tool bucket 0-10, the sessions that invoked it and share."""
+    invoked = [func.count().filter(sessions.c[f"tool_{b}"] > 0) for b in LABELLED_BUCKETS]
     # Each tool's share of the sum over all tools, so that the percents add up to 100.
-    return (
-        select(
-            bucket.label("bucket"),
-            tool.c.sessions,
-            percent_of(tool.c.sessions, func.sum(tool.c.sessions).over()).label("percent"),
-            summary.c.total_sessions,
-        )
-        .select_from(summary.join(tool, literal(True)))
-        .order_by(tool.c.sessions.desc(), bucket)
-    )
+    # PostgreSQL computes each identical count once, however often it is written.
+    invocations = cast(sum(invoked[1:], invoked[0]), BigInteger)
+    columns: Columns = {"total_sessions": func.count()}
+    for b, sessions_using in zip(LABELLED_BUCKETS, invoked, strict=True):
+        columns[f"sessions_{b}"] = sessions_using
+        columns[f"percent_{b}"] = percent_of(sessions_using, invocations)
+    return columns

@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from backend.app.db.queries import AnySelect
+from backend.app.db.expressions import AnySelect
 from backend.app.errors import DatabaseUnavailableError, QueryTimeoutError, SchemaMismatchError
 from backend.app.settings import Settings
 

@@ -1,96 +1,115 @@
-"""The service's SQL, as composable SQLAlchemy Core selects over the table a request reads."""
+"""The per-session and per-query-text relations, and the session KPIs' columns over them."""
 
 from __future__ import annotations
 
-from typing import Any, TypeAlias
+from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import (
     CTE,
     BigInteger,
-    Column,
     ColumnElement,
     Date,
-    MetaData,
+    FromClause,
     Numeric,
-    Select,
-    String,
     Table,
-    and_,
-    any_,
     cast,
     func,
     literal,
     select,
 )
-from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.dialects.postgresql import aggregate_order_by, distinct_on
 
+from backend.app.db import category_queries
+from backend.app.db.expressions import (
+    Columns,
+    has_session,
+    normalised_feedback,
+    normalised_text,
+    rounded,
+    top_value,
+    trimmed,
+    window_filter,
+)
 from backend.app.models.filters import AnalyticsFilters
 
-# A select of any columns: builders label their columns and callers read rows by label.
-AnySelect: TypeAlias = Select[*tuple[Any, ...]]
+
+class SessionPart(StrEnum):
+    """Optional columns of the per-session relation; a KPI names the ones its columns read."""
+
+    FEEDBACK = "feedback"
+    CATEGORIES = "categories"
+    TOOLS = "tools"
 
 
-def window_filter(*, table: Table, filters: AnalyticsFilters) -> ColumnElement[bool]:
-    """Return the WHERE condition for "in the window": time range plus optional exact filters."""
-    conditions: list[ColumnElement[bool]] = [
-        table.c.time_stamp >= filters.start_utc,
-        table.c.time_stamp <= filters.end_utc,
+def session_relation(
+    *,
+    table: Table,
+    filters: AnalyticsFilters,
+    parts: frozenset[SessionPart] = frozenset(),
+    by_user: bool = False,
+) -> CTE:
+    """Return one row per session in the window (per session and user with `by_user`).
+
+    Every row has `session_id`, `first_seen` and `last_seen`. `by_user` adds `user_id` (NULL for
+    anonymous rows); FEEDBACK adds `has_negative` and `has_positive`; CATEGORIES adds
+    `category_0` .. `category_10` (messages per labelled bucket) and `primary_bucket`; TOOLS adds
+    `tool_0` .. `tool_10` (messages per agent-tool bucket).
+    """
+    columns: list[ColumnElement[Any]] = [
+        table.c.session_id.label("session_id"),
+        func.min(table.c.time_stamp).label("first_seen"),
+        func.max(table.c.time_stamp).label("last_seen"),
     ]
-    if filters.environment is not None:
-        conditions.append(table.c.environment == filters.environment)
-    if filters.user_id is not None:
-        conditions.append(table.c.user_id == filters.user_id)
-    return and_(*conditions)
-
-
-def has_session(table: Table) -> ColumnElement[bool]:
-    """Return the condition for a row that belongs to a session (non-empty `session_id`)."""
-    # `<> ''` is NULL, hence false, for a NULL session_id, so this one test excludes both.
-    return table.c.session_id != ""
-
-
-def normalised_feedback(table: Table) -> ColumnElement[str]:
-    """Return `user_feedback` trimmed and lower-cased, as every feedback comparison uses it."""
-    return func.lower(func.trim(table.c.user_feedback))
-
-
-def session_rollup(*, table: Table, filters: AnalyticsFilters) -> CTE:
-    """Return one row per session in the window: its first and last row and its feedback flags."""
-    feedback = normalised_feedback(table)
-    return (
-        select(
-            table.c.session_id.label("session_id"),
-            func.min(table.c.time_stamp).label("first_seen"),
-            func.max(table.c.time_stamp).label("last_seen"),
-            func.bool_or(feedback == "negative").label("has_negative"),
-            func.bool_or(feedback == "positive").label("has_positive"),
-        )
+    keys: list[ColumnElement[Any]] = [table.c.session_id]
+    if by_user:
+        # NULL and '' both mean "no user": one key for both, so a session has one anonymous row.
+        user = func.nullif(table.c.user_id, "")
+        columns.append(user.label("user_id"))
+        keys.append(user)
+    if SessionPart.FEEDBACK in parts:
+        feedback = normalised_feedback(table)
+        columns.append(func.bool_or(feedback == "negative").label("has_negative"))
+        columns.append(func.bool_or(feedback == "positive").label("has_positive"))
+    source: FromClause = table
+    labels: list[tuple[ColumnElement[str], ColumnElement[int]]] = []
+    for part, prefix, label in (
+        (SessionPart.CATEGORIES, "category", category_queries.category_label(table)),
+        (SessionPart.TOOLS, "tool", category_queries.agent_tool_label(table)),
+    ):
+        if part not in parts:
+            continue
+        # Categories and tools read the same label today: one lookup join serves both, and
+        # PostgreSQL computes their identical per-bucket counts once.
+        bucket = next((b for known, b in labels if known.compare(label)), None)
+        if bucket is None:
+            source, bucket = category_queries.message_bucket(table, source, label)
+            labels.append((label, bucket))
+        columns.extend(category_queries.bucket_counts(bucket, prefix))
+    grouped = (
+        select(*columns)
+        .select_from(source)
         .where(window_filter(table=table, filters=filters), has_session(table))
-        .group_by(table.c.session_id)
-        .cte("session_rollup")
+        .group_by(*keys)
     )
+    if SessionPart.CATEGORIES not in parts:
+        return grouped.cte("session_user_pairs" if by_user else "sessions")
+    counts = grouped.subquery("session_counts")
+    primary = category_queries.primary_bucket(counts).label("primary_bucket")
+    # MATERIALIZED: the primary bucket is computed once per session. Inlined, PostgreSQL would
+    # compute it again inside each of the twelve per-bucket counts over the sessions.
+    return select(counts, primary).cte("sessions").prefix_with("MATERIALIZED")
 
 
-def rounded(value: ColumnElement[Any], places: int = 2) -> ColumnElement[Any]:
-    """Return `value` as numeric rounded half away from zero, as every published figure is."""
-    return func.round(cast(value, Numeric), places)
-
-
-def percent_of(part: ColumnElement[Any], whole: ColumnElement[Any]) -> ColumnElement[Any]:
-    """Return 100 * part / whole rounded to 2 decimals, or NULL when `whole` is zero."""
-    return rounded(100 * cast(part, Numeric) / func.nullif(whole, 0))
-
-
-def session_metrics_query(*, table: Table, filters: AnalyticsFilters) -> AnySelect:
+def session_metrics_columns(sessions: FromClause, filters: AnalyticsFilters) -> Columns:
     """Return total sessions, sessions with negative and positive feedback, and mean duration."""
-    sessions = session_rollup(table=table, filters=filters)
     duration = func.extract("epoch", sessions.c.last_seen - sessions.c.first_seen)
-    return select(
-        func.count().label("total_sessions"),
-        func.count().filter(sessions.c.has_negative).label("negative_feedback_sessions"),
-        func.count().filter(sessions.c.has_positive).label("positive_feedback_sessions"),
-        rounded(func.avg(duration)).label("avg_session_duration_seconds"),
-    ).select_from(sessions)
+    return {
+        "total_sessions": func.count(),
+        "negative_feedback_sessions": func.count().filter(sessions.c.has_negative),
+        "positive_feedback_sessions": func.count().filter(sessions.c.has_positive),
+        "avg_session_duration_seconds": rounded(func.avg(duration)),
+    }
 
 
 def window_days(*, filters: AnalyticsFilters) -> CTE:
@@ -101,46 +120,44 @@ def window_days(*, filters: AnalyticsFilters) -> CTE:
     return select((literal(first_day, Date) + offset).label("day")).cte("window_days")
 
 
-def volume_query(*, table: Table, filters: AnalyticsFilters) -> AnySelect:
+def volume_columns(sessions: FromClause, filters: AnalyticsFilters) -> Columns:
     """Return sessions per day (zero-filled), their total and mean, and the peak and lowest day."""
-    sessions = session_rollup(table=table, filters=filters)
     days = window_days(filters=filters)
     session_day = cast(sessions.c.first_seen, Date)
+    # Count per day first (a few hundred groups), then zero-fill from the calendar.
+    per_day = (
+        select(session_day.label("day"), func.count().label("sessions"))
+        .group_by(session_day)
+        .subquery("sessions_per_day")
+    )
     daily = (
-        select(days.c.day, func.count(sessions.c.session_id).label("sessions"))
-        .select_from(days.outerjoin(sessions, session_day == days.c.day))
-        .group_by(days.c.day)
+        select(days.c.day, func.coalesce(per_day.c.sessions, 0).label("sessions"))
+        .select_from(days.outerjoin(per_day, per_day.c.day == days.c.day))
         .cte("daily")
     )
     total = cast(func.sum(daily.c.sessions), BigInteger)
+
+    def over_days(value: ColumnElement[Any]) -> ColumnElement[Any]:
+        return select(value).select_from(daily).scalar_subquery()
+
     # Ties go to the earliest date: order by the count, then by date ascending.
-    by_most = aggregate_order_by(daily.c.day, daily.c.sessions.desc(), daily.c.day)
-    by_fewest = aggregate_order_by(daily.c.day, daily.c.sessions.asc(), daily.c.day)
-    return select(
-        total.label("total_sessions"),
-        func.count().label("days"),
-        rounded(total / cast(func.count(), Numeric)).label("avg_sessions_per_day"),
-        func.array_agg(by_most)[1].label("peak_date"),
-        func.max(daily.c.sessions).label("peak_sessions"),
-        func.array_agg(by_fewest)[1].label("lowest_date"),
-        func.min(daily.c.sessions).label("lowest_sessions"),
-        func.array_agg(aggregate_order_by(daily.c.day, daily.c.day)).label("daily_dates"),
-        func.array_agg(aggregate_order_by(daily.c.sessions, daily.c.day)).label("daily_sessions"),
-    ).select_from(daily)
+    return {
+        "total_sessions": over_days(total),
+        "days": over_days(func.count()),
+        "avg_sessions_per_day": over_days(rounded(total / cast(func.count(), Numeric))),
+        "peak_date": top_value(daily, daily.c.day, daily.c.sessions.desc(), daily.c.day),
+        "peak_sessions": over_days(func.max(daily.c.sessions)),
+        "lowest_date": top_value(daily, daily.c.day, daily.c.sessions.asc(), daily.c.day),
+        "lowest_sessions": over_days(func.min(daily.c.sessions)),
+        "daily_dates": over_days(func.array_agg(aggregate_order_by(daily.c.day, daily.c.day))),
+        "daily_sessions": over_days(
+            func.array_agg(aggregate_order_by(daily.c.sessions, daily.c.day))
+        ),
+    }
 
 
-def trimmed(text: ColumnElement[str]) -> ColumnElement[str]:
-    """Return `text` without leading and trailing whitespace (spaces, tabs, newlines)."""
-    return func.regexp_replace(text, r"^\s+|\s+$", "", "g")
-
-
-def normalised_text(text: ColumnElement[str]) -> ColumnElement[str]:
-    """Return `text` trimmed, with whitespace runs collapsed to one space, and case-folded."""
-    return func.lower(func.regexp_replace(trimmed(text), r"\s+", " ", "g"))
-
-
-def query_texts_query(*, table: Table, filters: AnalyticsFilters) -> AnySelect:
-    """Return the window's distinct normalised queries: text, count and commonest original form."""
+def query_text_relation(*, table: Table, filters: AnalyticsFilters) -> CTE:
+    """Return one row per distinct normalised query: text, count and commonest original form."""
     # Every row with a non-blank input is one query, session or not. Group the raw inputs first,
     # so that the regular expressions run once per distinct input rather than once per row.
     raw = (
@@ -162,76 +179,27 @@ def query_texts_query(*, table: Table, filters: AnalyticsFilters) -> AnySelect:
         .group_by(spelled.c.normalised, spelled.c.original)
         .subquery("forms")
     )
-    # Ties between spellings, and between texts, go by byte order whatever the database's locale.
-    commonest = aggregate_order_by(
-        forms.c.original, forms.c.queries.desc(), forms.c.original.collate("C")
-    )
-    queries = cast(func.sum(forms.c.queries), BigInteger)
+    # Per text, its total and its commonest spelling: the first form in (text, queries
+    # descending) order, ties between spellings by byte order whatever the database's locale.
     return (
         select(
-            forms.c.normalised,
-            queries.label("queries"),
-            func.array_agg(commonest)[1].label("example"),
+            forms.c.normalised.label("normalised"),
+            cast(func.sum(forms.c.queries).over(partition_by=forms.c.normalised), BigInteger).label(
+                "queries"
+            ),
+            forms.c.original.label("example"),
         )
-        .group_by(forms.c.normalised)
-        .order_by(queries.desc(), forms.c.normalised.collate("C"))
+        .ext(distinct_on(forms.c.normalised))
+        .order_by(forms.c.normalised, forms.c.queries.desc(), forms.c.original.collate("C"))
+        .cte("query_texts")
     )
 
 
-def environments_query(*, table: Table) -> AnySelect:
-    """Return the distinct non-empty environments present in the table, sorted."""
-    return (
-        select(table.c.environment.label("environment"))
-        .where(table.c.environment != "")
-        .group_by(table.c.environment)
-        .order_by(table.c.environment)
-    )
-
-
-def interaction_range_query(*, table: Table) -> AnySelect:
-    """Return the first and last `time_stamp` in the table."""
-    return select(
-        func.min(table.c.time_stamp).label("first_interaction"),
-        func.max(table.c.time_stamp).label("last_interaction"),
-    )
-
-
-_pg_indexes = Table(
-    "pg_indexes",
-    MetaData(schema="pg_catalog"),
-    Column("schemaname", String),
-    Column("tablename", String),
-    Column("indexdef", String),
-)
-
-
-def _on_search_path(
-    schema: Column[str], name: Column[str], names: list[str]
-) -> ColumnElement[bool]:
-    """Return the condition for catalog rows of the named tables in a schema on the search path."""
-    return and_(name.in_(names), schema == any_(func.current_schemas(False)))
-
-
-def index_definitions_query(*, table_names: list[str]) -> AnySelect:
-    """Return (tablename, indexdef) of every index on the named tables on the search path."""
-    indexes = _pg_indexes
-    return select(indexes.c.tablename, indexes.c.indexdef).where(
-        _on_search_path(indexes.c.schemaname, indexes.c.tablename, table_names)
-    )
-
-
-_information_schema_columns = Table(
-    "columns",
-    MetaData(schema="information_schema"),
-    Column("table_schema", String),
-    Column("table_name", String),
-    Column("column_name", String),
-)
-
-
-def present_columns_query(*, table_names: list[str]) -> AnySelect:
-    """Return (table_name, column_name) for the named tables visible on the search path."""
-    info = _information_schema_columns
-    return select(info.c.table_name, info.c.column_name).where(
-        _on_search_path(info.c.table_schema, info.c.table_name, table_names)
-    )
+def query_text_columns(texts: FromClause) -> Columns:
+    """Return the distinct texts, their counts and examples as arrays, most frequent first."""
+    # Ties between texts go by byte order, whatever the database's locale.
+    order = (texts.c.queries.desc(), texts.c.normalised.collate("C"))
+    return {
+        name: func.array_agg(aggregate_order_by(texts.c[name], *order))
+        for name in ("normalised", "queries", "example")
+    }

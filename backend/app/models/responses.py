@@ -240,56 +240,6 @@ class PainPoints(_Body):
     )
 
 
-class SessionsResponse(SessionMetrics, Filtered):
-    """Body of /analytics/sessions."""
-
-
-class VolumeResponse(VolumeTrends, Filtered):
-    """Body of /analytics/volume."""
-
-
-class EngagementResponse(Engagement, Filtered):
-    """Body of /analytics/engagement."""
-
-
-class RetentionResponse(Retention, Filtered):
-    """Body of /analytics/retention."""
-
-
-class QueryCategoriesResponse(QueryCategories, Filtered):
-    """Body of /analytics/query-categories."""
-
-
-class ToolUsageResponse(ToolUsage, Filtered):
-    """Body of /analytics/tool-usage."""
-
-
-class ReturningUsersResponse(ReturningUsers, Filtered):
-    """Body of /analytics/returning-users."""
-
-
-class SegmentsResponse(Segments, Filtered):
-    """Body of /analytics/segments."""
-
-
-class PainPointsResponse(PainPoints, Filtered):
-    """Body of /analytics/pain-points."""
-
-
-class OverviewResponse(Filtered):
-    """Body of /analytics/overview: every KPI for the same filters, computed concurrently."""
-
-    sessions: SessionMetrics
-    pain_points: PainPoints
-    volume: VolumeTrends
-    engagement: Engagement
-    retention: Retention
-    query_categories: QueryCategories
-    tool_usage: ToolUsage
-    returning_users: ReturningUsers
-    segments: Segments
-
-
 class FilterOptions(_Body):
     """Values the console offers in its filter controls for one product context."""
 

@@ -1,0 +1,49 @@
+"""What declaring a KPI takes: its name, path, grain, columns, shaping function and model."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel
+
+from backend.app.analytics.classifier import PainPointClassifier
+from backend.app.db.expressions import Columns
+from backend.app.db.grains import Grain, Relation
+from backend.app.db.queries import SessionPart
+
+BodyT = TypeVar("BodyT", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class ShapeContext:
+    """What shaping a KPI's row may need beyond the row: the pain-point classifier."""
+
+    classifier: PainPointClassifier | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Kpi(Generic[BodyT]):
+    """One KPI, declared once; its route, overview section and response models derive from it.
+
+    `columns` are its aggregates over its grain's relation; the grain's statement computes them
+    together with those of every other KPI of the same grain asked for at the same time, and
+    `shape` turns the KPI's slice of that one row into its body.
+    """
+
+    name: str  # its section in the overview and the prefix of its columns
+    path: str
+    summary: str
+    description: str
+    grain: Grain
+    model: type[BodyT]
+    columns: Callable[[Relation], Columns]
+    shape: Callable[[Mapping[str, Any], ShapeContext], Awaitable[BodyT]]
+    # The optional columns of the per-session relation that `columns` reads.
+    parts: frozenset[SessionPart] = field(default_factory=frozenset)
+
+
+async def validated(model: type[BodyT], row: Mapping[str, Any]) -> BodyT:
+    """Return `row` as `model`, for KPIs whose columns are their fields."""
+    return model.model_validate(dict(row))

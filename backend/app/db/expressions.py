@@ -1,0 +1,73 @@
+"""Small SQL expressions every query builder shares: the window, sessions, rounding, first-by."""
+
+from __future__ import annotations
+
+from typing import Any, TypeAlias
+
+from sqlalchemy import ColumnElement, FromClause, Numeric, Select, Table, and_, cast, func, select
+
+from backend.app.models.filters import AnalyticsFilters
+
+# A select of any columns: builders label their columns and callers read rows by label.
+AnySelect: TypeAlias = Select[*tuple[Any, ...]]
+# A KPI's columns over its grain's relation, by name; the grain's statement prefixes and labels
+# them with the KPI's name.
+Columns: TypeAlias = dict[str, ColumnElement[Any]]
+
+
+def window_filter(*, table: Table, filters: AnalyticsFilters) -> ColumnElement[bool]:
+    """Return the WHERE condition for "in the window": time range plus optional exact filters."""
+    conditions: list[ColumnElement[bool]] = [
+        table.c.time_stamp >= filters.start_utc,
+        table.c.time_stamp <= filters.end_utc,
+    ]
+    if filters.environment is not None:
+        conditions.append(table.c.environment == filters.environment)
+    if filters.user_id is not None:
+        conditions.append(table.c.user_id == filters.user_id)
+    return and_(*conditions)
+
+
+def has_session(table: Table) -> ColumnElement[bool]:
+    """Return the condition for a row that belongs to a session (non-empty `session_id`)."""
+    # `<> ''` is NULL, hence false, for a NULL session_id, so this one test excludes both.
+    return table.c.session_id != ""
+
+
+def normalised_feedback(table: Table) -> ColumnElement[str]:
+    """Return `user_feedback` trimmed and lower-cased, as every feedback comparison uses it."""
+    return func.lower(func.trim(table.c.user_feedback))
+
+
+def rounded(value: ColumnElement[Any], places: int = 2) -> ColumnElement[Any]:
+    """Return `value` as numeric rounded half away from zero, as every published figure is."""
+    return func.round(cast(value, Numeric), places)
+
+
+def percent_of(part: ColumnElement[Any], whole: ColumnElement[Any]) -> ColumnElement[Any]:
+    """Return 100 * part / whole rounded to 2 decimals, or NULL when `whole` is zero."""
+    return rounded(100 * cast(part, Numeric) / func.nullif(whole, 0))
+
+
+def top_value(
+    relation: FromClause,
+    value: ColumnElement[Any],
+    *order_by: ColumnElement[Any],
+    where: ColumnElement[bool] | None = None,
+) -> ColumnElement[Any]:
+    """Return `value` of the first row of `relation` in this order, or NULL when it has none."""
+    # A top-1 sort: far cheaper than ordering every row into an array and taking its head.
+    query = select(value).select_from(relation).order_by(*order_by).limit(1)
+    return (query if where is None else query.where(where)).scalar_subquery()
+
+
+def trimmed(text: ColumnElement[str]) -> ColumnElement[str]:
+    """Return `text` without leading and trailing whitespace (spaces, tabs, newlines)."""
+    return func.regexp_replace(text, r"^\s+|\s+$", "", "g")
+
+
+def normalised_text(text: ColumnElement[str]) -> ColumnElement[str]:
+    """Return `text` trimmed, with whitespace runs collapsed to one space, and case-folded."""
+    # Once every whitespace run is one space, trimming spaces trims all whitespace: one regular
+    # expression instead of two.
+    return func.lower(func.btrim(func.regexp_replace(text, r"\s+", " ", "g"), " "))
