@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import asyncpg
@@ -19,6 +20,7 @@ from sqlalchemy import event
 from backend.app.main import create_app
 from backend.app.settings import Settings
 from backend.demo.embedded import start_server
+from backend.demo.generator import insert_demo_rows
 from tests.fixture_rows import (
     LANDSCAPE_ROWS,
     LANDSCAPE_USER_ROWS,
@@ -27,7 +29,7 @@ from tests.fixture_rows import (
     USER_ROWS,
     Row,
 )
-from tests.helpers import create_database, drop_database
+from tests.helpers import BIG_END, create_database, drop_database
 
 
 @pytest.fixture(scope="session")
@@ -124,15 +126,37 @@ def statements(app: FastAPI) -> Iterator[StatementLog]:
     event.remove(engine, "before_cursor_execute", log)
 
 
+@pytest.fixture(scope="session")
+async def big_database_url(server_url: str) -> AsyncIterator[str]:
+    """Yield a scratch database holding 150,000 generated pool rows over 90 days."""
+    url = await create_database(server_url, "big_test")
+    connection = await asyncpg.connect(url)
+    try:
+        await insert_demo_rows(
+            connection, product="pool", rows=150_000, days=90, end=BIG_END, seed=0.5
+        )
+    finally:
+        await connection.close()
+    yield url
+    await drop_database(server_url, url)
+
+
 @pytest.fixture(scope="module")
 def live_server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Run the service under uvicorn on a free local port, on the test database."""
+    with uvicorn_server(database_url, tmp_path_factory.mktemp("uvicorn")) as base:
+        yield base
+
+
+@contextmanager
+def uvicorn_server(database_url: str, log_dir: Path, **settings: str) -> Iterator[str]:
+    """Run the service under uvicorn on a free local port; yield its base URL."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    env = {**os.environ, "DATABASE_URL": database_url}
+    env = {**os.environ, "DATABASE_URL": database_url, **settings}
     env.pop("ANTHROPIC_API_KEY", None)
-    log_path = tmp_path_factory.mktemp("uvicorn") / "uvicorn.log"
+    log_path = log_dir / "uvicorn.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "backend.app.main:app", "--port", str(port)],

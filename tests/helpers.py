@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -15,6 +16,9 @@ from backend.demo.embedded import apply_schema
 WINDOW = {"start_date": "2025-06-01", "end_date": "2025-06-07"}
 # Every analytics endpoint except the overview, from the KPI declarations.
 ANALYTICS_PATHS = [f"/analytics{kpi.path}" for kpi in KPIS]
+# The whole of the generated rows of the `big_database_url` fixture (90 days up to BIG_END).
+BIG_END = datetime(2026, 3, 1, tzinfo=UTC)
+BIG_WINDOW = {"start_date": "2025-12-01", "end_date": "2026-03-01", "product_context": "pool"}
 # The user and category fixtures' window (see tests/fixture_rows.py).
 USER_WINDOW = {"start_date": "2025-08-01", "end_date": "2025-08-31"}
 

@@ -40,6 +40,8 @@ async def _fresh_database(server_url: str, *, drift: bool = False) -> str:
         connection = await asyncpg.connect(url)
         try:
             await connection.execute("ALTER TABLE interaction_log DROP COLUMN user_feedback")
+            # A column the service never reads: its loss is no reason to leave rotation.
+            await connection.execute("ALTER TABLE interaction_log DROP COLUMN full_prompt")
             await connection.execute("DROP TABLE landscape_interaction_log")
         finally:
             await connection.close()

@@ -13,7 +13,12 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from backend.app.db import expressions, grains, queries
 from backend.app.db.queries import SessionPart
-from backend.app.db.tables import interaction_log, landscape_interaction_log, table_for
+from backend.app.db.tables import (
+    COLUMNS_READ,
+    interaction_log,
+    landscape_interaction_log,
+    table_for,
+)
 from backend.app.models.filters import AnalyticsFilters, ProductContext
 from tests.conftest import StatementLog
 from tests.helpers import ANALYTICS_PATHS, WINDOW, get_json, pool
@@ -29,13 +34,14 @@ async def test_filters_are_bound_parameters(
     client: httpx.AsyncClient, statements: StatementLog, path: str
 ) -> None:
     await get_json(client, path, **pool(user_id=HOSTILE, environment="prod'; --"))
-    [(statement, parameters)] = statements.entries
-    assert HOSTILE not in statement
-    assert "prod'; --" not in statement
-    assert "2025-06" not in statement
-    values = list(parameters) if isinstance(parameters, tuple | list) else []
-    assert HOSTILE in values
-    assert "prod'; --" in values
+    assert statements.entries
+    for statement, parameters in statements.entries:
+        assert HOSTILE not in statement
+        assert "prod'; --" not in statement
+        assert "2025-06" not in statement
+        values = list(parameters) if isinstance(parameters, tuple | list) else []
+        assert HOSTILE in values
+        assert "prod'; --" in values
 
 
 @pytest.mark.parametrize("path", ANALYTICS_PATHS)
@@ -43,10 +49,11 @@ async def test_pool_request_reads_only_the_pool_table(
     client: httpx.AsyncClient, statements: StatementLog, path: str
 ) -> None:
     await get_json(client, path, **pool())
-    [statement] = statements.statements
-    assert POOL_TABLE.search(statement)
-    assert "landscape_interaction_log" not in statement
-    assert "is_mobile_app" not in statement
+    assert statements.statements
+    for statement in statements.statements:
+        assert POOL_TABLE.search(statement)
+        assert "landscape_interaction_log" not in statement
+        assert "is_mobile_app" not in statement
 
 
 @pytest.mark.parametrize("path", ANALYTICS_PATHS)
@@ -54,9 +61,26 @@ async def test_landscape_request_reads_only_the_landscape_table(
     client: httpx.AsyncClient, statements: StatementLog, path: str
 ) -> None:
     await get_json(client, path, **WINDOW, product_context="landscape")
-    [statement] = statements.statements
-    assert "landscape_interaction_log" in statement
-    assert not POOL_TABLE.search(statement)
+    assert statements.statements
+    for statement in statements.statements:
+        assert "landscape_interaction_log" in statement
+        assert not POOL_TABLE.search(statement)
+
+
+@pytest.mark.parametrize("context", list(ProductContext))
+async def test_statements_read_only_the_declared_columns(
+    client: httpx.AsyncClient, statements: StatementLog, context: ProductContext
+) -> None:
+    # /health/ready checks COLUMNS_READ; every statement the service sends must stay inside it.
+    await get_json(client, "/analytics/overview", **WINDOW, product_context=context.value)
+    await get_json(client, "/meta/filter-options", product_context=context.value)
+    table = table_for(context).name
+    read = {
+        column
+        for statement in statements.statements
+        for column in re.findall(rf"\b{table}\.(\w+)", statement)
+    }
+    assert read == set(COLUMNS_READ)
 
 
 def test_product_context_allow_list() -> None:

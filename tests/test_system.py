@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
-
 import asyncpg
 import httpx
-import pytest
 from fastapi import FastAPI
 
+from backend.app.errors import DatabaseUnavailableError, QueryTimeoutError
 from backend.app.main import create_app
-from backend.demo.generator import insert_demo_rows
 from tests.conftest import make_settings
-from tests.helpers import ANALYTICS_PATHS, create_database, drop_database, get_json, pool
-
-BIG_END = datetime(2026, 3, 1, tzinfo=UTC)
+from tests.helpers import (
+    ANALYTICS_PATHS,
+    BIG_WINDOW,
+    get_json,
+    pool,
+)
 
 
 async def test_health(client: httpx.AsyncClient) -> None:
@@ -96,21 +95,6 @@ async def test_unreachable_database_is_503_without_internals(tmp_path: object) -
             assert "Traceback" not in body
 
 
-@pytest.fixture(scope="module")
-async def big_database_url(server_url: str) -> AsyncIterator[str]:
-    """Yield a scratch database holding 150,000 generated pool rows over 90 days."""
-    url = await create_database(server_url, "big_test")
-    connection = await asyncpg.connect(url)
-    try:
-        await insert_demo_rows(
-            connection, product="pool", rows=150_000, days=90, end=BIG_END, seed=0.5
-        )
-    finally:
-        await connection.close()
-    yield url
-    await drop_database(server_url, url)
-
-
 async def test_statement_timeout_is_504_and_the_connection_recovers(
     big_database_url: str,
 ) -> None:
@@ -121,8 +105,7 @@ async def test_statement_timeout_is_504_and_the_connection_recovers(
     )
     app = create_app(settings)
     async with app.router.lifespan_context(app), await _client_for(app) as http:
-        window = {"start_date": "2025-12-01", "end_date": "2026-03-01", "product_context": "pool"}
-        response = await http.get("/analytics/pain-points", params=window)
+        response = await http.get("/analytics/pain-points", params=BIG_WINDOW)
         assert response.status_code == 504
         assert "statement timeout" in response.json()["detail"]
         assert (await http.get("/health/ready")).status_code == 200
@@ -171,3 +154,15 @@ async def test_openapi_lists_every_endpoint_with_filters_and_examples(
         "Distinct non-empty session_id"
         in schemas["SessionsResponse"]["properties"]["total_sessions"]["description"]
     )
+
+
+async def test_openapi_error_examples_match_their_status(client: httpx.AsyncClient) -> None:
+    # Each documented error carries its own example: the 504 one is the timeout message.
+    spec = await get_json(client, "/openapi.json")
+    for path in [*ANALYTICS_PATHS, "/analytics/overview"]:
+        responses = spec["paths"][path]["get"]["responses"]
+        example_503 = responses["503"]["content"]["application/json"]["example"]["detail"]
+        example_504 = responses["504"]["content"]["application/json"]["example"]["detail"]
+        assert example_503 == DatabaseUnavailableError.default_detail
+        assert example_504 == QueryTimeoutError.default_detail
+        assert "statement timeout" in example_504

@@ -17,6 +17,7 @@ from fastapi_offline import FastAPIOffline
 from backend.app.analytics.classifier import build_classifier
 from backend.app.api import analytics, system
 from backend.app.db.client import Database, create_engine
+from backend.app.disconnect import CancelOnDisconnect
 from backend.app.errors import ServiceError, service_error_handler, validation_error_handler
 from backend.app.logging import configure_logging, log_request
 from backend.app.settings import Settings, get_settings
@@ -93,6 +94,8 @@ def create_app(
         )
     app.include_router(analytics.router)
     app.include_router(system.router)
+    # Outermost, so that a client that goes away cancels everything below, SQL included.
+    app.add_middleware(CancelOnDisconnect)
     return app
 
 

@@ -42,6 +42,18 @@ class Kpi(Generic[BodyT]):
     shape: Callable[[Mapping[str, Any], ShapeContext], Awaitable[BodyT]]
     # The optional columns of the per-session relation that `columns` reads.
     parts: frozenset[SessionPart] = field(default_factory=frozenset)
+    # Columns read from another grain's relation, which the overview computes anyway (engagement
+    # counts every session, anonymous ones too, from the session grain).
+    more_columns: Mapping[Grain, Callable[[Relation], Columns]] = field(default_factory=dict)
+
+    @property
+    def grains(self) -> tuple[Grain, ...]:
+        """Return every grain whose statement computes some of this KPI's columns."""
+        return (self.grain, *(grain for grain in self.more_columns if grain is not self.grain))
+
+    def columns_over(self, grain: Grain, relation: Relation) -> Columns:
+        """Return this KPI's columns over `grain`'s relation."""
+        return self.columns(relation) if grain is self.grain else self.more_columns[grain](relation)
 
 
 async def validated(model: type[BodyT], row: Mapping[str, Any]) -> BodyT:

@@ -7,18 +7,12 @@ from typing import Any
 
 from backend.app.analytics.declaration import Kpi, ShapeContext, validated
 from backend.app.analytics.runner import compute_one
-from backend.app.db import user_queries
+from backend.app.db import queries, user_queries
 from backend.app.db.client import Database
-from backend.app.db.expressions import Columns
-from backend.app.db.grains import Grain, Relation
+from backend.app.db.grains import Grain
 from backend.app.models.filters import AnalyticsFilters
 from backend.app.models.responses import Engagement, Segments, SegmentShare
 from backend.app.models.taxonomy import SEGMENTS
-
-
-def _engagement_columns(relation: Relation) -> Columns:
-    assert relation.session_user_pairs is not None
-    return user_queries.engagement_columns(relation.rows, relation.session_user_pairs)
 
 
 async def _shape_engagement(row: Mapping[str, Any], context: ShapeContext) -> Engagement:
@@ -31,7 +25,9 @@ ENGAGEMENT = Kpi(
     summary="User engagement",
     description="Count unique users and all conversations, and the mean conversations per user.",
     grain=Grain.USER,
-    columns=_engagement_columns,
+    columns=lambda relation: user_queries.engagement_columns(relation.rows),
+    # Anonymous sessions count as conversations: every session, from the session grain.
+    more_columns={Grain.SESSION: lambda relation: queries.conversation_columns(relation.rows)},
     shape=_shape_engagement,
     model=Engagement,
 )

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from backend.app.db import meta_queries as queries
 from backend.app.db.client import Database
-from backend.app.db.tables import TABLES, table_for
+from backend.app.db.tables import COLUMNS_READ, TABLES, table_for
 from backend.app.models.filters import ProductContext
 from backend.app.models.responses import FilterOptions
 
@@ -32,6 +32,7 @@ async def filter_options(db: Database, product_context: ProductContext) -> Filte
 
 async def missing_schema(db: Database) -> list[str]:
     """Return the tables and `table.column` names the service reads that the database lacks."""
+    # Only the columns the service reads: see COLUMNS_READ.
     tables = list(TABLES.values())
     rows = await db.fetch_all(queries.present_columns_query(table_names=[t.name for t in tables]))
     present = {(row["table_name"], row["column_name"]) for row in rows}
@@ -42,9 +43,9 @@ async def missing_schema(db: Database) -> list[str]:
             missing.append(table.name)
             continue
         missing.extend(
-            f"{table.name}.{column.name}"
-            for column in table.columns
-            if (table.name, column.name) not in present
+            f"{table.name}.{column}"
+            for column in COLUMNS_READ
+            if (table.name, column) not in present
         )
     return missing
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel
+from sqlalchemy import RowMapping
 
 from backend.app.analytics.declaration import BodyT, Kpi, ShapeContext
 from backend.app.db.client import Database
@@ -25,33 +26,43 @@ async def compute(
     table = table_for(filters.product_context)
     by_grain: dict[Grain, list[Kpi[Any]]] = {}
     for kpi in kpis:
-        by_grain.setdefault(kpi.grain, []).append(kpi)
+        for grain in kpi.grains:
+            by_grain.setdefault(grain, []).append(kpi)
 
-    async def run_grain(grain: Grain, members: list[Kpi[Any]]) -> dict[str, BaseModel]:
-        parts = frozenset().union(*(kpi.parts for kpi in members))
+    async def run_grain(grain: Grain, members: list[Kpi[Any]]) -> RowMapping:
+        parts = frozenset().union(*(kpi.parts for kpi in members if kpi.grain is grain))
         relation = grain_relation(grain, table=table, filters=filters, parts=parts)
-        columns = {kpi.name: kpi.columns(relation) for kpi in members}
+        columns = {kpi.name: kpi.columns_over(grain, relation) for kpi in members}
         # Database.fetch_one checks out a connection of its own: no two tasks share one.
-        row = await db.fetch_one(grain_statement(relation, columns))
-        return {kpi.name: await kpi.shape(kpi_row(row, kpi.name), context) for kpi in members}
+        return await db.fetch_one(grain_statement(relation, columns))
+
+    async def shape(kpi: Kpi[Any], rows: dict[Grain, asyncio.Task[RowMapping]]) -> BaseModel:
+        # Each KPI is shaped as soon as its own grains are in: the pain points' classification
+        # overlaps the other statements.
+        row: dict[str, Any] = {}
+        for grain in kpi.grains:
+            row.update(kpi_row(await rows[grain], kpi.name))
+        body: BaseModel = await kpi.shape(row, context)
+        return body
 
     # When one statement fails, the task group cancels the others, and asyncpg cancels their
     # statements in PostgreSQL; a cancelled request (its client gone) cancels them all the same.
     try:
         async with asyncio.TaskGroup() as group:
-            tasks = [group.create_task(run_grain(g, members)) for g, members in by_grain.items()]
+            rows = {
+                grain: group.create_task(run_grain(grain, members))
+                for grain, members in by_grain.items()
+            }
+            bodies = {kpi.name: group.create_task(shape(kpi, rows)) for kpi in kpis}
     except BaseExceptionGroup as failure:
         raise _first_error(failure) from None
-    bodies: dict[str, BaseModel] = {}
-    for task in tasks:
-        bodies.update(task.result())
-    return {kpi.name: bodies[kpi.name] for kpi in kpis}
+    return {name: task.result() for name, task in bodies.items()}
 
 
 async def compute_one(
     kpi: Kpi[BodyT], db: Database, filters: AnalyticsFilters, context: ShapeContext | None = None
 ) -> BodyT:
-    """Compute one KPI: its grain's statement with only its own columns."""
+    """Compute one KPI: its grains' statements with only its own columns."""
     body = (await compute([kpi], db, filters, context or ShapeContext()))[kpi.name]
     assert isinstance(body, kpi.model)
     return body

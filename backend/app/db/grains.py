@@ -31,8 +31,6 @@ class Relation:
 
     rows: CTE
     filters: AnalyticsFilters
-    # The user grain's source: the per-session relation keyed by session and user.
-    session_user_pairs: CTE | None = None
 
 
 def grain_relation(
@@ -44,7 +42,7 @@ def grain_relation(
         return Relation(sessions, filters)
     if grain is Grain.USER:
         pairs = session_relation(table=table, filters=filters, parts=parts, by_user=True)
-        return Relation(user_relation(session_user_pairs=pairs), filters, pairs)
+        return Relation(user_relation(session_user_pairs=pairs), filters)
     return Relation(query_text_relation(table=table, filters=filters), filters)
 
 

@@ -112,6 +112,11 @@ def session_metrics_columns(sessions: FromClause, filters: AnalyticsFilters) -> 
     }
 
 
+def conversation_columns(sessions: FromClause) -> Columns:
+    """Return every session of the window, anonymous ones too, as `total_conversations`."""
+    return {"total_conversations": func.count()}
+
+
 def window_days(*, filters: AnalyticsFilters) -> CTE:
     """Return every UTC calendar date of the window, inclusive at both ends."""
     first_day = filters.start_utc.date()

@@ -64,6 +64,18 @@ landscape_interaction_log = Table(
     Column("is_mobile_app", Boolean),
 )
 
+# The columns the service reads, in both tables; /health/ready checks exactly these, so a column
+# the service never reads (full_prompt, say) can change without taking it out of rotation.
+COLUMNS_READ: tuple[str, ...] = (
+    "time_stamp",
+    "session_id",
+    "user_id",
+    "user_feedback",
+    "query_category",
+    "environment",
+    "input",
+)
+
 TABLES: dict[ProductContext, Table] = {
     ProductContext.POOL: interaction_log,
     ProductContext.LANDSCAPE: landscape_interaction_log,

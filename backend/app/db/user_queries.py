@@ -31,13 +31,10 @@ def user_relation(*, session_user_pairs: FromClause) -> CTE:
     )
 
 
-def engagement_columns(users: FromClause, session_user_pairs: FromClause) -> Columns:
-    """Return unique users, all sessions (anonymous too) and the mean session count per user."""
-    pairs = session_user_pairs
-    sessions = select(pairs.c.session_id).group_by(pairs.c.session_id).subquery("all_sessions")
+def engagement_columns(users: FromClause) -> Columns:
+    """Return unique users and the mean session count per user."""
     return {
         "unique_users": func.count(),
-        "total_conversations": select(func.count()).select_from(sessions).scalar_subquery(),
         "avg_conversations_per_user": rounded(func.avg(users.c.sessions)),
     }
 

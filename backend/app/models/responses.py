@@ -6,6 +6,7 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from backend.app.errors import DatabaseUnavailableError, QueryTimeoutError
 from backend.app.models.filters import AnalyticsFilters, ProductContext
 
 _ROUNDING = "Rounded to 2 decimals; null when there is nothing to average."
@@ -282,7 +283,7 @@ class Readiness(_Body):
 class ErrorBody(_Body):
     """Every error: a human-readable `detail`."""
 
-    detail: str = Field(examples=["The analytics database cannot be reached. Try again shortly."])
+    detail: str = Field(examples=[DatabaseUnavailableError.default_detail])
 
 
 class ParameterError(_Body):
@@ -304,6 +305,13 @@ ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     503: {
         "model": ErrorBody,
         "description": "The database is unreachable, busy or lacks a column.",
+        "content": {
+            "application/json": {"example": {"detail": DatabaseUnavailableError.default_detail}}
+        },
     },
-    504: {"model": ErrorBody, "description": "A query ran past the statement timeout."},
+    504: {
+        "model": ErrorBody,
+        "description": "A query ran past the statement timeout.",
+        "content": {"application/json": {"example": {"detail": QueryTimeoutError.default_detail}}},
+    },
 }

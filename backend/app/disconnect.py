@@ -1,0 +1,48 @@
+"""Stop a request's work when its client goes away, so that its SQL stops in PostgreSQL too."""
+
+from __future__ import annotations
+
+import asyncio
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+class CancelOnDisconnect:
+    """ASGI middleware: cancel the handler of an HTTP request whose client disconnected.
+
+    Cancelling the handler cancels its database calls; asyncpg then sends PostgreSQL a cancel
+    request for the statement in flight, and the overview's task group cancels its siblings.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run the app, watching the connection for a disconnect meanwhile."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        # The app reads the messages the watcher passes on; the watcher alone calls receive().
+        messages: asyncio.Queue[Message] = asyncio.Queue()
+        handler = asyncio.ensure_future(self.app(scope, messages.get, send))
+        disconnected = asyncio.Event()
+
+        async def watch() -> None:
+            while True:
+                message = await receive()
+                await messages.put(message)
+                if message["type"] == "http.disconnect":
+                    disconnected.set()
+                    handler.cancel()
+                    return
+
+        watcher = asyncio.create_task(watch())
+        try:
+            await handler
+        except asyncio.CancelledError:
+            # Nobody is left to answer: a client that went away ends the request quietly, but a
+            # cancellation from outside (the server shutting down) goes on up.
+            if not disconnected.is_set():
+                raise
+        finally:
+            watcher.cancel()
