@@ -36,21 +36,34 @@ def bucket_of(label: str) -> int:
     return KEYS.get(key, OTHER_BUCKET)
 
 
-async def fetch(url: str, table: str, start: datetime, end: datetime) -> pd.DataFrame:
+async def fetch(
+    url: str,
+    table: str,
+    start: datetime,
+    end: datetime,
+    *,
+    environment: str | None = None,
+    user_id: str | None = None,
+) -> pd.DataFrame:
     """Fetch the window's rows (the columns the KPIs read) into a DataFrame."""
     connection = await asyncpg.connect(url)
     try:
         rows = await connection.fetch(
             f"SELECT time_stamp, user_id, session_id, user_feedback, "
             f"query_category::text AS query_category, input FROM {table} "
-            "WHERE time_stamp >= $1 AND time_stamp <= $2",
+            "WHERE time_stamp >= $1 AND time_stamp <= $2 "
+            "AND ($3::text IS NULL OR environment = $3) AND ($4::text IS NULL OR user_id = $4)",
             start,
             end,
+            environment,
+            user_id,
         )
     finally:
         await connection.close()
     columns = ["time_stamp", "user_id", "session_id", "user_feedback", "query_category", "input"]
-    return pd.DataFrame([tuple(row) for row in rows], columns=columns)
+    frame = pd.DataFrame([tuple(row) for row in rows], columns=columns)
+    # Typed even when the window is empty, so that the datetime arithmetic below still applies.
+    return frame.astype({"time_stamp": "datetime64[ns]"})
 
 
 def kpis(df: pd.DataFrame, first_day: date, last_day: date) -> dict[str, Any]:

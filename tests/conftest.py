@@ -44,7 +44,8 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server.cleanup()
 
 
-async def _insert(connection: asyncpg.Connection, table: str, rows: list[Row]) -> None:
+async def insert_rows(connection: asyncpg.Connection, table: str, rows: list[Row]) -> None:
+    """Insert fixture rows into `table` (the pool table has no is_mobile_app)."""
     columns = list(Row._fields)
     if table == "interaction_log":
         columns.remove("is_mobile_app")
@@ -61,8 +62,10 @@ async def database_url(server_url: str) -> AsyncIterator[str]:
     url = await create_database(server_url, "analytics_test")
     connection = await asyncpg.connect(url)
     try:
-        await _insert(connection, "interaction_log", POOL_ROWS + USER_ROWS + QUERY_ROWS)
-        await _insert(connection, "landscape_interaction_log", LANDSCAPE_ROWS + LANDSCAPE_USER_ROWS)
+        await insert_rows(connection, "interaction_log", POOL_ROWS + USER_ROWS + QUERY_ROWS)
+        await insert_rows(
+            connection, "landscape_interaction_log", LANDSCAPE_ROWS + LANDSCAPE_USER_ROWS
+        )
     finally:
         await connection.close()
     yield url
