@@ -9,10 +9,13 @@ from typing import Any
 import asyncpg
 import httpx
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from backend.app.analytics.registry import KPIS
 from backend.demo.embedded import apply_schema
 
+# The service's own dialect (asyncpg), to compile statements without connecting.
+DIALECT = create_async_engine("postgresql+asyncpg://compile-only/db").sync_engine.dialect
 WINDOW = {"start_date": "2025-06-01", "end_date": "2025-06-07"}
 # Every analytics endpoint except the overview, from the KPI declarations.
 ANALYTICS_PATHS = [f"/analytics{kpi.path}" for kpi in KPIS]

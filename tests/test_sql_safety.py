@@ -9,7 +9,6 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import insert, text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from backend.app.db import expressions, grains, queries
 from backend.app.db.queries import SessionPart
@@ -21,12 +20,10 @@ from backend.app.db.tables import (
 )
 from backend.app.models.filters import AnalyticsFilters, ProductContext
 from tests.conftest import StatementLog
-from tests.helpers import ANALYTICS_PATHS, WINDOW, get_json, pool
+from tests.helpers import ANALYTICS_PATHS, DIALECT, WINDOW, get_json, pool
 
 HOSTILE = "u1' OR '1'='1"
 POOL_TABLE = re.compile(r"\binteraction_log\b")
-# The service's own dialect (asyncpg), to compile statements without connecting.
-DIALECT = create_async_engine("postgresql+asyncpg://compile-only/db").sync_engine.dialect
 
 
 @pytest.mark.parametrize("path", ANALYTICS_PATHS)

@@ -11,6 +11,7 @@ from sqlalchemy import RowMapping
 
 from backend.app.analytics.declaration import BodyT, Kpi, ShapeContext
 from backend.app.db.client import Database
+from backend.app.db.expressions import AnySelect
 from backend.app.db.grains import Grain, grain_relation, grain_statement, kpi_row
 from backend.app.db.tables import table_for
 from backend.app.models.filters import AnalyticsFilters
@@ -23,18 +24,10 @@ async def compute(
     context: ShapeContext,
 ) -> dict[str, BaseModel]:
     """Compute `kpis` for `filters` with one statement per grain; return bodies by KPI name."""
-    table = table_for(filters.product_context)
-    by_grain: dict[Grain, list[Kpi[Any]]] = {}
-    for kpi in kpis:
-        for grain in kpi.grains:
-            by_grain.setdefault(grain, []).append(kpi)
 
-    async def run_grain(grain: Grain, members: list[Kpi[Any]]) -> RowMapping:
-        parts = frozenset().union(*(kpi.parts for kpi in members if kpi.grain is grain))
-        relation = grain_relation(grain, table=table, filters=filters, parts=parts)
-        columns = {kpi.name: kpi.columns_over(grain, relation) for kpi in members}
+    async def run(statement: AnySelect) -> RowMapping:
         # Database.fetch_one checks out a connection of its own: no two tasks share one.
-        return await db.fetch_one(grain_statement(relation, columns))
+        return await db.fetch_one(statement)
 
     async def shape(kpi: Kpi[Any], rows: dict[Grain, asyncio.Task[RowMapping]]) -> BaseModel:
         # Each KPI is shaped as soon as its own grains are in: the pain points' classification
@@ -50,13 +43,29 @@ async def compute(
     try:
         async with asyncio.TaskGroup() as group:
             rows = {
-                grain: group.create_task(run_grain(grain, members))
-                for grain, members in by_grain.items()
+                grain: group.create_task(run(statement))
+                for grain, statement in statements(kpis, filters).items()
             }
             bodies = {kpi.name: group.create_task(shape(kpi, rows)) for kpi in kpis}
     except BaseExceptionGroup as failure:
         raise _first_error(failure) from None
     return {name: task.result() for name, task in bodies.items()}
+
+
+def statements(kpis: Sequence[Kpi[Any]], filters: AnalyticsFilters) -> dict[Grain, AnySelect]:
+    """Return the one statement per grain that computes every column of `kpis`."""
+    table = table_for(filters.product_context)
+    by_grain: dict[Grain, list[Kpi[Any]]] = {}
+    for kpi in kpis:
+        for grain in kpi.grains:
+            by_grain.setdefault(grain, []).append(kpi)
+    selects: dict[Grain, AnySelect] = {}
+    for grain, members in by_grain.items():
+        parts = frozenset().union(*(kpi.parts for kpi in members if kpi.grain is grain))
+        relation = grain_relation(grain, table=table, filters=filters, parts=parts)
+        columns = {kpi.name: kpi.columns_over(grain, relation) for kpi in members}
+        selects[grain] = grain_statement(relation, columns)
+    return selects
 
 
 async def compute_one(

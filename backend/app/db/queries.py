@@ -122,7 +122,7 @@ def window_days(*, filters: AnalyticsFilters) -> CTE:
     first_day = filters.start_utc.date()
     day_count = (filters.end_utc.date() - first_day).days + 1
     offset = func.generate_series(0, day_count - 1).column_valued("offset")
-    return select((literal(first_day, Date) + offset).label("day")).cte("window_days")
+    return select((cast(literal(first_day, Date), Date) + offset).label("day")).cte("window_days")
 
 
 def volume_columns(sessions: FromClause, filters: AnalyticsFilters) -> Columns:
