@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -12,23 +14,66 @@ class ServiceError(Exception):
 
     status_code = 500
     default_detail = "Internal error."
+    # What /health/ready reports when this error stops it.
+    readiness_status = "unavailable"
 
-    def __init__(self, detail: str | None = None) -> None:
+    def __init__(self, detail: str | None = None, *, headers: dict[str, str] | None = None) -> None:
         self.detail = detail or self.default_detail
+        self.headers = headers or {}
         super().__init__(self.detail)
 
 
 class DatabaseUnavailableError(ServiceError):
-    """The database cannot be reached, or no pooled connection became free in time."""
+    """The database cannot be reached, stopped answering, or no connection became free in time."""
 
     status_code = 503
     default_detail = "The analytics database cannot be reached. Try again shortly."
+
+
+class DatabaseBusyError(DatabaseUnavailableError):
+    """Every database connection stayed busy for the whole pool timeout: try again shortly."""
+
+    default_detail = "All database connections are busy. Try again shortly."
+
+    def __init__(self, retry_after_seconds: float) -> None:
+        super().__init__(headers={"Retry-After": str(max(1, math.ceil(retry_after_seconds)))})
+
+
+class DatabaseAuthenticationError(DatabaseUnavailableError):
+    """The database refused the service's user or password."""
+
+    readiness_status = "authentication_failed"
+    default_detail = (
+        "The analytics database refused the service's credentials (authentication failed): "
+        "check the user and password of DATABASE_URL."
+    )
+
+
+class DatabaseMissingError(DatabaseUnavailableError):
+    """The database named in the service's URL does not exist on the server."""
+
+    readiness_status = "database_missing"
+    default_detail = (
+        "The database named in DATABASE_URL does not exist on the analytics server (missing "
+        "database)."
+    )
+
+
+class DatabasePermissionError(DatabaseUnavailableError):
+    """The service's role may not read a table or column it needs."""
+
+    readiness_status = "permission_denied"
+    default_detail = (
+        "The service's database role is not allowed to read the analytics tables (permission "
+        "denied): grant it SELECT on them."
+    )
 
 
 class SchemaMismatchError(ServiceError):
     """The database answers, but a table or column the service reads is missing."""
 
     status_code = 503
+    readiness_status = "schema_mismatch"
     default_detail = "The analytics database does not have the expected tables and columns."
 
 
@@ -44,7 +89,9 @@ class QueryTimeoutError(ServiceError):
 async def service_error_handler(request: Request, exc: Exception) -> JSONResponse:
     """Render a ServiceError as JSON with its status code and `detail`."""
     assert isinstance(exc, ServiceError)
-    return JSONResponse(status_code=exc.status_code, content={"detail": exc.detail})
+    return JSONResponse(
+        status_code=exc.status_code, content={"detail": exc.detail}, headers=exc.headers
+    )
 
 
 async def validation_error_handler(request: Request, exc: Exception) -> JSONResponse:

@@ -14,6 +14,12 @@ from fastapi import Request, Response
 
 # Fields a log call may add through `extra=` and that belong in the JSON line.
 _EXTRA_FIELDS = ("httpRequest", "sqlstate", "reason")
+# Libraries whose own debug and info lines carry what must never reach a log: the LLM SDK and the
+# HTTP clients log request bodies (customers' query texts) and URLs, the database libraries SQL
+# with its values. They speak from WARNING up, whatever LOG_LEVEL says.
+QUIET_LIBRARIES = ("anthropic", "httpx", "httpx2", "httpcore", "httpcore2", "asyncpg", "sqlalchemy")
+# Paths are logged without their query string, and at most this long (a path is the client's).
+MAX_LOGGED_PATH = 200
 
 
 class JsonFormatter(logging.Formatter):
@@ -57,6 +63,8 @@ def configure_logging(level: str) -> None:
         handler.setFormatter(JsonFormatter())
         root.addHandler(handler)
     root.setLevel(level.upper())
+    for name in QUIET_LIBRARIES:
+        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
@@ -75,16 +83,19 @@ async def log_request(
     response = await call_next(request)
     latency = time.perf_counter() - started
     status = response.status_code
+    path = request.url.path
+    if len(path) > MAX_LOGGED_PATH:
+        path = f"{path[:MAX_LOGGED_PATH]}… ({len(path)} characters)"
     request_logger.log(
         logging.WARNING if status >= 500 else logging.INFO,
         "%s %s %d",
         request.method,
-        request.url.path,
+        path,
         status,
         extra={
             "httpRequest": {
                 "requestMethod": request.method,
-                "requestUrl": request.url.path,
+                "requestUrl": path,
                 "status": status,
                 "latency": f"{latency:.3f}s",
             }

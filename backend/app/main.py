@@ -62,7 +62,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(await _database_url(app_settings), app_settings)
-        app.state.database = Database(engine)
+        app.state.database = Database(engine, app_settings)
         classifier, llm_client = build_classifier(app_settings, http_client=llm_http_client)
         app.state.classifier = classifier
         try:
@@ -77,6 +77,9 @@ def create_app(
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        # No redirect from /path/ to /path: Starlette would build it from the request's Host
+        # header, so a forged Host would send clients elsewhere. A trailing slash is a 404.
+        redirect_slashes=False,
         swagger_ui_parameters={"tryItOutEnabled": False, "displayRequestDuration": True},
     )
     app.state.settings = app_settings

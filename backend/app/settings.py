@@ -27,7 +27,15 @@ class Settings(BaseSettings):
         default=4, ge=0, description="Extra connections opened under load beyond the pool size."
     )
     db_pool_timeout_seconds: float = Field(
-        default=30.0, gt=0, description="How long a request waits for a free pooled connection."
+        default=5.0,
+        gt=0,
+        description="How long a request may wait, in all, for the connections it needs before a "
+        "503 with Retry-After.",
+    )
+    db_max_waiting_requests: int = Field(
+        default=100,
+        ge=0,
+        description="Requests that may queue for connections at once; beyond, a 503 at once.",
     )
     db_connect_timeout_seconds: float = Field(
         default=5.0, gt=0, description="How long opening one database connection may take."
@@ -89,6 +97,18 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Origins allowed to call the API from a browser (the console's), as a JSON "
         'list (["https://console.example.com"]) or comma-separated; none by default.',
+    )
+    llm_breaker_failures: int = Field(
+        default=5,
+        ge=1,
+        description="Consecutive failed LLM calls after which pain points stop calling the LLM "
+        "for the cool-down (circuit breaker).",
+    )
+    llm_breaker_cooldown_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="How long the LLM is left alone after the breaker opens; then one call probes "
+        "it.",
     )
     log_level: str = Field(default="INFO", description="Python logging level.")
 

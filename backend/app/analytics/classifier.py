@@ -12,6 +12,7 @@ from typing import Protocol
 import httpx2
 from anthropic import AsyncAnthropic
 
+from backend.app.analytics.breaker import CircuitBreaker
 from backend.app.analytics.keyword_rules import KeywordClassifier
 from backend.app.analytics.llm_classifier import ClassificationError, LLMClassifier
 from backend.app.settings import Settings
@@ -72,6 +73,7 @@ class LLMPolicy:
     max_concurrency: int
     max_texts_per_request: int
     deadline_seconds: float
+    breaker: CircuitBreaker
 
 
 class PainPointClassifier:
@@ -158,11 +160,26 @@ class PainPointClassifier:
         ]
         if not batches:
             return None
+        breaker = policy.breaker
+        if breaker.is_open:
+            # The LLM keeps failing: give it a rest, and answer at once with the local rules.
+            logger.warning("pain points skip the LLM: circuit breaker open")
+            return breaker.reason()
         gate = asyncio.Semaphore(policy.max_concurrency)
 
         async def run(batch: list[int]) -> list[int]:
             async with gate:
-                return await llm.classify([texts[i] for i in batch])
+                # Batches still queued when the breaker opens never call the LLM.
+                if not breaker.allow():
+                    raise ClassificationError(breaker.reason())
+                try:
+                    answer = await llm.classify([texts[i] for i in batch])
+                except Exception:
+                    # A cancellation (deadline, client gone) is no verdict on the LLM.
+                    breaker.failed()
+                    raise
+                breaker.succeeded()
+                return answer
 
         tasks = [asyncio.create_task(run(batch)) for batch in batches]
         done, late = await asyncio.wait(tasks, timeout=policy.deadline_seconds)
@@ -212,5 +229,8 @@ def build_classifier(
         max_concurrency=settings.llm_max_concurrency,
         max_texts_per_request=settings.llm_max_texts_per_request,
         deadline_seconds=settings.llm_deadline_seconds,
+        breaker=CircuitBreaker(
+            failures=settings.llm_breaker_failures, cooldown=settings.llm_breaker_cooldown_seconds
+        ),
     )
     return PainPointClassifier(local=local, cache=cache, llm=llm, policy=policy), client

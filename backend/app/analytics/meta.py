@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from backend.app.db import meta_queries as queries
@@ -30,24 +31,33 @@ async def filter_options(db: Database, product_context: ProductContext) -> Filte
     )
 
 
-async def missing_schema(db: Database) -> list[str]:
-    """Return the tables and `table.column` names the service reads that the database lacks."""
-    # Only the columns the service reads: see COLUMNS_READ.
+@dataclass(frozen=True)
+class SchemaCheck:
+    """What the service needs that the database lacks, or does not let it read."""
+
+    missing: list[str]
+    unreadable: list[str]
+
+
+async def check_schema(db: Database) -> SchemaCheck:
+    """Return what the service reads that the database lacks or does not let it read."""
     tables = list(TABLES.values())
     rows = await db.fetch_all(queries.present_columns_query(table_names=[t.name for t in tables]))
-    present = {(row["table_name"], row["column_name"]) for row in rows}
-    present_tables = {table_name for table_name, _ in present}
-    missing: list[str] = []
+    readable = {(row["table_name"], row["column_name"]): row["readable"] for row in rows}
+    present_tables = {table_name for table_name, _ in readable}
+    check = SchemaCheck(missing=[], unreadable=[])
     for table in tables:
         if table.name not in present_tables:
-            missing.append(table.name)
+            check.missing.append(table.name)
             continue
-        missing.extend(
-            f"{table.name}.{column}"
-            for column in COLUMNS_READ
-            if (table.name, column) not in present
-        )
-    return missing
+        # Only the columns the service reads: see COLUMNS_READ.
+        for column in COLUMNS_READ:
+            name = f"{table.name}.{column}"
+            if (table.name, column) not in readable:
+                check.missing.append(name)
+            elif not readable[table.name, column]:
+                check.unreadable.append(name)
+    return check
 
 
 # An index whose first key column is time_stamp serves the window range every KPI starts with.

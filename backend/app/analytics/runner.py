@@ -40,15 +40,18 @@ async def compute(
 
     # When one statement fails, the task group cancels the others, and asyncpg cancels their
     # statements in PostgreSQL; a cancelled request (its client gone) cancels them all the same.
-    try:
-        async with asyncio.TaskGroup() as group:
-            rows = {
-                grain: group.create_task(run(statement))
-                for grain, statement in statements(kpis, filters).items()
-            }
-            bodies = {kpi.name: group.create_task(shape(kpi, rows)) for kpi in kpis}
-    except BaseExceptionGroup as failure:
-        raise _first_error(failure) from None
+    selects = statements(kpis, filters)
+    # Admitted only once a connection is free for each statement: a rush queues here, briefly,
+    # rather than on the pool with every connection taken.
+    async with db.admission.admit(len(selects)):
+        try:
+            async with asyncio.TaskGroup() as group:
+                rows = {
+                    grain: group.create_task(run(statement)) for grain, statement in selects.items()
+                }
+                bodies = {kpi.name: group.create_task(shape(kpi, rows)) for kpi in kpis}
+        except BaseExceptionGroup as failure:
+            raise _first_error(failure) from None
     return {name: task.result() for name, task in bodies.items()}
 
 

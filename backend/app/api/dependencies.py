@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 
 from backend.app.analytics.classifier import PainPointClassifier
 from backend.app.db.client import Database
-from backend.app.models.filters import AnalyticsFilters
+from backend.app.models.filters import AnalyticsFilters, ProductQuery
 
 
 async def get_database(request: Request) -> Database:
@@ -24,10 +24,8 @@ async def get_classifier(request: Request) -> PainPointClassifier:
     return classifier
 
 
-async def get_filters(
-    request: Request, filters: Annotated[AnalyticsFilters, Query()]
-) -> AnalyticsFilters:
-    """Return the validated filters, refusing a parameter given more than once."""
+def _refuse_repeated(request: Request) -> None:
+    """Refuse a query parameter given more than once, as a 422 naming it."""
     # Starlette would silently keep the last of `start_date=a&start_date=b`.
     repeated = sorted(
         {key for key in request.query_params if len(request.query_params.getlist(key)) > 1}
@@ -39,9 +37,25 @@ async def get_filters(
                 for key in repeated
             ]
         )
+
+
+async def get_filters(
+    request: Request, filters: Annotated[AnalyticsFilters, Query()]
+) -> AnalyticsFilters:
+    """Return the validated filters, refusing a parameter given more than once."""
+    _refuse_repeated(request)
     return filters
+
+
+async def get_product_query(
+    request: Request, query: Annotated[ProductQuery, Query()]
+) -> ProductQuery:
+    """Return the validated product context, refusing repeated and unknown parameters."""
+    _refuse_repeated(request)
+    return query
 
 
 DatabaseDep = Annotated[Database, Depends(get_database)]
 ClassifierDep = Annotated[PainPointClassifier, Depends(get_classifier)]
 FiltersDep = Annotated[AnalyticsFilters, Depends(get_filters)]
+ProductQueryDep = Annotated[ProductQuery, Depends(get_product_query)]

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Response
 
 from backend.app.analytics import meta
-from backend.app.api.dependencies import DatabaseDep
-from backend.app.errors import ServiceError
-from backend.app.models.filters import ProductContext
+from backend.app.api.dependencies import DatabaseDep, ProductQueryDep
+from backend.app.errors import DatabasePermissionError, ServiceError
 from backend.app.models.responses import ERROR_RESPONSES, FilterOptions, Health, Readiness
 
 router = APIRouter()
@@ -31,14 +28,20 @@ async def health() -> Health:
 async def ready(db: DatabaseDep, response: Response) -> Readiness:
     """Report whether the database answers and both tables have every expected column."""
     try:
-        missing = await meta.missing_schema(db)
+        check = await meta.check_schema(db)
     except ServiceError as error:
         response.status_code = 503
-        return Readiness(status="unavailable", detail=error.detail)
-    if missing:
+        return Readiness(status=error.readiness_status, detail=error.detail)
+    if check.missing:
         response.status_code = 503
-        detail = "The database lacks: " + ", ".join(missing)
-        return Readiness(status="schema_mismatch", missing=missing, detail=detail)
+        detail = "The database lacks: " + ", ".join(check.missing)
+        return Readiness(status="schema_mismatch", missing=check.missing, detail=detail)
+    if check.unreadable:
+        response.status_code = 503
+        detail = (
+            f"{DatabasePermissionError.default_detail} Not readable: {', '.join(check.unreadable)}"
+        )
+        return Readiness(status="permission_denied", unreadable=check.unreadable, detail=detail)
     # Missing indexes make the service slow, not wrong: ready, with a warning.
     return Readiness(status="ready", warnings=await meta.missing_indexes(db))
 
@@ -50,9 +53,6 @@ async def ready(db: DatabaseDep, response: Response) -> Readiness:
     summary="Filter options",
     responses=ERROR_RESPONSES,
 )
-async def filter_options(
-    product_context: Annotated[ProductContext, Query(description="Which product's table.")],
-    db: DatabaseDep,
-) -> FilterOptions:
+async def filter_options(query: ProductQueryDep, db: DatabaseDep) -> FilterOptions:
     """List the environments present in one product's table and its first and last interaction."""
-    return await meta.filter_options(db, product_context)
+    return await meta.filter_options(db, query.product_context)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -12,8 +13,18 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from backend.app.db.admission import Admission
 from backend.app.db.expressions import AnySelect
-from backend.app.errors import DatabaseUnavailableError, QueryTimeoutError, SchemaMismatchError
+from backend.app.errors import (
+    DatabaseAuthenticationError,
+    DatabaseBusyError,
+    DatabaseMissingError,
+    DatabasePermissionError,
+    DatabaseUnavailableError,
+    QueryTimeoutError,
+    SchemaMismatchError,
+    ServiceError,
+)
 from backend.app.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -26,6 +37,20 @@ _POSTGRES_SCHEMES = {"postgres", "postgresql", "postgresql+asyncpg", "postgresql
 _TIMEOUT_STATES = {"57014"}
 _SCHEMA_STATES = {"42P01", "42703"}
 _UNAVAILABLE_STATES = {"57P01", "57P02", "57P03", "53300"}
+# The database refuses the service: 28P01 invalid_password (also an unknown role, which
+# PostgreSQL reports the same way), 28000 invalid_authorization_specification, 3D000
+# invalid_catalog_name (no such database), 42501 insufficient_privilege.
+_REFUSALS: dict[str, type[ServiceError]] = {
+    "28P01": DatabaseAuthenticationError,
+    "28000": DatabaseAuthenticationError,
+    "3D000": DatabaseMissingError,
+    "42501": DatabasePermissionError,
+}
+# Beyond the statement timeout, how long the driver waits for an answer before it gives up on a
+# server that stopped answering (statement_timeout itself needs a live server).
+COMMAND_TIMEOUT_MARGIN_SECONDS = 1.0
+# And how long a whole call (checkout, pre-ping, reconnect, statement) may take beyond it.
+CALL_DEADLINE_MARGIN_SECONDS = 4.5
 
 
 def async_database_url(raw: str) -> URL:
@@ -56,6 +81,10 @@ def create_engine(database_url: str, settings: Settings) -> AsyncEngine:
         isolation_level="AUTOCOMMIT",
         connect_args={
             "timeout": settings.db_connect_timeout_seconds,
+            # Every wait has a limit, the pre-ping's included: a server that stops answering on
+            # an open connection fails the call instead of hanging it.
+            "command_timeout": settings.db_statement_timeout_ms / 1000
+            + COMMAND_TIMEOUT_MARGIN_SECONDS,
             "server_settings": {
                 "default_transaction_read_only": "on",
                 "statement_timeout": str(settings.db_statement_timeout_ms),
@@ -73,20 +102,20 @@ def _sqlstate(error: DBAPIError) -> str | None:
 
 
 @asynccontextmanager
-async def _translated_errors() -> AsyncIterator[None]:
+async def _translated_errors(pool_timeout: float) -> AsyncIterator[None]:
     """Turn driver and pool failures into the service's errors, without leaking their text."""
     try:
         yield
     except PoolTimeoutError:
         logger.warning("no pooled database connection became free in time")
-        raise DatabaseUnavailableError(
-            "All database connections are busy. Try again shortly."
-        ) from None
+        raise DatabaseBusyError(pool_timeout) from None
     except DBAPIError as error:
         state = _sqlstate(error)
         logger.warning("database error %s", state, extra={"sqlstate": state})
         if state in _TIMEOUT_STATES:
             raise QueryTimeoutError() from None
+        if state in _REFUSALS:
+            raise _REFUSALS[state]() from None
         if state in _SCHEMA_STATES:
             raise SchemaMismatchError(
                 "The analytics tables are missing a table or column the service reads; "
@@ -99,22 +128,43 @@ async def _translated_errors() -> AsyncIterator[None]:
         ):
             raise DatabaseUnavailableError() from None
         raise
-    except (OSError, TimeoutError):
-        # Connecting failed: refused, no such socket, DNS, or the connect timeout.
+    except TimeoutError:
+        # The connect timeout, the driver's command timeout, or the call's deadline: the server
+        # stopped answering.
+        logger.warning("the database did not answer in time")
+        raise DatabaseUnavailableError(
+            "The analytics database did not answer in time. Try again shortly."
+        ) from None
+    except OSError:
+        # Connecting failed: refused, no such socket, DNS.
         logger.warning("cannot connect to the database")
         raise DatabaseUnavailableError() from None
 
 
 class Database:
-    """Runs statements on the engine, each call on its own pooled connection."""
+    """Runs statements on the engine, each call on its own pooled connection, within a deadline."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, settings: Settings) -> None:
         self.engine = engine
+        self.pool_timeout = settings.db_pool_timeout_seconds
+        # A call is answered or fails within the statement timeout plus a few seconds, whatever
+        # the server does: also while connecting, and when it stops answering mid-statement.
+        self.call_deadline = settings.db_statement_timeout_ms / 1000 + CALL_DEADLINE_MARGIN_SECONDS
+        # Readiness and metadata stay outside admission: one connection is kept for them.
+        self.admission = Admission(
+            capacity=settings.db_pool_size + settings.db_max_overflow - 1,
+            timeout=settings.db_pool_timeout_seconds,
+            max_waiting=settings.db_max_waiting_requests,
+        )
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[AsyncConnection]:
         """Yield a pooled connection, with database failures translated to service errors."""
-        async with _translated_errors(), self.engine.connect() as connection:
+        async with (
+            _translated_errors(self.pool_timeout),
+            asyncio.timeout(self.call_deadline),
+            self.engine.connect() as connection,
+        ):
             yield connection
 
     async def fetch_one(self, statement: AnySelect) -> RowMapping:

@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, ColumnElement, MetaData, String, Table, and_, any_, func, select
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ColumnElement,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    and_,
+    any_,
+    func,
+    select,
+)
+from sqlalchemy.dialects.postgresql import OID
 
 from backend.app.db.expressions import AnySelect
 
@@ -49,18 +62,45 @@ def index_definitions_query(*, table_names: list[str]) -> AnySelect:
     )
 
 
-_information_schema_columns = Table(
-    "columns",
-    MetaData(schema="information_schema"),
-    Column("table_schema", String),
-    Column("table_name", String),
-    Column("column_name", String),
+_pg_class = Table(
+    "pg_class",
+    MetaData(schema="pg_catalog"),
+    Column("oid", OID),
+    Column("relname", String),
+    Column("relnamespace", OID),
+)
+_pg_namespace = Table(
+    "pg_namespace", MetaData(schema="pg_catalog"), Column("oid", OID), Column("nspname", String)
+)
+_pg_attribute = Table(
+    "pg_attribute",
+    MetaData(schema="pg_catalog"),
+    Column("attrelid", OID),
+    Column("attname", String),
+    Column("attnum", Integer),
+    Column("attisdropped", Boolean),
 )
 
 
 def present_columns_query(*, table_names: list[str]) -> AnySelect:
-    """Return (table_name, column_name) for the named tables visible on the search path."""
-    info = _information_schema_columns
-    return select(info.c.table_name, info.c.column_name).where(
-        _on_search_path(info.c.table_schema, info.c.table_name, table_names)
+    """Return (table_name, column_name, readable) for the named tables on the search path."""
+    # The catalog, not information_schema: information_schema hides what the role may not read,
+    # which would make a missing grant look like a missing table.
+    tables, namespaces, columns = _pg_class, _pg_namespace, _pg_attribute
+    return (
+        select(
+            tables.c.relname.label("table_name"),
+            columns.c.attname.label("column_name"),
+            func.has_column_privilege(tables.c.oid, columns.c.attnum, "SELECT").label("readable"),
+        )
+        .select_from(
+            tables.join(namespaces, namespaces.c.oid == tables.c.relnamespace).join(
+                columns, columns.c.attrelid == tables.c.oid
+            )
+        )
+        .where(
+            _on_search_path(namespaces.c.nspname, tables.c.relname, table_names),
+            columns.c.attnum > 0,
+            columns.c.attisdropped.is_(False),
+        )
     )

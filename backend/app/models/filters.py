@@ -108,6 +108,16 @@ WindowStart = Annotated[datetime, BeforeValidator(_window_start), _iso_input(_EX
 WindowEnd = Annotated[datetime, BeforeValidator(_window_end), _iso_input(_EXAMPLE_END)]
 
 
+class ProductQuery(BaseModel):
+    """The one parameter of /meta/filter-options; anything else is refused, as for analytics."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    product_context: ProductContext = Field(
+        description="Which product's table.", examples=[ProductContext.POOL]
+    )
+
+
 class AnalyticsFilters(BaseModel):
     """Filters shared by every analytics endpoint; all are applied in the SQL WHERE clause."""
 

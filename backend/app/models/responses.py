@@ -266,7 +266,9 @@ class Readiness(_Body):
     """Readiness: the database answers and both tables have the expected columns."""
 
     status: str = Field(
-        description="`ready`, `unavailable` (database unreachable) or `schema_mismatch`.",
+        description="`ready`; or why not: `unavailable` (database unreachable or not answering), "
+        "`authentication_failed`, `database_missing`, `permission_denied` (the role may not read "
+        "a table or column the service needs) or `schema_mismatch` (one is missing).",
         examples=["ready"],
     )
     detail: str | None = Field(default=None, description="Why the service is not ready.")
@@ -277,6 +279,10 @@ class Readiness(_Body):
     missing: list[str] = Field(
         default_factory=list,
         description="Tables or `table.column` names the service needs that the database lacks.",
+    )
+    unreadable: list[str] = Field(
+        default_factory=list,
+        description="`table.column` names the service needs that its role may not read.",
     )
 
 

@@ -1,0 +1,55 @@
+"""Admission control: bound the database work in flight; a rush queues briefly or fails fast."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from backend.app.errors import DatabaseBusyError
+
+
+class Admission:
+    """Lets a request start only when the connections it will use are free.
+
+    Each request reserves as many connections as it runs statements at once (an overview three),
+    so an admitted request never waits on the pool, and a burst cannot take every connection:
+    the rest wait in a bounded queue for at most `timeout` seconds, then get a 503 with
+    Retry-After.
+    """
+
+    def __init__(self, *, capacity: int, timeout: float, max_waiting: int) -> None:
+        self.capacity = max(1, capacity)
+        self.timeout = timeout
+        self.max_waiting = max_waiting
+        self._free = self.capacity
+        self._waiting = 0
+        self._changed = asyncio.Condition()
+
+    @property
+    def in_use(self) -> int:
+        """Return how many connections admitted requests hold now."""
+        return self.capacity - self._free
+
+    @asynccontextmanager
+    async def admit(self, connections: int) -> AsyncIterator[None]:
+        """Wait for `connections` free connections (at most the timeout), hold them, free them."""
+        wanted = min(max(1, connections), self.capacity)
+        if self._waiting >= self.max_waiting:
+            # The queue is full: waiting would only end in the same 503, later.
+            raise DatabaseBusyError(self.timeout)
+        self._waiting += 1
+        try:
+            async with asyncio.timeout(self.timeout), self._changed:
+                await self._changed.wait_for(lambda: self._free >= wanted)
+                self._free -= wanted
+        except TimeoutError:
+            raise DatabaseBusyError(self.timeout) from None
+        finally:
+            self._waiting -= 1
+        try:
+            yield
+        finally:
+            async with self._changed:
+                self._free += wanted
+                self._changed.notify_all()
