@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import asyncpg
@@ -109,3 +110,67 @@ async def test_drifted_schema_is_named_by_ready_and_503_elsewhere(drifted_url: s
             # No SQL, no driver message, no trace: only the detail.
             for leak in ("SELECT", "interaction_log.", "asyncpg", "Traceback"):
                 assert leak not in response.text
+
+
+async def _until(condition: Callable[[], bool]) -> None:
+    """Poll `condition` until it holds (the request under test has been admitted)."""
+    async with asyncio.timeout(HANG_GUARD.read):
+        while not condition():  # noqa: ASYNC110 (the admission has no event to wait on)
+            await asyncio.sleep(0.01)
+
+
+async def test_a_rush_past_capacity_gets_503_with_retry_after(database_url: str) -> None:
+    # Pool 4: three connections for analytics (one kept for readiness), so one overview (three
+    # statements) fills it. The test's lock holds that overview inside PostgreSQL.
+    settings = make_settings(
+        database_url, db_pool_size=4, db_max_overflow=0, db_pool_timeout_seconds=0.5
+    )
+    app = create_app(settings)
+    locker = await asyncpg.connect(database_url)
+    async with app.router.lifespan_context(app), await _client(app) as http:
+        admission = app.state.database.admission
+        try:
+            async with locker.transaction():
+                await locker.execute("LOCK TABLE interaction_log IN ACCESS EXCLUSIVE MODE")
+                first = asyncio.create_task(http.get("/analytics/overview", params=pool()))
+                await _until(lambda: admission.in_use == 3)
+                # Admitted work holds every analytics connection: the next request waits the
+                # pool timeout, then is told when to come back.
+                busy = await http.get("/analytics/sessions", params=pool())
+                assert busy.status_code == 503
+                assert busy.headers["Retry-After"] == "1"
+                assert (
+                    busy.json()["detail"] == "All database connections are busy. Try again shortly."
+                )
+                # Readiness and liveness are not queued behind the rush.
+                assert (await http.get("/health")).status_code == 200
+                assert (await http.get("/health/ready")).status_code == 200
+        finally:
+            await locker.close()
+        # The lock gone, the admitted overview completes, and the connections are free again.
+        assert (await first).status_code == 200
+        assert admission.in_use == 0
+        assert (await http.get("/analytics/sessions", params=pool())).status_code == 200
+
+
+async def test_a_full_queue_refuses_at_once(database_url: str) -> None:
+    settings = make_settings(
+        database_url, db_pool_size=2, db_max_overflow=0, db_max_waiting_requests=0
+    )
+    app = create_app(settings)
+    locker = await asyncpg.connect(database_url)
+    async with app.router.lifespan_context(app), await _client(app) as http:
+        try:
+            async with locker.transaction():
+                await locker.execute("LOCK TABLE interaction_log IN ACCESS EXCLUSIVE MODE")
+                first = asyncio.create_task(http.get("/analytics/sessions", params=pool()))
+                await _until(lambda: app.state.database.admission.in_use == 1)
+                # No room to queue: refused at once, not after the 5 s pool timeout.
+                refused = await asyncio.wait_for(
+                    http.get("/analytics/volume", params=pool()), timeout=2
+                )
+                assert refused.status_code == 503
+                assert refused.headers["Retry-After"] == "5"
+        finally:
+            await locker.close()
+        assert (await first).status_code == 200

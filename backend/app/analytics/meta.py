@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -60,15 +59,14 @@ async def check_schema(db: Database) -> SchemaCheck:
     return check
 
 
-# An index whose first key column is time_stamp serves the window range every KPI starts with.
-_WINDOW_INDEX = re.compile(r"USING \w+ \(time_stamp\b")
-
-
 async def missing_indexes(db: Database) -> list[str]:
     """Return a warning per table that has no index leading with time_stamp."""
+    # An index whose first key column is time_stamp serves the window range every KPI starts with.
     tables = [table.name for table in TABLES.values()]
-    rows = await db.fetch_all(queries.index_definitions_query(table_names=tables))
-    covered = {row["tablename"] for row in rows if _WINDOW_INDEX.search(row["indexdef"])}
+    rows = await db.fetch_all(
+        queries.window_indexed_tables_query(table_names=tables, column="time_stamp")
+    )
+    covered = {row["table_name"] for row in rows}
     return [
         f"{name} has no index on time_stamp: every KPI scans the whole table; "
         "see alembic-free-schema-fixtures/indexes.sql"

@@ -35,8 +35,9 @@ class Admission:
     async def admit(self, connections: int) -> AsyncIterator[None]:
         """Wait for `connections` free connections (at most the timeout), hold them, free them."""
         wanted = min(max(1, connections), self.capacity)
-        if self._waiting >= self.max_waiting:
-            # The queue is full: waiting would only end in the same 503, later.
+        if self._free < wanted and self._waiting >= self.max_waiting:
+            # It would have to queue, and the queue is full: waiting would only end in the same
+            # 503, later.
             raise DatabaseBusyError(self.timeout)
         self._waiting += 1
         try:

@@ -15,7 +15,7 @@ from sqlalchemy import (
     func,
     select,
 )
-from sqlalchemy.dialects.postgresql import OID
+from sqlalchemy.dialects.postgresql import ARRAY, OID
 
 from backend.app.db.expressions import AnySelect
 
@@ -38,28 +38,11 @@ def interaction_range_query(*, table: Table) -> AnySelect:
     )
 
 
-_pg_indexes = Table(
-    "pg_indexes",
-    MetaData(schema="pg_catalog"),
-    Column("schemaname", String),
-    Column("tablename", String),
-    Column("indexdef", String),
-)
-
-
 def _on_search_path(
     schema: Column[str], name: Column[str], names: list[str]
 ) -> ColumnElement[bool]:
     """Return the condition for catalog rows of the named tables in a schema on the search path."""
     return and_(name.in_(names), schema == any_(func.current_schemas(False)))
-
-
-def index_definitions_query(*, table_names: list[str]) -> AnySelect:
-    """Return (tablename, indexdef) of every index on the named tables on the search path."""
-    indexes = _pg_indexes
-    return select(indexes.c.tablename, indexes.c.indexdef).where(
-        _on_search_path(indexes.c.schemaname, indexes.c.tablename, table_names)
-    )
 
 
 _pg_class = Table(
@@ -103,4 +86,39 @@ def present_columns_query(*, table_names: list[str]) -> AnySelect:
             columns.c.attnum > 0,
             columns.c.attisdropped.is_(False),
         )
+    )
+
+
+_pg_index = Table(
+    "pg_index",
+    MetaData(schema="pg_catalog"),
+    Column("indrelid", OID),
+    Column("indkey", ARRAY(Integer)),
+)
+
+
+def window_indexed_tables_query(*, table_names: list[str], column: str) -> AnySelect:
+    """Return the named tables on the search path that have an index whose first key is `column`."""
+    # The catalog alone: pg_indexes would deparse each definition, which waits behind any lock on
+    # the table (a DBA's ALTER TABLE, say) and so could hang readiness.
+    tables, namespaces, columns, indexes = _pg_class, _pg_namespace, _pg_attribute, _pg_index
+    return (
+        select(tables.c.relname.label("table_name"))
+        .select_from(
+            indexes.join(tables, tables.c.oid == indexes.c.indrelid)
+            .join(namespaces, namespaces.c.oid == tables.c.relnamespace)
+            .join(
+                columns,
+                and_(
+                    columns.c.attrelid == tables.c.oid,
+                    # int2vector is zero-based.
+                    columns.c.attnum == indexes.c.indkey[0],
+                ),
+            )
+        )
+        .where(
+            _on_search_path(namespaces.c.nspname, tables.c.relname, table_names),
+            columns.c.attname == column,
+        )
+        .distinct()
     )
