@@ -8,9 +8,10 @@ import logging
 import httpx
 import pytest
 
-from backend.app.logging import JsonFormatter
+from backend.app.logging import JsonFormatter, configure_logging
 from backend.app.main import create_app
 from tests.conftest import make_settings
+from tests.fake_anthropic import FakeAnthropic, all_in
 from tests.helpers import pool
 
 FORMATTER = JsonFormatter()
@@ -100,3 +101,53 @@ async def test_cors_allows_the_console_to_get(database_url: str) -> None:
 async def test_no_cors_by_default(client: httpx.AsyncClient) -> None:
     response = await client.get("/health", headers={"Origin": "https://console.example"})
     assert "access-control-allow-origin" not in response.headers
+
+
+async def test_debug_logs_hold_no_query_text_user_id_url_or_key(
+    database_url: str, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # At DEBUG, the LLM SDK and the HTTP clients would log whole request bodies (the customers'
+    # query texts) and URLs. The LLM here is the fake Messages API (tests/fake_anthropic.py).
+    caplog.set_level(logging.DEBUG)
+    key = "sk-ant-test-LOGS-1234"
+    settings = make_settings(database_url, log_level="DEBUG", anthropic_api_key=key)
+    fake = FakeAnthropic(all_in(4))
+    app = create_app(settings, llm_http_client=fake.client())
+    transport = httpx.ASGITransport(app=app)
+    try:
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=transport, base_url="http://testserver") as http,
+        ):
+            window = {"start_date": "2025-09-01", "end_date": "2025-09-30"}
+            response = await http.get(
+                "/analytics/pain-points", params={**window, "product_context": "pool"}
+            )
+            assert response.status_code == 200
+            assert fake.requests  # the texts did go to the LLM
+            params = pool(user_id="secret-user-77")
+            assert (await http.get("/analytics/sessions", params=params)).status_code == 200
+    finally:
+        configure_logging("INFO")
+    written = capsys.readouterr().err + json.dumps(json_lines(caplog))
+    assert "GET /analytics/pain-points 200" in written  # the request log itself is there
+    for secret in (
+        "saturday",  # a query text (window Q's commonest)
+        "pentair",
+        "q-user",  # a user id in the rows
+        "secret-user-77",  # a user id in the filters
+        key,
+        database_url,
+    ):
+        assert secret not in written.lower(), secret
+
+
+async def test_a_long_path_is_logged_cut(
+    client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="backend.app.requests")
+    path = "/analytics/" + "x" * 60_000
+    assert (await client.get(path)).status_code == 404
+    [line] = [entry for entry in json_lines(caplog) if entry["logger"] == "backend.app.requests"]
+    assert len(json.dumps(line)) < 1_000
+    assert "(60011 characters)" in str(line["message"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 import httpx
+import pytest
 from fastapi import FastAPI
 
 from backend.app.errors import DatabaseUnavailableError, QueryTimeoutError
@@ -166,3 +167,36 @@ async def test_openapi_error_examples_match_their_status(client: httpx.AsyncClie
         assert example_503 == DatabaseUnavailableError.default_detail
         assert example_504 == QueryTimeoutError.default_detail
         assert "statement timeout" in example_504
+
+
+@pytest.mark.parametrize(
+    ("query", "parameter"),
+    [
+        ("product_context=pool&bogus=1", "bogus"),
+        ("product_context=pool&product_context=landscape", "product_context"),
+        ("product_context=garden", "product_context"),
+        ("", "product_context"),
+    ],
+)
+async def test_filter_options_validates_like_analytics(
+    client: httpx.AsyncClient, query: str, parameter: str
+) -> None:
+    response = await client.get(f"/meta/filter-options?{query}")
+    assert response.status_code == 422
+    assert [error["parameter"] for error in response.json()["errors"]] == [parameter]
+
+
+async def test_a_trailing_slash_is_a_404_never_a_redirect_to_the_host_header(
+    client: httpx.AsyncClient,
+) -> None:
+    for path in ("/health/", "/analytics/sessions/"):
+        response = await client.get(path, headers={"Host": "evil.example"})
+        assert response.status_code == 404
+        assert "location" not in response.headers
+
+
+async def test_head_is_405_allowing_get(client: httpx.AsyncClient) -> None:
+    for path in ("/health", "/analytics/sessions"):
+        response = await client.head(path)
+        assert response.status_code == 405
+        assert response.headers["Allow"] == "GET"
