@@ -50,6 +50,8 @@ def render_markdown(report: dict[str, Any], command: str, reps: int) -> str:
     year_sum = sum(year[name] for name in ENDPOINTS)
     load = report["load"]
     peak_rss = max(report["rss_idle"][1], report["rss_load"][1])
+    rush = report["rush"]
+    bound = report["settings"]["pool_timeout"] + report["settings"]["statement_timeout"]
     targets = [
         (
             "every single KPI ≤ 2 × F",
@@ -83,6 +85,16 @@ def render_markdown(report: dict[str, Any], command: str, reps: int) -> str:
             report["peer"] / year["overview"] >= 2,
         ),
         ("service RSS ≤ 300 MB throughout", f"peak {peak_rss:.0f} MB", peak_rss <= 300),
+        (
+            "rush: no 500, no answer slower than pool + statement timeout",
+            f"statuses {rush['statuses']}; longest {rush['longest']:.1f} s (bound {bound:.0f} s)",
+            500 not in rush["statuses"] and rush["longest"] <= bound,
+        ),
+        (
+            "rush: p99 ≤ 3 × p50",
+            f"p50 {_ms(rush['p50'])}, p99 {_ms(rush['p99'])} ({rush['p99'] / rush['p50']:.1f} ×)",
+            rush["p99"] <= 3 * rush["p50"],
+        ),
         (
             "load run: 0 errors, p99 ≤ 3 × p50",
             f"{len(load['errors'])} errors; p50 {_ms(load['p50'])}, p99 {_ms(load['p99'])} "
@@ -139,6 +151,12 @@ def render_markdown(report: dict[str, Any], command: str, reps: int) -> str:
         f"{load['wall']:.0f} s: {len(load['errors'])} errors; p50 {_ms(load['p50'])}, p99 "
         f"{_ms(load['p99'])}; 7-day requests alone p50 {_ms(load['p50_7d'])}, p99 "
         f"{_ms(load['p99_7d'])}.",
+        f"- Rush: {rush['clients']} clients each asking for the 90-day overview "
+        f"{rush['requests'] // rush['clients']} times in a row ({rush['requests']} requests, pool "
+        f"{report['settings']['pool']}, pool timeout {report['settings']['pool_timeout']:g} s) in "
+        f"{rush['wall']:.0f} s: statuses {rush['statuses']}; p50 {_ms(rush['p50'])}, p99 "
+        f"{_ms(rush['p99'])}, longest {rush['longest']:.1f} s. A 503 carries Retry-After and "
+        "comes within the pool timeout.",
         "",
         "## EXPLAIN (ANALYZE, BUFFERS) of the floor query, 7-day window",
         "",

@@ -247,6 +247,34 @@ async def load_run(service: Service, *, clients: int, requests: int) -> dict[str
     }
 
 
+async def rush_run(service: Service, *, clients: int, rounds: int, days: int) -> dict[str, Any]:
+    """Send `clients` concurrent overviews of `days` days, `rounds` times each; return outcomes."""
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+
+    async def client_loop() -> None:
+        async with httpx.AsyncClient(base_url=service.base, timeout=900) as client:
+            for _ in range(rounds):
+                started = time.perf_counter()
+                response = await client.get("/analytics/overview", params=window(days))
+                latencies.append(time.perf_counter() - started)
+                statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client_loop() for _ in range(clients)))
+    times = sorted(latencies)
+    return {
+        "clients": clients,
+        "requests": len(times),
+        "days": days,
+        "wall": time.perf_counter() - started,
+        "statuses": dict(sorted(statuses.items())),
+        "p50": statistics.median(times),
+        "p99": times[min(len(times) - 1, int(0.99 * len(times)))],
+        "longest": times[-1],
+    }
+
+
 def machine() -> str:
     """Describe this machine in one line."""
     model = "unknown CPU"
@@ -268,6 +296,8 @@ async def main() -> None:
     parser.add_argument("--data-dir", default=".pgdata-bench")
     parser.add_argument("--load-clients", type=int, default=16)
     parser.add_argument("--load-requests", type=int, default=320)
+    parser.add_argument("--rush-clients", type=int, default=50)
+    parser.add_argument("--rush-rounds", type=int, default=4)
     parser.add_argument("--output", default=str(ROOT / "docs" / "performance.md"))
     args = parser.parse_args()
 
@@ -286,7 +316,16 @@ async def main() -> None:
         end = datetime.now(UTC)
         await load(url, rows=args.rows, days=args.days, products=["pool"], replace=True, end=end)
 
-    report: dict[str, Any] = {"machine": machine(), "postgres": version, "rows": args.rows}
+    report: dict[str, Any] = {
+        "machine": machine(),
+        "postgres": version,
+        "rows": args.rows,
+        "settings": {
+            "pool_timeout": _DEFAULTS.db_pool_timeout_seconds,
+            "statement_timeout": _DEFAULTS.db_statement_timeout_ms / 1000,
+            "pool": f"{_DEFAULTS.db_pool_size} + {_DEFAULTS.db_max_overflow}",
+        },
+    }
     for mode in ("without", "with"):
         print(f"== {mode} the recommended indexes ==", flush=True)
         await set_indexes(url, present=mode == "with")
@@ -302,6 +341,9 @@ async def main() -> None:
                 report["rss_idle"] = service.memory_mb()
                 report["load"] = await load_run(
                     service, clients=args.load_clients, requests=args.load_requests
+                )
+                report["rush"] = await rush_run(
+                    service, clients=args.rush_clients, rounds=args.rush_rounds, days=90
                 )
                 report["rss_load"] = service.memory_mb()
         finally:
