@@ -66,8 +66,8 @@ async def fetch(
     return frame.astype({"time_stamp": "datetime64[ns]"})
 
 
-def kpis(df: pd.DataFrame, first_day: date, last_day: date) -> dict[str, Any]:
-    """Compute every KPI of the contract from the window's rows."""
+def kpis(df: pd.DataFrame, first_day: date, last_day: date, tz: str = "UTC") -> dict[str, Any]:
+    """Compute every KPI of the contract from the window's rows; days are local dates in `tz`."""
     s = df[df.session_id.notna() & (df.session_id != "")]
     by_session = s.groupby("session_id")
     first = by_session.time_stamp.min()
@@ -85,7 +85,8 @@ def kpis(df: pd.DataFrame, first_day: date, last_day: date) -> dict[str, Any]:
         }
     }
     days = pd.date_range(first_day, last_day, freq="D").date
-    daily = first.dt.date.value_counts().reindex(days, fill_value=0)
+    local_first = first.dt.tz_localize("UTC").dt.tz_convert(tz).dt.date
+    daily = local_first.value_counts().reindex(days, fill_value=0)
     peak = max(daily.items(), key=lambda item: (item[1], -item[0].toordinal()))
     low = min(daily.items(), key=lambda item: (item[1], item[0].toordinal()))
     out["volume"] = {
@@ -158,6 +159,13 @@ def kpis(df: pd.DataFrame, first_day: date, last_day: date) -> dict[str, Any]:
 def service_view(overview: dict[str, Any]) -> dict[str, Any]:
     """Return the service's overview in the peer's shape, for comparison."""
     view = {key: overview[key] for key in ("sessions", "volume", "engagement", "retention")}
+    # The peer counts sessions per day; the calendar's hours and completeness are not counts.
+    view["volume"] = {
+        **overview["volume"],
+        "daily": [
+            {"date": d["date"], "sessions": d["sessions"]} for d in overview["volume"]["daily"]
+        ],
+    }
     view["returning_users"] = overview["returning_users"]
     view["segments"] = [segment["users"] for segment in overview["segments"]["segments"]]
     view["query_categories"] = [c["sessions"] for c in overview["query_categories"]["categories"]]

@@ -26,6 +26,7 @@ from tests.fixture_rows import (
     LANDSCAPE_USER_ROWS,
     POOL_ROWS,
     QUERY_ROWS,
+    TZ_ROWS,
     USER_ROWS,
     Row,
 )
@@ -62,7 +63,9 @@ async def database_url(server_url: str) -> AsyncIterator[str]:
     url = await create_database(server_url, "analytics_test")
     connection = await asyncpg.connect(url)
     try:
-        await insert_rows(connection, "interaction_log", POOL_ROWS + USER_ROWS + QUERY_ROWS)
+        await insert_rows(
+            connection, "interaction_log", POOL_ROWS + USER_ROWS + QUERY_ROWS + TZ_ROWS
+        )
         await insert_rows(
             connection, "landscape_interaction_log", LANDSCAPE_ROWS + LANDSCAPE_USER_ROWS
         )

@@ -186,3 +186,49 @@ QUERY_ROWS: list[Row] = [
     _asked(15, "q15", "  \n\t "),
     _asked(16, "q16", None),
 ]
+
+
+# Pool, 2026, for local days (tests/test_timezone.py). Times are UTC; the local times follow.
+#
+#   session  UTC                  local                        case
+#   c1       03-08 05:30          Chicago 03-07 23:30 CST      UTC date after its local one
+#   c2       03-08 07:30, 08:30   Chicago 01:30 CST, 03:30 CDT across the spring-forward gap:
+#                                                              3,600 s, not 2 h of wall clock
+#   c3       03-09 04:30          Chicago 03-08 23:30 CDT
+#   c4       03-10 04:30          Chicago 03-09 23:30 CDT
+#   c5       03-10 05:30          Chicago 03-10 00:30 CDT      after a window ending 03-09
+#   f0       11-01 04:30          Chicago 10-31 23:30 CDT      before a window from 11-01
+#   f1       11-01 06:30, 07:30   Chicago 01:30 CDT, 01:30 CST the repeated hour: 3,600 s
+#   f2       11-02 05:30          Chicago 11-01 23:30 CST      the 25-hour day's last hour
+#   b1       03-28 23:30          Berlin 03-29 00:30 CET       a 23-hour day in Europe
+#   b2       03-29 22:30          Berlin 03-30 00:30 CEST
+#   k1       05-10 18:00, 18:40   Kolkata 05-10 23:30, 00:10   crosses local midnight only
+#   k2       05-11 23:50, 00:10   Kolkata 05-12 05:20, 05:40   crosses UTC midnight only
+#   k3       05-12 18:45          Kolkata 05-13 00:15
+#   s1       09-06 03:30          Santiago 09-05 23:30 -04
+#   s2       09-06 04:10          Santiago 09-06 01:10 -03     (00:00-01:00 never happens)
+def _tz_row(when: str, session: str) -> Row:
+    return Row(ts(when), "tz-user", session, environment="tz")
+
+
+TZ_ROWS: list[Row] = [
+    _tz_row("2026-03-08 05:30:00", "c1"),
+    _tz_row("2026-03-08 07:30:00", "c2"),
+    _tz_row("2026-03-08 08:30:00", "c2"),
+    _tz_row("2026-03-09 04:30:00", "c3"),
+    _tz_row("2026-03-10 04:30:00", "c4"),
+    _tz_row("2026-03-10 05:30:00", "c5"),
+    _tz_row("2026-11-01 04:30:00", "f0"),
+    _tz_row("2026-11-01 06:30:00", "f1"),
+    _tz_row("2026-11-01 07:30:00", "f1"),
+    _tz_row("2026-11-02 05:30:00", "f2"),
+    _tz_row("2026-03-28 23:30:00", "b1"),
+    _tz_row("2026-03-29 22:30:00", "b2"),
+    _tz_row("2026-05-10 18:00:00", "k1"),
+    _tz_row("2026-05-10 18:40:00", "k1"),
+    _tz_row("2026-05-11 23:50:00", "k2"),
+    _tz_row("2026-05-12 00:10:00", "k2"),
+    _tz_row("2026-05-12 18:45:00", "k3"),
+    _tz_row("2026-09-06 03:30:00", "s1"),
+    _tz_row("2026-09-06 04:10:00", "s2"),
+]

@@ -8,8 +8,9 @@ realistic demo traffic and 1,000 edge-case rows (tests/edge_rows.py).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import httpx
@@ -34,6 +35,9 @@ FILTER_SETS = [
     {"start_date": "2025-10-08", "end_date": "2025-10-14", "environment": "production"},
     # No rows at all.
     {"start_date": "2025-12-01", "end_date": "2025-12-02"},
+    # Local days: the sessions that start late in the day move to another date.
+    {"start_date": "2025-10-01", "end_date": "2025-10-20", "tz": "America/Chicago"},
+    {"start_date": "2025-10-04T12:00:00", "end_date": "2025-10-12", "tz": "Asia/Kolkata"},
 ]
 
 
@@ -81,7 +85,10 @@ async def test_every_kpi_equals_the_peer(
         environment=applied["environment"],
         user_id=applied["user_id"],
     )
-    expected = peer.kpis(frame, start.date(), end.date())
+    zone = ZoneInfo(applied["tz"])
+    first_day = start.replace(tzinfo=UTC).astimezone(zone).date()
+    last_day = end.replace(tzinfo=UTC).astimezone(zone).date()
+    expected = peer.kpis(frame, first_day, last_day, applied["tz"])
     actual = peer.service_view(overview)
     assert set(actual) == set(expected)
     for kpi in expected:

@@ -32,6 +32,7 @@ async def test_window_w(client: httpx.AsyncClient) -> None:
     body = await get_json(client, PATH, **pool())
     assert metrics(body) == (7, 2, 2, 230.71)
     assert body["filters"] == {
+        "tz": "UTC",
         "start_date": "2025-06-01T00:00:00Z",
         "end_date": "2025-06-07T23:59:59.999999Z",
         "product_context": "pool",

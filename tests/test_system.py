@@ -134,6 +134,7 @@ async def test_openapi_lists_every_endpoint_with_filters_and_examples(
         operation = paths[path]["get"]
         params = {p["name"]: p for p in operation["parameters"]}
         assert set(params) == {
+            "tz",
             "start_date",
             "end_date",
             "product_context",
@@ -145,6 +146,8 @@ async def test_openapi_lists_every_endpoint_with_filters_and_examples(
         assert params["start_date"]["schema"]["type"] == "string"
         assert params["product_context"]["schema"]["$ref"].endswith("/ProductContext")
         assert params["start_date"]["schema"]["examples"]
+        assert params["tz"]["schema"]["examples"] == ["America/Chicago"]
+        assert not params["tz"]["required"]
         assert operation["description"]
         assert "200" in operation["responses"]
     for path in ("/health", "/health/ready", "/meta/filter-options"):

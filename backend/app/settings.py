@@ -9,6 +9,8 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from backend.app.models.calendar import iana_zones
+
 
 class Settings(BaseSettings):
     """Everything the service can be configured with; each field is an environment variable."""
@@ -110,7 +112,18 @@ class Settings(BaseSettings):
         description="How long the LLM is left alone after the breaker opens; then one call probes "
         "it.",
     )
+    report_timezone: str = Field(
+        default="UTC",
+        description="The reporting time zone of a request that gives no `tz`: an IANA name.",
+    )
     log_level: str = Field(default="INFO", description="Python logging level.")
+
+    @field_validator("report_timezone")
+    @classmethod
+    def _iana(cls, value: str) -> str:
+        if value not in iana_zones():
+            raise ValueError(f"REPORT_TIMEZONE must be an IANA time zone name, not {value!r}")
+        return value
 
     @field_validator("cors_origins", mode="before")
     @classmethod

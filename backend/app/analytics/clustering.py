@@ -80,4 +80,4 @@ async def pain_points(
     db: Database, filters: AnalyticsFilters, classifier: PainPointClassifier
 ) -> PainPoints:
     """Classify every query in the window into the five clusters, with counts and examples."""
-    return await compute_one(PAIN_POINTS, db, filters, ShapeContext(classifier))
+    return await compute_one(PAIN_POINTS, db, filters, classifier)

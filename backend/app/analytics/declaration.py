@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
@@ -12,14 +13,18 @@ from backend.app.analytics.classifier import PainPointClassifier
 from backend.app.db.expressions import Columns
 from backend.app.db.grains import Grain, Relation
 from backend.app.db.queries import SessionPart
+from backend.app.models.filters import AnalyticsFilters
 
 BodyT = TypeVar("BodyT", bound=BaseModel)
 
 
 @dataclass(frozen=True)
 class ShapeContext:
-    """What shaping a KPI's row may need beyond the row: the pain-point classifier."""
+    """What shaping a KPI's row may need beyond the row."""
 
+    filters: AnalyticsFilters
+    # When the answer is computed: which local days had ended by then.
+    now: datetime
     classifier: PainPointClassifier | None = None
 
 

@@ -15,6 +15,7 @@ from backend.app.db.queries import SessionPart
 from backend.app.models.filters import AnalyticsFilters
 from backend.app.models.responses import (
     CategoryShare,
+    DailyCount,
     DayCount,
     QueryCategories,
     SessionMetrics,
@@ -44,6 +45,8 @@ SESSIONS = Kpi(
 
 
 async def _shape_volume(row: Mapping[str, Any], context: ShapeContext) -> VolumeTrends:
+    # The calendar's days are the SQL's days: both come from the same local day starts.
+    days = context.filters.calendar().days(context.now)
     return VolumeTrends(
         total_sessions=row["total_sessions"],
         days=row["days"],
@@ -51,8 +54,10 @@ async def _shape_volume(row: Mapping[str, Any], context: ShapeContext) -> Volume
         peak_day=DayCount(date=row["peak_date"], sessions=row["peak_sessions"]),
         lowest_day=DayCount(date=row["lowest_date"], sessions=row["lowest_sessions"]),
         daily=[
-            DayCount(date=day, sessions=count)
-            for day, count in zip(row["daily_dates"], row["daily_sessions"], strict=True)
+            DailyCount(date=day, sessions=count, hours=local.hours, complete=local.complete)
+            for day, count, local in zip(
+                row["daily_dates"], row["daily_sessions"], days, strict=True
+            )
         ],
     )
 
@@ -61,8 +66,8 @@ VOLUME = Kpi(
     name="volume",
     path="/volume",
     summary="Volume trends",
-    description="Count sessions per UTC day of the window, zero-filled, with the mean, peak and "
-    "lowest day.",
+    description="Count sessions per local day (in `tz`) of the window, zero-filled, with the "
+    "mean, peak and lowest day.",
     grain=Grain.SESSION,
     columns=lambda relation: queries.volume_columns(relation.rows, relation.filters),
     shape=_shape_volume,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from backend.app.analytics.classifier import PainPointClassifier
-from backend.app.analytics.declaration import ShapeContext
 from backend.app.analytics.registry import KPIS, OverviewResponse
 from backend.app.analytics.runner import compute
 from backend.app.db.client import Database
@@ -15,5 +14,5 @@ async def overview(
     db: Database, filters: AnalyticsFilters, classifier: PainPointClassifier
 ) -> Filtered:
     """Compute every KPI: three statements (session, user and query-text grains) at once."""
-    bodies = await compute(KPIS, db, filters, ShapeContext(classifier))
+    bodies = await compute(KPIS, db, filters, classifier)
     return OverviewResponse(filters=filters, **bodies)

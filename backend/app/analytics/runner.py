@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import RowMapping
 
+from backend.app.analytics.classifier import PainPointClassifier
 from backend.app.analytics.declaration import BodyT, Kpi, ShapeContext
 from backend.app.db.client import Database
 from backend.app.db.expressions import AnySelect
@@ -21,9 +23,10 @@ async def compute(
     kpis: Sequence[Kpi[Any]],
     db: Database,
     filters: AnalyticsFilters,
-    context: ShapeContext,
+    classifier: PainPointClassifier | None = None,
 ) -> dict[str, BaseModel]:
     """Compute `kpis` for `filters` with one statement per grain; return bodies by KPI name."""
+    context = ShapeContext(filters=filters, now=datetime.now(UTC), classifier=classifier)
 
     async def run(statement: AnySelect) -> RowMapping:
         # Database.fetch_one checks out a connection of its own: no two tasks share one.
@@ -72,10 +75,13 @@ def statements(kpis: Sequence[Kpi[Any]], filters: AnalyticsFilters) -> dict[Grai
 
 
 async def compute_one(
-    kpi: Kpi[BodyT], db: Database, filters: AnalyticsFilters, context: ShapeContext | None = None
+    kpi: Kpi[BodyT],
+    db: Database,
+    filters: AnalyticsFilters,
+    classifier: PainPointClassifier | None = None,
 ) -> BodyT:
     """Compute one KPI: its grains' statements with only its own columns."""
-    body = (await compute([kpi], db, filters, context or ShapeContext()))[kpi.name]
+    body = (await compute([kpi], db, filters, classifier))[kpi.name]
     assert isinstance(body, kpi.model)
     return body
 

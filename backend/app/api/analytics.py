@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from backend.app.analytics.declaration import Kpi, ShapeContext
+from backend.app.analytics.declaration import Kpi
 from backend.app.analytics.overview import overview as compute_overview
 from backend.app.analytics.registry import KPIS, RESPONSE_MODELS, OverviewResponse
 from backend.app.analytics.runner import compute_one
@@ -27,7 +27,7 @@ def _add_kpi_route(kpi: Kpi[Any]) -> None:
     response_model = RESPONSE_MODELS[kpi.name]
 
     async def endpoint(filters: FiltersDep, db: DatabaseDep, classifier: ClassifierDep) -> Any:
-        body = await compute_one(kpi, db, filters, ShapeContext(classifier))
+        body = await compute_one(kpi, db, filters, classifier)
         return response_model(filters=filters, **dict(body))
 
     router.add_api_route(

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 
 from backend.app.analytics.classifier import PainPointClassifier
 from backend.app.db.client import Database
@@ -42,9 +43,18 @@ def _refuse_repeated(request: Request) -> None:
 async def get_filters(
     request: Request, filters: Annotated[AnalyticsFilters, Query()]
 ) -> AnalyticsFilters:
-    """Return the validated filters, refusing a parameter given more than once."""
+    """Return the validated filters in the request's `tz` or REPORT_TIMEZONE, refusing repeats."""
     _refuse_repeated(request)
-    return filters
+    default_tz: str = request.app.state.settings.report_timezone
+    if "tz" in request.query_params or default_tz == filters.tz:
+        return filters
+    # The dates' wall-clock reading depends on the zone: read them again in the default one.
+    try:
+        return AnalyticsFilters.model_validate({**request.query_params, "tz": default_tz})
+    except ValidationError as error:
+        raise RequestValidationError(
+            [{**detail, "loc": ("query", *detail["loc"])} for detail in error.errors()]
+        ) from None
 
 
 async def get_product_query(

@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Date,
+    DateTime,
     FromClause,
     Numeric,
     Table,
@@ -18,7 +19,7 @@ from sqlalchemy import (
     literal,
     select,
 )
-from sqlalchemy.dialects.postgresql import aggregate_order_by, distinct_on
+from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by, distinct_on
 
 from backend.app.db import category_queries
 from backend.app.db.expressions import (
@@ -118,20 +119,35 @@ def conversation_columns(sessions: FromClause) -> Columns:
 
 
 def window_days(*, filters: AnalyticsFilters) -> CTE:
-    """Return every UTC calendar date of the window, inclusive at both ends."""
-    first_day = filters.start_utc.date()
-    day_count = (filters.end_utc.date() - first_day).days + 1
-    offset = func.generate_series(0, day_count - 1).column_valued("offset")
-    return select((cast(literal(first_day, Date), Date) + offset).label("day")).cte("window_days")
+    """Return every local date (in the filters' `tz`) of the window, inclusive at both ends."""
+    calendar = filters.calendar()
+    # A series of dates, not of timestamptz, which would follow the session's time zone.
+    offset = func.generate_series(0, calendar.day_count - 1).column_valued("offset")
+    first_day = cast(literal(calendar.first_day, Date), Date)
+    return select((first_day + offset).label("day")).cte("window_days")
+
+
+def local_day(instant: ColumnElement[Any], filters: AnalyticsFilters) -> ColumnElement[Any]:
+    """Return the local date (in the filters' `tz`) of a UTC `instant` inside the window."""
+    calendar = filters.calendar()
+    first_day = cast(literal(calendar.first_day, Date), Date)
+    starts = calendar.later_day_starts()
+    if not starts:
+        return first_day
+    # How many local dates after the first had begun by `instant`: a binary search over the
+    # instants Python's zoneinfo gave for each local midnight, bound as one array parameter.
+    began = func.width_bucket(instant, cast(literal(starts, ARRAY(DateTime)), ARRAY(DateTime)))
+    return first_day + began
 
 
 def volume_columns(sessions: FromClause, filters: AnalyticsFilters) -> Columns:
     """Return sessions per day (zero-filled), their total and mean, and the peak and lowest day."""
     days = window_days(filters=filters)
-    session_day = cast(sessions.c.first_seen, Date)
+    session_day = local_day(sessions.c.first_seen, filters)
     # Count per day first (a few hundred groups), then zero-fill from the calendar.
     per_day = (
         select(session_day.label("day"), func.count().label("sessions"))
+        .select_from(sessions)
         .group_by(session_day)
         .subquery("sessions_per_day")
     )

@@ -6,6 +6,7 @@ import re
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from pydantic import (
     BaseModel,
@@ -17,6 +18,17 @@ from pydantic import (
     field_serializer,
     field_validator,
 )
+
+from backend.app.models.calendar import (
+    ONE_MICROSECOND,
+    LocalCalendar,
+    day_start,
+    iana_zones,
+    local_wall_clock,
+)
+
+# What `tz` is when a request does not give it; the HTTP layer applies REPORT_TIMEZONE instead.
+DEFAULT_TZ = "UTC"
 
 
 class ProductContext(StrEnum):
@@ -39,17 +51,16 @@ _END_OF_DAY = time(23, 59, 59, 999_999)
 MAX_WINDOW_DAYS = 3_660
 
 
-def _parse_iso(value: Any, *, bare_date_time: time) -> Any:
-    if isinstance(value, datetime):
-        return value
+def _parse_iso(value: Any) -> date | datetime:
+    """Return a bare date as a date, a date and time as a (naive or aware) datetime."""
     if isinstance(value, date):
-        return datetime.combine(value, bare_date_time)
+        return value
     if not isinstance(value, str):
         raise ValueError("must be an ISO 8601 date (2025-06-30) or datetime (2025-06-30T12:00:00Z)")
     text = value.strip()
     if _ISO_DATE.fullmatch(text):
         try:
-            return datetime.combine(date.fromisoformat(text), bare_date_time)
+            return date.fromisoformat(text)
         except ValueError:
             raise ValueError(f"{text!r} is not a real calendar date") from None
     if _ISO_DATETIME.fullmatch(text):
@@ -62,22 +73,35 @@ def _parse_iso(value: Any, *, bare_date_time: time) -> Any:
     )
 
 
-def _window_start(value: Any) -> Any:
-    return _parse_iso(value, bare_date_time=time.min)
+def _zone(info: ValidationInfo) -> ZoneInfo:
+    # `tz` is validated first; when it was refused, its own error is reported and UTC stands in.
+    return ZoneInfo(info.data.get("tz") or "UTC")
 
 
-def _window_end(value: Any) -> Any:
-    return _parse_iso(value, bare_date_time=_END_OF_DAY)
-
-
-def _to_utc(value: datetime) -> datetime:
-    """Treat a naive datetime as UTC and convert an aware one to UTC."""
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
+def _instant(value: date | datetime, zone: ZoneInfo) -> datetime:
     try:
-        return value.astimezone(UTC)
+        if isinstance(value, datetime):
+            return local_wall_clock(value, zone)
+        return day_start(value, zone)
     except OverflowError:
         raise ValueError("is outside the range of representable dates") from None
+
+
+def _window_start(value: Any, info: ValidationInfo) -> datetime:
+    """Return the window's first instant (UTC): a bare date begins at its local midnight."""
+    return _instant(_parse_iso(value), _zone(info))
+
+
+def _window_end(value: Any, info: ValidationInfo) -> datetime:
+    """Return the window's last instant (UTC): a bare date ends 1 µs before the next one begins."""
+    parsed = _parse_iso(value)
+    zone = _zone(info)
+    if isinstance(parsed, datetime):
+        return _instant(parsed, zone)
+    try:
+        return _instant(parsed + timedelta(days=1), zone) - ONE_MICROSECOND
+    except OverflowError:
+        return _instant(datetime.combine(parsed, _END_OF_DAY), zone)
 
 
 def _blank_to_none(value: Any) -> Any:
@@ -123,16 +147,26 @@ class AnalyticsFilters(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    # First, so that the dates below are read in it.
+    tz: str = Field(
+        default=DEFAULT_TZ,
+        description="Reporting time zone: an IANA name exactly as the tz database spells it "
+        "(`America/Chicago`, `Europe/Berlin`, `UTC`). Bare dates and naive datetimes are "
+        "wall-clock times in it, and days are its local dates. Default: the REPORT_TIMEZONE "
+        "setting (UTC unless set).",
+        examples=["America/Chicago"],
+    )
     start_date: WindowStart = Field(
         description=(
-            "Window start, inclusive. ISO 8601 date or datetime; naive values are UTC, "
-            "values with an offset are converted to UTC. A bare date means 00:00:00 UTC."
+            "Window start, inclusive. ISO 8601 date or datetime. A bare date or a naive datetime "
+            "is a wall-clock time in `tz` (a bare date: the first instant of that local date); "
+            "a datetime with an offset is the instant it names."
         ),
     )
     end_date: WindowEnd = Field(
         description=(
-            "Window end, inclusive. ISO 8601 date or datetime, UTC as for start_date. "
-            "A bare date (2025-06-30) means the end of that day (23:59:59.999999 UTC)."
+            "Window end, inclusive. ISO 8601 date or datetime, read as start_date. A bare date "
+            "(2025-06-30) means the last microsecond before the next local date begins."
         ),
     )
     product_context: ProductContext = Field(
@@ -151,11 +185,6 @@ class AnalyticsFilters(BaseModel):
         description="Exact match on `user_id` (at most 50 characters); empty or absent means all.",
     )
 
-    @field_validator("start_date", "end_date")
-    @classmethod
-    def _as_utc(cls, value: datetime) -> datetime:
-        return _to_utc(value)
-
     @field_validator("end_date")
     @classmethod
     def _not_before_start(cls, value: datetime, info: ValidationInfo) -> datetime:
@@ -166,6 +195,18 @@ class AnalyticsFilters(BaseModel):
             )
         if start is not None and (value.date() - start.date()).days >= MAX_WINDOW_DAYS:
             raise ValueError(f"the window may span at most {MAX_WINDOW_DAYS} days")
+        return value
+
+    @field_validator("tz")
+    @classmethod
+    def _iana_zone(cls, value: str) -> str:
+        # Exactly a tz database name: PostgreSQL would also take POSIX strings such as `UTC+3`
+        # (whose sign is reversed) or `america/chicago`, and read them its own way.
+        if value not in iana_zones():
+            raise ValueError(
+                f"{value!r} is not an IANA time zone name (for example America/Chicago, "
+                "Europe/Berlin or UTC; the spelling and case must be exact)"
+            )
         return value
 
     @field_validator("environment", "user_id")
@@ -179,6 +220,10 @@ class AnalyticsFilters(BaseModel):
     @field_serializer("start_date", "end_date")
     def _iso_utc(self, value: datetime) -> str:
         return value.isoformat().replace("+00:00", "Z")
+
+    def calendar(self) -> LocalCalendar:
+        """Return the window's local dates in `tz`."""
+        return LocalCalendar(zone=ZoneInfo(self.tz), start=self.start_date, end=self.end_date)
 
     @property
     def start_utc(self) -> datetime:

@@ -45,10 +45,24 @@ class SessionMetrics(_Body):
 
 
 class DayCount(_Body):
-    """Sessions on one UTC calendar date."""
+    """Sessions on one local calendar date (in the request's `tz`)."""
 
-    date: dt.date = Field(description="UTC calendar date.")
+    date: dt.date = Field(description="Local calendar date in `tz`.")
     sessions: int = Field(description="Sessions whose first row in the window falls on this date.")
+
+
+class DailyCount(DayCount):
+    """One day of the window's zero-filled series."""
+
+    hours: float = Field(
+        description="How long the part of this local date inside the window lasts, in hours "
+        "rounded to 2 decimals: 24 on an ordinary whole day, 23 or 25 on a DST-change day, less "
+        "where the window cuts the day."
+    )
+    complete: bool = Field(
+        description="True when the whole local date lies inside the window and had ended when "
+        "the answer was computed."
+    )
 
 
 class VolumeTrends(_Body):
@@ -56,7 +70,8 @@ class VolumeTrends(_Body):
 
     total_sessions: int = Field(description="Sessions in the window; equals the sum of `daily`.")
     days: int = Field(
-        description="Calendar dates from start_date's to end_date's UTC date, inclusive."
+        description="Local dates in `tz` from the window's first instant's to its last's, "
+        "inclusive."
     )
     avg_sessions_per_day: float = Field(description="total_sessions / days, rounded to 2 decimals.")
     peak_day: DayCount = Field(
@@ -66,9 +81,9 @@ class VolumeTrends(_Body):
         description="The day with the fewest sessions, zero days included; ties go to the "
         "earliest date."
     )
-    daily: list[DayCount] = Field(
-        description="Every day of the window in order, zero-filled. A session counts on the UTC "
-        "date of its first row in the window."
+    daily: list[DailyCount] = Field(
+        description="Every local day of the window in order, zero-filled. A session counts on the "
+        "local date (in `tz`) of its first row in the window."
     )
 
 
