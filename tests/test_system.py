@@ -51,14 +51,14 @@ async def test_ready_warns_about_missing_window_indexes(
 
 
 async def test_filter_options_pool(client: httpx.AsyncClient) -> None:
-    # Pool environments: production and staging; rows span 2025-05-31 23:50 (sF) to
-    # 2025-09-16 12:00 (the last pain-point row).
+    # Pool environments: production, staging and the local-day rows' tz; rows span
+    # 2025-05-31 23:50 (sF) to 2026-11-02 05:30 (f2 of TZ_ROWS).
     body = await get_json(client, "/meta/filter-options", product_context="pool")
     assert body == {
         "product_context": "pool",
-        "environments": ["production", "staging"],
+        "environments": ["production", "staging", "tz"],
         "first_interaction": "2025-05-31T23:50:00Z",
-        "last_interaction": "2025-09-16T12:00:00Z",
+        "last_interaction": "2026-11-02T05:30:00Z",
     }
 
 
