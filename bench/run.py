@@ -35,6 +35,8 @@ from bench.report import ENDPOINTS, render_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLE = "interaction_log"
+# The reporting time zone the benchmark compares with UTC.
+TZ = "America/Chicago"
 INDEXES = ["interaction_log_analytics_window"]
 # F runs on the same per-connection settings as the service's own connections.
 _DEFAULTS = Settings()
@@ -184,6 +186,10 @@ async def measure_windows(
                 await get(f"/analytics/{endpoint}")()  # warm-up
                 row[endpoint], _ = await timed(get(f"/analytics/{endpoint}"), reps)
                 print(f"  {days:>3} days {endpoint:<17} {row[endpoint] * 1000:8.0f} ms", flush=True)
+            # The same overview in a reporting time zone, timed in the same run.
+            local = {**params, "tz": TZ}
+            await get("/analytics/overview", local)()
+            row["overview_tz"], _ = await timed(get("/analytics/overview", local), reps)
             results[days] = row
     return results
 
