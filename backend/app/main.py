@@ -30,9 +30,11 @@ table `interaction_log`) and **Heritage Plus** (`product_context=landscape`, tab
 `landscape_interaction_log`). Every figure is computed on demand in SQL from the rows in the
 window; each request reads exactly one table and never writes.
 
-Every analytics endpoint takes the same filters: `start_date` and `end_date` (inclusive, ISO 8601,
-UTC; a bare `end_date` means the end of that day), `product_context`, and optional exact-match
-`environment` and `user_id`. Press **Try it out**, edit the filters and **Execute**.
+Every analytics endpoint takes the same filters: `start_date` and `end_date` (inclusive, ISO 8601;
+a bare `end_date` means the end of that local day), `product_context`, optional exact-match
+`environment` and `user_id`, and `tz`, the reporting time zone (an IANA name such as
+`America/Chicago`; days are its local dates, and bare dates and naive datetimes are read in it).
+Press **Try it out**, edit the filters and **Execute**.
 """
 
 
