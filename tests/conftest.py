@@ -8,11 +8,12 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
 import asyncpg
 import httpx
+import httpx2
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import event
@@ -78,6 +79,22 @@ async def database_url(server_url: str) -> AsyncIterator[str]:
 def make_settings(database_url: str, **overrides: object) -> Settings:
     """Return settings for a test app on `database_url`."""
     return Settings.model_validate({"database_url": database_url, **overrides})
+
+
+@asynccontextmanager
+async def running_app(
+    database_url: str, *, llm_http_client: httpx2.AsyncClient | None = None, **settings: object
+) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+    """Yield a new app on `database_url` with `settings`, its lifespan running, and a client."""
+    application = create_app(
+        make_settings(database_url, **settings), llm_http_client=llm_http_client
+    )
+    transport = httpx.ASGITransport(app=application)
+    async with (
+        application.router.lifespan_context(application),
+        httpx.AsyncClient(transport=transport, base_url="http://testserver") as http,
+    ):
+        yield application, http
 
 
 @pytest.fixture(scope="session")

@@ -14,30 +14,34 @@ Answer = Callable[[list[str]], httpx2.Response | None]
 _QUESTION = re.compile(r"^(\d+): (.*)$", re.MULTILINE)
 
 
+def tool_answer_body(
+    assignments: list[dict[str, Any]], *, stop_reason: str = "tool_use"
+) -> dict[str, Any]:
+    """Return the JSON of a Messages API response whose one tool call carries `assignments`."""
+    return {
+        "id": "msg_fake",
+        "type": "message",
+        "role": "assistant",
+        "model": "fake",
+        "content": [
+            {
+                "type": "tool_use",
+                "id": "toolu_fake",
+                "name": "assign_clusters",
+                "input": {"assignments": assignments},
+            }
+        ],
+        "stop_reason": stop_reason,
+        "stop_sequence": None,
+        "usage": {"input_tokens": 1, "output_tokens": 1},
+    }
+
+
 def tool_answer(
     assignments: list[dict[str, Any]], *, stop_reason: str = "tool_use"
 ) -> httpx2.Response:
     """Return a Messages API response whose one tool call carries `assignments`."""
-    return httpx2.Response(
-        200,
-        json={
-            "id": "msg_fake",
-            "type": "message",
-            "role": "assistant",
-            "model": "fake",
-            "content": [
-                {
-                    "type": "tool_use",
-                    "id": "toolu_fake",
-                    "name": "assign_clusters",
-                    "input": {"assignments": assignments},
-                }
-            ],
-            "stop_reason": stop_reason,
-            "stop_sequence": None,
-            "usage": {"input_tokens": 1, "output_tokens": 1},
-        },
-    )
+    return httpx2.Response(200, json=tool_answer_body(assignments, stop_reason=stop_reason))
 
 
 def all_in(cluster: int) -> Answer:

@@ -8,6 +8,9 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from tests.fake_anthropic import tool_answer_body
 
 _QUESTION = re.compile(r"^(\d+): ", re.MULTILINE)
 
@@ -36,28 +39,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         questions = _QUESTION.findall(body["messages"][0]["content"])
         assignments = [{"index": i, "cluster_id": 4} for i in range(len(questions))]
-        self._reply(
-            200,
-            {
-                "id": "msg_fake",
-                "type": "message",
-                "role": "assistant",
-                "model": "fake",
-                "content": [
-                    {
-                        "type": "tool_use",
-                        "id": "toolu_fake",
-                        "name": "assign_clusters",
-                        "input": {"assignments": assignments},
-                    }
-                ],
-                "stop_reason": "tool_use",
-                "stop_sequence": None,
-                "usage": {"input_tokens": 1, "output_tokens": 1},
-            },
-        )
+        self._reply(200, tool_answer_body(assignments))
 
-    def _reply(self, status: int, payload: dict[str, object]) -> None:
+    def _reply(self, status: int, payload: dict[str, Any]) -> None:
         data = json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")

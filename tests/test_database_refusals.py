@@ -19,9 +19,8 @@ import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
-from backend.app.main import create_app
 from backend.demo.embedded import apply_schema, start_server
-from tests.conftest import make_settings
+from tests.conftest import running_app
 from tests.helpers import pool
 
 ADMIN_PASSWORD = "admin-Secret-1"
@@ -102,14 +101,9 @@ async def _prepare(admin_url: str) -> None:
         await connection.close()
 
 
-async def _answers(url: str, paths: list[str], **settings: object) -> list[httpx.Response]:
+async def _answers(url: str, paths: list[str]) -> list[httpx.Response]:
     """Return the service's answers to `paths`, asked all at once, on database `url`."""
-    app = create_app(make_settings(url, **settings))
-    transport = httpx.ASGITransport(app=app)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://testserver", timeout=60) as http,
-    ):
+    async with running_app(url) as (_, http):
         return list(await asyncio.gather(*(http.get(path, params=_params(path)) for path in paths)))
 
 
@@ -182,17 +176,11 @@ async def test_a_frozen_database_is_a_503_within_the_statement_timeout_and_recov
     # does not apply).
     statement_timeout_ms = 1_000
     bound = statement_timeout_ms / 1000 + 5
-    settings = make_settings(
+    async with running_app(
         password_server.url("reader", READER_PASSWORD),
         db_statement_timeout_ms=statement_timeout_ms,
         db_connect_timeout_seconds=2,
-    )
-    app = create_app(settings)
-    transport = httpx.ASGITransport(app=app)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://testserver") as http,
-    ):
+    ) as (_, http):
         assert (await http.get("/analytics/overview", params=pool())).status_code == 200
         frozen = password_server.processes()
         for pid in frozen:

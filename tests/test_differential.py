@@ -15,12 +15,10 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import httpx
 import pytest
-from fastapi import FastAPI
 
-from backend.app.main import create_app
 from backend.demo.generator import insert_demo_rows
 from bench import peer
-from tests.conftest import insert_rows, make_settings
+from tests.conftest import insert_rows, running_app
 from tests.edge_rows import EDGE_DAYS, EDGE_START, edge_rows
 from tests.helpers import create_database, drop_database, get_json
 
@@ -58,22 +56,19 @@ async def generated_url(server_url: str) -> AsyncIterator[str]:
 
 
 @pytest.fixture(scope="module")
-async def generated_app(generated_url: str) -> AsyncIterator[FastAPI]:
-    """Return the app on the generated rows, with its lifespan running."""
-    application = create_app(make_settings(generated_url))
-    async with application.router.lifespan_context(application):
-        yield application
+async def generated_client(generated_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    """Return a client of the app on the generated rows."""
+    async with running_app(generated_url) as (_, client):
+        yield client
 
 
 @pytest.mark.parametrize("params", FILTER_SETS, ids=lambda params: "&".join(params.values()))
 async def test_every_kpi_equals_the_peer(
-    generated_app: FastAPI, generated_url: str, params: dict[str, str]
+    generated_client: httpx.AsyncClient, generated_url: str, params: dict[str, str]
 ) -> None:
-    transport = httpx.ASGITransport(app=generated_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        overview: dict[str, Any] = await get_json(
-            client, "/analytics/overview", product_context="pool", **params
-        )
+    overview: dict[str, Any] = await get_json(
+        generated_client, "/analytics/overview", product_context="pool", **params
+    )
     applied = overview["filters"]
     start = datetime.fromisoformat(applied["start_date"]).replace(tzinfo=None)
     end = datetime.fromisoformat(applied["end_date"]).replace(tzinfo=None)

@@ -16,8 +16,7 @@ import httpx
 import pytest
 
 from backend.app.analytics.breaker import CircuitBreaker
-from backend.app.main import create_app
-from tests.conftest import make_settings
+from tests.conftest import running_app
 from tests.fake_llm_server import FakeLLMServer, fake_llm_server
 
 Q = {"start_date": "2025-09-01", "end_date": "2025-09-30", "product_context": "pool"}
@@ -38,7 +37,7 @@ async def breaker_app(
     database_url: str, server: FakeLLMServer, *, cooldown: float
 ) -> AsyncIterator[httpx.AsyncClient]:
     """Yield a client of an app whose LLM is `server`: batches of 1, breaker at 3 failures."""
-    settings = make_settings(
+    async with running_app(
         database_url,
         anthropic_api_key="sk-ant-test-breaker",
         llm_base_url=server.url,
@@ -48,13 +47,7 @@ async def breaker_app(
         llm_max_retries=0,
         llm_breaker_failures=3,
         llm_breaker_cooldown_seconds=cooldown,
-    )
-    app = create_app(settings)
-    transport = httpx.ASGITransport(app=app)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
-    ):
+    ) as (_, client):
         yield client
 
 

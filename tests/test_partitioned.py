@@ -9,14 +9,12 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-from fastapi import FastAPI
 
 from backend.app.analytics.registry import KPIS
 from backend.app.analytics.runner import statements
-from backend.app.main import create_app
 from backend.app.models.filters import AnalyticsFilters
 from backend.demo.embedded import SCHEMA_DIR
-from tests.conftest import insert_rows, make_settings
+from tests.conftest import insert_rows, running_app
 from tests.fixture_rows import POOL_ROWS, QUERY_ROWS, USER_ROWS
 from tests.helpers import (
     ANALYTICS_PATHS,
@@ -65,28 +63,23 @@ async def partitioned_url(server_url: str) -> AsyncIterator[str]:
 
 
 @pytest.fixture(scope="module")
-async def partitioned_app(partitioned_url: str) -> AsyncIterator[FastAPI]:
-    """Return the app on the partitioned database, with its lifespan running."""
-    application = create_app(make_settings(partitioned_url))
-    async with application.router.lifespan_context(application):
-        yield application
+async def parted(partitioned_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    """Return a client of the app on the partitioned database."""
+    async with running_app(partitioned_url) as (_, client):
+        yield client
 
 
 @pytest.mark.parametrize("params", WINDOWS, ids=lambda params: "&".join(params.values()))
 async def test_every_kpi_answers_the_same_on_partitions(
-    client: httpx.AsyncClient, partitioned_app: FastAPI, params: dict[str, str]
+    client: httpx.AsyncClient, parted: httpx.AsyncClient, params: dict[str, str]
 ) -> None:
-    transport = httpx.ASGITransport(app=partitioned_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as parted:
-        for path in [*ANALYTICS_PATHS, "/analytics/overview"]:
-            expected: dict[str, Any] = await get_json(client, path, **params)
-            assert await get_json(parted, path, **params) == expected, path
+    for path in [*ANALYTICS_PATHS, "/analytics/overview"]:
+        expected: dict[str, Any] = await get_json(client, path, **params)
+        assert await get_json(parted, path, **params) == expected, path
 
 
-async def test_ready_on_partitions(partitioned_app: FastAPI) -> None:
-    transport = httpx.ASGITransport(app=partitioned_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as parted:
-        ready = await get_json(parted, "/health/ready")
+async def test_ready_on_partitions(parted: httpx.AsyncClient) -> None:
+    ready = await get_json(parted, "/health/ready")
     # The index created on the parent counts: no warning for the pool table.
     assert ready["status"] == "ready"
     assert not [w for w in ready["warnings"] if w.startswith("interaction_log ")]

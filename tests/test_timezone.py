@@ -13,8 +13,7 @@ import asyncpg
 import httpx
 import pytest
 
-from backend.app.main import create_app
-from tests.conftest import make_settings
+from tests.conftest import make_settings, running_app
 from tests.helpers import ANALYTICS_PATHS, get_json
 
 VOLUME = "/analytics/volume"
@@ -162,12 +161,7 @@ async def test_a_name_that_is_not_an_iana_zone_is_a_422(
 
 
 async def test_report_timezone_is_the_default(database_url: str) -> None:
-    app = create_app(make_settings(database_url, report_timezone="America/Chicago"))
-    transport = httpx.ASGITransport(app=app)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://testserver") as http,
-    ):
+    async with running_app(database_url, report_timezone="America/Chicago") as (_, http):
         default = await get_json(http, VOLUME, **pool("2026-03-07", "2026-03-09"))
         explicit = await get_json(http, VOLUME, **pool("2026-03-07", "2026-03-09", "UTC"))
         refused = await http.get(VOLUME, params={**pool("2026-03-07", "2026-02-01")})
