@@ -50,8 +50,10 @@ def pool_u(**extra: str) -> dict[str, str]:
 
 
 def without_filters(body: dict[str, Any]) -> dict[str, Any]:
-    """Return a response body without its `filters` echo."""
-    return {key: value for key, value in body.items() if key != "filters"}
+    """Return a response body as an overview section: without `filters`, `previous`, `changes`."""
+    return {
+        key: value for key, value in body.items() if key not in ("filters", "previous", "changes")
+    }
 
 
 async def create_database(server_url: str, prefix: str) -> str:

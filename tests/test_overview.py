@@ -32,7 +32,7 @@ async def test_sections_equal_single_endpoints(
     client: httpx.AsyncClient, params: dict[str, str]
 ) -> None:
     overview = await get_json(client, "/analytics/overview", **params)
-    assert list(overview) == ["filters", *SECTIONS]
+    assert list(overview) == ["filters", *SECTIONS, "previous", "changes"]
     for section, path in SECTIONS.items():
         single = await get_json(client, path, **params)
         assert single["filters"] == overview["filters"]

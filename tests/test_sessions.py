@@ -38,6 +38,7 @@ async def test_window_w(client: httpx.AsyncClient) -> None:
         "product_context": "pool",
         "environment": None,
         "user_id": None,
+        "compare": "none",
     }
 
 

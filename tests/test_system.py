@@ -140,6 +140,7 @@ async def test_openapi_lists_every_endpoint_with_filters_and_examples(
             "product_context",
             "environment",
             "user_id",
+            "compare",
         }
         assert params["start_date"]["required"]
         assert params["end_date"]["required"]

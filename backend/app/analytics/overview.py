@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+from pydantic import BaseModel
+
 from backend.app.analytics.classifier import PainPointClassifier
+from backend.app.analytics.comparison import changes_of
 from backend.app.analytics.registry import KPIS, OverviewResponse
-from backend.app.analytics.runner import compute
+from backend.app.analytics.runner import compute_windows
 from backend.app.db.client import Database
-from backend.app.models.filters import AnalyticsFilters
-from backend.app.models.responses import Filtered
+from backend.app.models.filters import AnalyticsFilters, Compare
 
 
 async def overview(
     db: Database, filters: AnalyticsFilters, classifier: PainPointClassifier
-) -> Filtered:
-    """Compute every KPI: three statements (session, user and query-text grains) at once."""
-    bodies = await compute(KPIS, db, filters, classifier)
-    return OverviewResponse(filters=filters, **bodies)
+) -> BaseModel:
+    """Compute every KPI: three statements per window (session, user and query-text grains)."""
+    compared = filters.compare is Compare.PREVIOUS_PERIOD
+    windows = [filters, filters.previous_period()] if compared else [filters]
+    bodies = await compute_windows(KPIS, db, windows, classifier)
+    if not compared:
+        return OverviewResponse(filters=filters, **bodies[0])
+    return OverviewResponse(
+        filters=filters,
+        **bodies[0],
+        previous=OverviewResponse(filters=windows[1], **bodies[1]),
+        changes={kpi.name: changes_of(bodies[0][kpi.name], bodies[1][kpi.name]) for kpi in KPIS},
+    )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from pydantic import Field, create_model
+from pydantic import BaseModel, Field, create_model
 
 from backend.app.analytics.clustering import PAIN_POINTS
+from backend.app.analytics.comparison import changes_model
 from backend.app.analytics.declaration import Kpi
 from backend.app.analytics.engagement import ENGAGEMENT, SEGMENTS_KPI
 from backend.app.analytics.kpis import QUERY_CATEGORIES, SESSIONS, TOOL_USAGE, VOLUME
@@ -27,24 +28,69 @@ KPIS: tuple[Kpi[Any], ...] = (
 )
 
 
-def _response_model(kpi: Kpi[Any]) -> type[Filtered]:
-    """Return the body of a KPI's own endpoint: its fields after the filters echo."""
-    name = "".join(word.title() for word in kpi.name.split("_")) + "Response"
-    return create_model(
-        name, __base__=(kpi.model, Filtered), __doc__=f"Body of /analytics{kpi.path}."
+def _title(name: str) -> str:
+    return "".join(word.title() for word in name.split("_"))
+
+
+def _compared(
+    name: str, doc: str, bases: tuple[type[BaseModel], ...], changes: type[BaseModel]
+) -> type[BaseModel]:
+    """Return a response model with `previous` (the same model) and `changes`, both nullable."""
+    fields: dict[str, Any] = {
+        # The model itself, by name: resolved by model_rebuild below.
+        "previous": (
+            f"{name} | None",
+            Field(
+                default=None,
+                description="With compare=previous_period: the same body for the previous "
+                "window, its own filters included (its previous and changes are null).",
+            ),
+        ),
+        "changes": (
+            changes | None,
+            Field(
+                default=None,
+                description="With compare=previous_period: every top-level number against the "
+                "previous window; null otherwise.",
+            ),
+        ),
+    }
+    model = cast(type[BaseModel], create_model(name, __base__=bases, __doc__=doc, **fields))
+    model.model_rebuild(_types_namespace={name: model})
+    return model
+
+
+CHANGES_MODELS: dict[str, type[BaseModel]] = {
+    kpi.name: changes_model(f"{_title(kpi.name)}Changes", kpi.model) for kpi in KPIS
+}
+RESPONSE_MODELS: dict[str, type[BaseModel]] = {
+    kpi.name: _compared(
+        f"{_title(kpi.name)}Response",
+        f"Body of /analytics{kpi.path}.",
+        (kpi.model, Filtered),
+        CHANGES_MODELS[kpi.name],
     )
-
-
-RESPONSE_MODELS: dict[str, type[Filtered]] = {kpi.name: _response_model(kpi) for kpi in KPIS}
+    for kpi in KPIS
+}
 
 _SECTIONS: dict[str, Any] = {
     kpi.name: (kpi.model, Field(description=f"{kpi.summary}: as /analytics{kpi.path}."))
     for kpi in KPIS
 }
-OverviewResponse: type[Filtered] = create_model(
+_SECTION_CHANGES: dict[str, Any] = {
+    kpi.name: (CHANGES_MODELS[kpi.name], Field(description=f"The changes of `{kpi.name}`."))
+    for kpi in KPIS
+}
+OverviewChanges: type[BaseModel] = create_model(
+    "OverviewChanges", __doc__="Each section's own `changes`, by section name.", **_SECTION_CHANGES
+)
+_OverviewBody: type[BaseModel] = create_model(
+    "OverviewBody", __base__=Filtered, __doc__="Every KPI for the same filters.", **_SECTIONS
+)
+OverviewResponse: type[BaseModel] = _compared(
     "OverviewResponse",
-    __base__=Filtered,
-    __doc__="Body of /analytics/overview: every KPI for the same filters, each section equal to "
-    "its endpoint's body without `filters`.",
-    **_SECTIONS,
+    "Body of /analytics/overview: every KPI for the same filters, each section equal to its "
+    "endpoint's body without `filters`.",
+    (_OverviewBody,),
+    OverviewChanges,
 )

@@ -26,13 +26,30 @@ async def compute(
     classifier: PainPointClassifier | None = None,
 ) -> dict[str, BaseModel]:
     """Compute `kpis` for `filters` with one statement per grain; return bodies by KPI name."""
-    context = ShapeContext(filters=filters, now=datetime.now(UTC), classifier=classifier)
+    [bodies] = await compute_windows(kpis, db, [filters], classifier)
+    return bodies
+
+
+async def compute_windows(
+    kpis: Sequence[Kpi[Any]],
+    db: Database,
+    windows: Sequence[AnalyticsFilters],
+    classifier: PainPointClassifier | None = None,
+) -> list[dict[str, BaseModel]]:
+    """Compute `kpis` for each of `windows` at once; return their bodies by KPI name, in order.
+
+    Every statement of every window is in flight together, each on its own connection; when one
+    fails, all are cancelled.
+    """
+    now = datetime.now(UTC)
 
     async def run(statement: AnySelect) -> RowMapping:
         # Database.fetch_one checks out a connection of its own: no two tasks share one.
         return await db.fetch_one(statement)
 
-    async def shape(kpi: Kpi[Any], rows: dict[Grain, asyncio.Task[RowMapping]]) -> BaseModel:
+    async def shape(
+        kpi: Kpi[Any], rows: dict[Grain, asyncio.Task[RowMapping]], context: ShapeContext
+    ) -> BaseModel:
         # Each KPI is shaped as soon as its own grains are in: the pain points' classification
         # overlaps the other statements.
         row: dict[str, Any] = {}
@@ -41,21 +58,22 @@ async def compute(
         body: BaseModel = await kpi.shape(row, context)
         return body
 
-    # When one statement fails, the task group cancels the others, and asyncpg cancels their
-    # statements in PostgreSQL; a cancelled request (its client gone) cancels them all the same.
-    selects = statements(kpis, filters)
+    selects = [statements(kpis, filters) for filters in windows]
     # Admitted only once a connection is free for each statement: a rush queues here, briefly,
     # rather than on the pool with every connection taken.
-    async with db.admission.admit(len(selects)):
+    async with db.admission.admit(sum(len(window) for window in selects)):
         try:
             async with asyncio.TaskGroup() as group:
-                rows = {
-                    grain: group.create_task(run(statement)) for grain, statement in selects.items()
-                }
-                bodies = {kpi.name: group.create_task(shape(kpi, rows)) for kpi in kpis}
+                bodies = []
+                for filters, window in zip(windows, selects, strict=True):
+                    context = ShapeContext(filters=filters, now=now, classifier=classifier)
+                    rows = {grain: group.create_task(run(s)) for grain, s in window.items()}
+                    bodies.append(
+                        {kpi.name: group.create_task(shape(kpi, rows, context)) for kpi in kpis}
+                    )
         except BaseExceptionGroup as failure:
             raise _first_error(failure) from None
-    return {name: task.result() for name, task in bodies.items()}
+    return [{name: task.result() for name, task in window.items()} for window in bodies]
 
 
 def statements(kpis: Sequence[Kpi[Any]], filters: AnalyticsFilters) -> dict[Grain, AnySelect]:

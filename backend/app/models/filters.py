@@ -31,6 +31,13 @@ from backend.app.models.calendar import (
 DEFAULT_TZ = "UTC"
 
 
+class Compare(StrEnum):
+    """Whether a body also carries the previous period and the changes against it."""
+
+    NONE = "none"
+    PREVIOUS_PERIOD = "previous_period"
+
+
 class ProductContext(StrEnum):
     """Which chatbot, and so which table, a request reads."""
 
@@ -184,6 +191,12 @@ class AnalyticsFilters(BaseModel):
         max_length=50,
         description="Exact match on `user_id` (at most 50 characters); empty or absent means all.",
     )
+    compare: Compare = Field(
+        default=Compare.NONE,
+        description="`previous_period` adds `previous` (the same body for the window just before "
+        "this one, as long in local wall-clock time) and `changes` (current, previous, delta and "
+        "delta_pct of every top-level number); `none` leaves both null.",
+    )
 
     @field_validator("end_date")
     @classmethod
@@ -220,6 +233,25 @@ class AnalyticsFilters(BaseModel):
     @field_serializer("start_date", "end_date")
     def _iso_utc(self, value: datetime) -> str:
         return value.isoformat().replace("+00:00", "Z")
+
+    def previous_period(self) -> AnalyticsFilters:
+        """Return the same filters for the previous window, without comparison.
+
+        It ends 1 µs before this window starts, and starts at the wall-clock time
+        local(start - 1 µs) - (local(end) - local(start)) in `tz`, read with fold=0: a window of N
+        whole local dates is compared with the N local dates just before it.
+        """
+        zone = ZoneInfo(self.tz)
+
+        def wall(instant: datetime) -> datetime:
+            return instant.astimezone(zone).replace(tzinfo=None)
+
+        end = self.start_date - ONE_MICROSECOND
+        length = wall(self.end_date) - wall(self.start_date)
+        start = local_wall_clock(wall(end) - length, zone)
+        return self.model_copy(
+            update={"start_date": start, "end_date": end, "compare": Compare.NONE}
+        )
 
     def calendar(self) -> LocalCalendar:
         """Return the window's local dates in `tz`."""
