@@ -51,6 +51,7 @@ def render_markdown(report: dict[str, Any], command: str, reps: int) -> str:
     load = report["load"]
     peak_rss = max(report["rss_idle"][1], report["rss_load"][1])
     rush = report["rush"]
+    compared = report["compare"]
     bound = report["settings"]["pool_timeout"] + report["settings"]["statement_timeout"]
     targets = [
         (
@@ -86,6 +87,13 @@ def render_markdown(report: dict[str, Any], command: str, reps: int) -> str:
             f"{week['overview_tz'] / week['overview']:.2f}",
             week["overview_tz"] / year["overview_tz"] <= 0.05
             and year["overview_tz"] <= 1.1 * year["overview"],
+        ),
+        (
+            "overview with compare=previous_period ≤ 2 × the overview (182 days, both periods "
+            "holding data)",
+            f"{compared['overview_compare'] / compared['overview']:.2f} "
+            f"({_ms(compared['overview_compare'])} against {_ms(compared['overview'])})",
+            compared["overview_compare"] <= 2 * compared["overview"],
         ),
         (
             "peer / overview ≥ 2",

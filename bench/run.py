@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 TABLE = "interaction_log"
 # The reporting time zone the benchmark compares with UTC.
 TZ = "America/Chicago"
+COMPARE = {"compare": "previous_period"}
 INDEXES = ["interaction_log_analytics_window"]
 # F runs on the same per-connection settings as the service's own connections.
 _DEFAULTS = Settings()
@@ -194,6 +195,24 @@ async def measure_windows(
     return results
 
 
+async def measure_compare(service: Service, reps: int, days: int) -> dict[str, float]:
+    """Return median seconds of the overview of `days` days, without and with compare."""
+    # `days` is at most half the data's span, so that both periods hold data.
+    results: dict[str, float] = {}
+    async with httpx.AsyncClient(base_url=service.base, timeout=900) as client:
+        for name, extra in (("overview", {}), ("overview_compare", COMPARE)):
+            params = {**window(days), **extra}
+
+            async def run(params: dict[str, str] = params) -> Any:
+                response = await client.get("/analytics/overview", params=params)
+                response.raise_for_status()
+                return response.json()
+
+            await run()
+            results[name], _ = await timed(run, reps)
+    return results
+
+
 async def run_peer(url: str, service: Service, reps: int, days: int) -> tuple[float, list[str]]:
     """Time the pandas peer and return the KPIs where it disagrees with the service."""
     params = window(days)
@@ -344,6 +363,7 @@ async def main() -> None:
                 report["peer"], report["peer_differences"] = await run_peer(
                     url, service, args.reps, 365
                 )
+                report["compare"] = await measure_compare(service, args.reps, args.days // 2)
                 report["rss_idle"] = service.memory_mb()
                 report["load"] = await load_run(
                     service, clients=args.load_clients, requests=args.load_requests
