@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from backend.app.analytics.classifier import PainPointClassifier
@@ -14,6 +14,7 @@ from backend.app.db.client import Database
 from backend.app.db.grains import Grain
 from backend.app.models.filters import AnalyticsFilters
 from backend.app.models.responses import PainPointCluster, PainPoints
+from backend.app.models.rounding import two_places
 from backend.app.models.taxonomy import PAIN_POINT_CLUSTERS
 
 EXAMPLES_PER_CLUSTER = 3
@@ -23,7 +24,7 @@ def _percent(part: int, whole: int) -> float | None:
     # Half away from zero, as PostgreSQL's round(numeric, 2) does for every other percent.
     if whole == 0:
         return None
-    return float((Decimal(100 * part) / Decimal(whole)).quantize(Decimal("0.01"), ROUND_HALF_UP))
+    return two_places(Decimal(100 * part) / Decimal(whole))
 
 
 async def _shape_pain_points(row: Mapping[str, Any], context: ShapeContext) -> PainPoints:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import types
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-_CENT = Decimal("0.01")
+from backend.app.models.rounding import two_places
 
 
 class Change(BaseModel):
@@ -57,17 +57,15 @@ def changes_model(name: str, model: type[BaseModel]) -> type[BaseModel]:
     )
 
 
-def _rounded(value: Decimal) -> float:
-    return float(value.quantize(_CENT, ROUND_HALF_UP))
-
-
 def change(current: float | None, previous: float | None) -> Change:
     """Return the change from `previous` to `current`, from the rounded values shown."""
     if current is None or previous is None:
         return Change(current=current, previous=previous, delta=None, delta_pct=None)
     difference = Decimal(str(current)) - Decimal(str(previous))
-    percent = None if previous == 0 else _rounded(difference / Decimal(str(previous)) * 100)
-    return Change(current=current, previous=previous, delta=_rounded(difference), delta_pct=percent)
+    percent = None if previous == 0 else two_places(difference / Decimal(str(previous)) * 100)
+    return Change(
+        current=current, previous=previous, delta=two_places(difference), delta_pct=percent
+    )
 
 
 def changes_of(current: BaseModel, previous: BaseModel) -> dict[str, Change]:

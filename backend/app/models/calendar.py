@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
+
+from backend.app.models.rounding import two_places
 
 ONE_MICROSECOND = timedelta(microseconds=1)
 
@@ -88,7 +91,7 @@ class LocalCalendar:
             result.append(
                 LocalDay(
                     date=day,
-                    hours=round(inside.total_seconds() / 3600, 2),
+                    hours=two_places(Decimal(inside.total_seconds()) / 3600),
                     complete=begins >= self.start and ends <= stop and ends <= now,
                 )
             )
