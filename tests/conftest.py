@@ -31,7 +31,7 @@ from tests.fixture_rows import (
     USER_ROWS,
     Row,
 )
-from tests.helpers import BIG_END, create_database, drop_database
+from tests.helpers import BIG_END, scratch_database
 
 
 @pytest.fixture(scope="session")
@@ -58,22 +58,16 @@ async def insert_rows(connection: asyncpg.Connection, table: str, rows: list[Row
     )
 
 
+async def _fixture_rows(connection: asyncpg.Connection) -> None:
+    await insert_rows(connection, "interaction_log", POOL_ROWS + USER_ROWS + QUERY_ROWS + TZ_ROWS)
+    await insert_rows(connection, "landscape_interaction_log", LANDSCAPE_ROWS + LANDSCAPE_USER_ROWS)
+
+
 @pytest.fixture(scope="session")
 async def database_url(server_url: str) -> AsyncIterator[str]:
     """Create a fresh database with the schema and fixture rows; drop it after the run."""
-    url = await create_database(server_url, "analytics_test")
-    connection = await asyncpg.connect(url)
-    try:
-        await insert_rows(
-            connection, "interaction_log", POOL_ROWS + USER_ROWS + QUERY_ROWS + TZ_ROWS
-        )
-        await insert_rows(
-            connection, "landscape_interaction_log", LANDSCAPE_ROWS + LANDSCAPE_USER_ROWS
-        )
-    finally:
-        await connection.close()
-    yield url
-    await drop_database(server_url, url)
+    async with scratch_database(server_url, "analytics_test", _fixture_rows) as url:
+        yield url
 
 
 def make_settings(database_url: str, **overrides: object) -> Settings:
@@ -152,16 +146,14 @@ def statements(app: FastAPI) -> Iterator[StatementLog]:
 @pytest.fixture(scope="session")
 async def big_database_url(server_url: str) -> AsyncIterator[str]:
     """Yield a scratch database holding 150,000 generated pool rows over 90 days."""
-    url = await create_database(server_url, "big_test")
-    connection = await asyncpg.connect(url)
-    try:
+
+    async def fill(connection: asyncpg.Connection) -> None:
         await insert_demo_rows(
             connection, product="pool", rows=150_000, days=90, end=BIG_END, seed=0.5
         )
-    finally:
-        await connection.close()
-    yield url
-    await drop_database(server_url, url)
+
+    async with scratch_database(server_url, "big_test", fill) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

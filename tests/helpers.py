@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -71,6 +73,23 @@ async def create_database(server_url: str, prefix: str) -> str:
     finally:
         await connection.close()
     return url
+
+
+@asynccontextmanager
+async def scratch_database(
+    server_url: str, prefix: str, fill: Callable[[asyncpg.Connection], Awaitable[object]]
+) -> AsyncIterator[str]:
+    """Yield the URL of a new database with the schema, filled by `fill`; drop it afterwards."""
+    url = await create_database(server_url, prefix)
+    connection = await asyncpg.connect(url)
+    try:
+        await fill(connection)
+    finally:
+        await connection.close()
+    try:
+        yield url
+    finally:
+        await drop_database(server_url, url)
 
 
 async def drop_database(server_url: str, url: str) -> None:

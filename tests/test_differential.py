@@ -20,7 +20,7 @@ from backend.demo.generator import insert_demo_rows
 from bench import peer
 from tests.conftest import insert_rows, running_app
 from tests.edge_rows import EDGE_DAYS, EDGE_START, edge_rows
-from tests.helpers import create_database, drop_database, get_json
+from tests.helpers import get_json, scratch_database
 
 EDGE_END = EDGE_START + timedelta(days=EDGE_DAYS)
 FILTER_SETS = [
@@ -39,20 +39,18 @@ FILTER_SETS = [
 ]
 
 
+async def _generated_rows(connection: asyncpg.Connection) -> None:
+    await insert_demo_rows(
+        connection, product="pool", rows=4_000, days=EDGE_DAYS, end=EDGE_END, seed=0.3
+    )
+    await insert_rows(connection, "interaction_log", edge_rows())
+
+
 @pytest.fixture(scope="module")
 async def generated_url(server_url: str) -> AsyncIterator[str]:
     """Yield a scratch database holding the demo and edge-case rows."""
-    url = await create_database(server_url, "differential")
-    connection = await asyncpg.connect(url)
-    try:
-        await insert_demo_rows(
-            connection, product="pool", rows=4_000, days=EDGE_DAYS, end=EDGE_END, seed=0.3
-        )
-        await insert_rows(connection, "interaction_log", edge_rows())
-    finally:
-        await connection.close()
-    yield url
-    await drop_database(server_url, url)
+    async with scratch_database(server_url, "differential", _generated_rows) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -19,11 +19,10 @@ from tests.fixture_rows import POOL_ROWS, QUERY_ROWS, USER_ROWS
 from tests.helpers import (
     ANALYTICS_PATHS,
     DIALECT,
-    create_database,
-    drop_database,
     get_json,
     pool,
     pool_u,
+    scratch_database,
 )
 
 EXAMPLE = SCHEMA_DIR / "partitioning-example.sql"
@@ -41,25 +40,23 @@ WINDOWS = [
 ]
 
 
+async def _monthly_partitions(connection: asyncpg.Connection) -> None:
+    await connection.execute("DROP TABLE interaction_log")
+    await connection.execute(EXAMPLE.read_text())
+    for suffix, start, end in MONTHS:
+        await connection.execute(
+            f"CREATE TABLE interaction_log_{suffix} PARTITION OF interaction_log "
+            f"FOR VALUES FROM ('{start}') TO ('{end}')"
+        )
+    await insert_rows(connection, "interaction_log", POOL_ROWS + USER_ROWS + QUERY_ROWS)
+    await connection.execute("ANALYZE interaction_log")
+
+
 @pytest.fixture(scope="module")
 async def partitioned_url(server_url: str) -> AsyncIterator[str]:
     """Yield a database whose interaction_log is partitioned by month, with the fixture rows."""
-    url = await create_database(server_url, "partitioned")
-    connection = await asyncpg.connect(url)
-    try:
-        await connection.execute("DROP TABLE interaction_log")
-        await connection.execute(EXAMPLE.read_text())
-        for suffix, start, end in MONTHS:
-            await connection.execute(
-                f"CREATE TABLE interaction_log_{suffix} PARTITION OF interaction_log "
-                f"FOR VALUES FROM ('{start}') TO ('{end}')"
-            )
-        await insert_rows(connection, "interaction_log", POOL_ROWS + USER_ROWS + QUERY_ROWS)
-        await connection.execute("ANALYZE interaction_log")
-    finally:
-        await connection.close()
-    yield url
-    await drop_database(server_url, url)
+    async with scratch_database(server_url, "partitioned", _monthly_partitions) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -5,11 +5,8 @@ from __future__ import annotations
 from sqlalchemy import (
     CTE,
     BigInteger,
-    Column,
     ColumnElement,
     FromClause,
-    MetaData,
-    String,
     Table,
     Text,
     case,
@@ -18,8 +15,9 @@ from sqlalchemy import (
     literal,
     select,
 )
-from sqlalchemy.dialects.postgresql import OID, REGCLASS
+from sqlalchemy.dialects.postgresql import REGCLASS
 
+from backend.app.db import catalog
 from backend.app.db.expressions import Columns, percent_of
 from backend.app.models.taxonomy import CATEGORIES, OTHER_BUCKET, UNCATEGORIZED_BUCKET
 
@@ -59,33 +57,19 @@ def category_bucket(label: ColumnElement[str]) -> ColumnElement[int]:
     )
 
 
-_pg_enum = Table(
-    "pg_enum",
-    MetaData(schema="pg_catalog"),
-    Column("enumtypid", OID),
-    Column("enumlabel", String),
-)
-_pg_attribute = Table(
-    "pg_attribute",
-    MetaData(schema="pg_catalog"),
-    Column("attrelid", OID),
-    Column("attname", String),
-    Column("atttypid", OID),
-)
-
-
 def label_buckets(*, table: Table) -> CTE:
     """Return (label, bucket) for every label of the enum type of the table's query_category."""
     # Normalising a label takes regular expressions: do it once per enum label (a few dozen)
     # rather than once per message, and let each message find its bucket by a hash join.
     # Read from the catalog at query time, so a label added to the enum later is included.
-    label = cast(_pg_enum.c.enumlabel, Text)
+    enum, attribute = catalog.pg_enum, catalog.pg_attribute
+    label = cast(enum.c.enumlabel, Text)
     return (
         select(label.label("label"), category_bucket(label).label("bucket"))
-        .select_from(_pg_enum.join(_pg_attribute, _pg_attribute.c.atttypid == _pg_enum.c.enumtypid))
+        .select_from(enum.join(attribute, attribute.c.atttypid == enum.c.enumtypid))
         .where(
-            _pg_attribute.c.attrelid == cast(literal(table.name, Text), REGCLASS),
-            _pg_attribute.c.attname == table.c.query_category.name,
+            attribute.c.attrelid == cast(literal(table.name, Text), REGCLASS),
+            attribute.c.attname == table.c.query_category.name,
         )
         .cte(f"{table.name}_label_buckets")
     )

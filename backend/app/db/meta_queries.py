@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 from sqlalchemy import (
-    Boolean,
     Column,
     ColumnElement,
-    Integer,
-    MetaData,
-    String,
     Table,
     and_,
     any_,
     func,
     select,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, OID
 
+from backend.app.db import catalog
 from backend.app.db.expressions import AnySelect
 
 
@@ -45,31 +41,11 @@ def _on_search_path(
     return and_(name.in_(names), schema == any_(func.current_schemas(False)))
 
 
-_pg_class = Table(
-    "pg_class",
-    MetaData(schema="pg_catalog"),
-    Column("oid", OID),
-    Column("relname", String),
-    Column("relnamespace", OID),
-)
-_pg_namespace = Table(
-    "pg_namespace", MetaData(schema="pg_catalog"), Column("oid", OID), Column("nspname", String)
-)
-_pg_attribute = Table(
-    "pg_attribute",
-    MetaData(schema="pg_catalog"),
-    Column("attrelid", OID),
-    Column("attname", String),
-    Column("attnum", Integer),
-    Column("attisdropped", Boolean),
-)
-
-
 def present_columns_query(*, table_names: list[str]) -> AnySelect:
     """Return (table_name, column_name, readable) for the named tables on the search path."""
     # The catalog, not information_schema: information_schema hides what the role may not read,
     # which would make a missing grant look like a missing table.
-    tables, namespaces, columns = _pg_class, _pg_namespace, _pg_attribute
+    tables, namespaces, columns = catalog.pg_class, catalog.pg_namespace, catalog.pg_attribute
     return (
         select(
             tables.c.relname.label("table_name"),
@@ -89,19 +65,16 @@ def present_columns_query(*, table_names: list[str]) -> AnySelect:
     )
 
 
-_pg_index = Table(
-    "pg_index",
-    MetaData(schema="pg_catalog"),
-    Column("indrelid", OID),
-    Column("indkey", ARRAY(Integer)),
-)
-
-
 def window_indexed_tables_query(*, table_names: list[str], column: str) -> AnySelect:
     """Return the named tables on the search path that have an index whose first key is `column`."""
     # The catalog alone: pg_indexes would deparse each definition, which waits behind any lock on
     # the table (a DBA's ALTER TABLE, say) and so could hang readiness.
-    tables, namespaces, columns, indexes = _pg_class, _pg_namespace, _pg_attribute, _pg_index
+    tables, namespaces, columns, indexes = (
+        catalog.pg_class,
+        catalog.pg_namespace,
+        catalog.pg_attribute,
+        catalog.pg_index,
+    )
     return (
         select(tables.c.relname.label("table_name"))
         .select_from(
