@@ -74,14 +74,18 @@ def kpis(df: pd.DataFrame, first_day: date, last_day: date, tz: str = "UTC") -> 
     last = by_session.time_stamp.max()
     feedback = s.user_feedback.fillna("").str.strip().str.lower()
     total = int(by_session.ngroups)
+    durations = (last - first).dt.total_seconds()
     out: dict[str, Any] = {
         "sessions": {
             "total_sessions": total,
             "negative_feedback_sessions": int(s[feedback == "negative"].session_id.nunique()),
             "positive_feedback_sessions": int(s[feedback == "positive"].session_id.nunique()),
-            "avg_session_duration_seconds": r2((last - first).dt.total_seconds().mean())
+            "avg_session_duration_seconds": r2(durations.mean()) if total else None,
+            # pandas' default quantile interpolates linearly, as percentile_cont does.
+            "median_session_duration_seconds": r2(float(durations.quantile(0.5)))
             if total
             else None,
+            "p90_session_duration_seconds": r2(float(durations.quantile(0.9))) if total else None,
         }
     }
     days = pd.date_range(first_day, last_day, freq="D").date

@@ -40,6 +40,9 @@ async def test_whole_days_are_compared_with_as_many_days_before(client: httpx.As
         "negative_feedback_sessions": change(2, 0, 2.0, None),
         "positive_feedback_sessions": change(2, 0, 2.0, None),
         "avg_session_duration_seconds": change(230.71, 0.0, 230.71, None),
+        # Percentiles 95 and 600 (see test_sessions) against sF's single 0 s.
+        "median_session_duration_seconds": change(95.0, 0.0, 95.0, None),
+        "p90_session_duration_seconds": change(600.0, 0.0, 600.0, None),
     }
 
 

@@ -173,3 +173,31 @@ async def test_hostile_and_unusual_text_is_just_a_value(client: httpx.AsyncClien
             assert metrics(body) == (0, 0, 0, None)
     body = await get_json(client, PATH, **pool(environment="production' --" + "y" * 5000))
     assert metrics(body) == (0, 0, 0, None)
+
+
+def percentiles(body: dict[str, Any]) -> tuple[Any, Any]:
+    """Return the median and 90th percentile of session durations of a sessions body."""
+    return body["median_session_duration_seconds"], body["p90_session_duration_seconds"]
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        # W, 7 sessions (odd): durations sorted 0 (sD), 0 (sG), 20 (sE), 95 (sB), 300 (sC),
+        # 600 (sA), 600 (sF). Median at rank (7 - 1) * 0.5 = 3: 95. p90 at rank 5.4: between
+        # 600 and 600, so 600.
+        (pool(), (95.0, 600.0)),
+        # 06-02 .. 06-04, 4 sessions (even): sD 0, sE 20, sB 95, sC 300. Median at rank 1.5:
+        # 20 + 0.5 * (95 - 20) = 57.5. p90 at rank 2.7: 95 + 0.7 * (300 - 95) = 238.5.
+        (pool(start_date="2025-06-02", end_date="2025-06-04"), (57.5, 238.5)),
+        # One session: u2's sC (23:58 to 00:03, 300 s) in 06-02 .. 06-03.
+        (pool(start_date="2025-06-02", end_date="2025-06-03", user_id="u2"), (300.0, 300.0)),
+        # No session at all: null, like the mean.
+        (pool(start_date="2025-07-01", end_date="2025-07-03"), (None, None)),
+    ],
+)
+async def test_duration_percentiles(
+    client: httpx.AsyncClient, params: dict[str, str], expected: tuple[Any, Any]
+) -> None:
+    body = await get_json(client, PATH, **params)
+    assert percentiles(body) == expected

@@ -110,6 +110,11 @@ def session_metrics_columns(sessions: FromClause, filters: AnalyticsFilters) -> 
         "negative_feedback_sessions": func.count().filter(sessions.c.has_negative),
         "positive_feedback_sessions": func.count().filter(sessions.c.has_positive),
         "avg_session_duration_seconds": rounded(func.avg(duration)),
+        # Linear interpolation between the closest ranks; NULL over no session.
+        "median_session_duration_seconds": rounded(
+            func.percentile_cont(0.5).within_group(duration)
+        ),
+        "p90_session_duration_seconds": rounded(func.percentile_cont(0.9).within_group(duration)),
     }
 
 

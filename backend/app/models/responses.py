@@ -42,6 +42,15 @@ class SessionMetrics(_Body):
         description="Mean over sessions of last minus first time_stamp of the session's rows in "
         f"the window, in seconds (0 for a single message). {_ROUNDING}"
     )
+    median_session_duration_seconds: float | None = Field(
+        description="The 50th percentile of the same session durations, interpolated linearly "
+        "between the closest ranks (PostgreSQL's percentile_cont), rounded to 2 decimals; null "
+        "when there is no session."
+    )
+    p90_session_duration_seconds: float | None = Field(
+        description="The 90th percentile of the same session durations, interpolated as the "
+        "median is, rounded to 2 decimals; null when there is no session."
+    )
 
 
 class DayCount(_Body):
