@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import types
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from backend.app.models.filters import AnalyticsFilters
 from backend.app.models.rounding import two_places
 
 
@@ -66,6 +68,20 @@ def change(current: float | None, previous: float | None) -> Change:
     return Change(
         current=current, previous=previous, delta=two_places(difference), delta_pct=percent
     )
+
+
+def respond(
+    model: type[BaseModel],
+    windows: Sequence[AnalyticsFilters],
+    bodies: Sequence[Mapping[str, Any]],
+    changes: Callable[[], Mapping[str, Any]],
+) -> BaseModel:
+    """Return `model` for the first window; with a second, its `previous` and the `changes`."""
+    current = {"filters": windows[0], **bodies[0]}
+    if len(windows) == 1:
+        return model(**current)
+    previous = model(filters=windows[1], **bodies[1])
+    return model(**current, previous=previous, changes=changes())
 
 
 def changes_of(current: BaseModel, previous: BaseModel) -> dict[str, Change]:

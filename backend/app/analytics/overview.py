@@ -5,25 +5,22 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from backend.app.analytics.classifier import PainPointClassifier
-from backend.app.analytics.comparison import changes_of
+from backend.app.analytics.comparison import changes_of, respond
 from backend.app.analytics.registry import KPIS, OverviewResponse
 from backend.app.analytics.runner import compute_windows
 from backend.app.db.client import Database
-from backend.app.models.filters import AnalyticsFilters, Compare
+from backend.app.models.filters import AnalyticsFilters
 
 
 async def overview(
     db: Database, filters: AnalyticsFilters, classifier: PainPointClassifier
 ) -> BaseModel:
     """Compute every KPI: three statements per window (session, user and query-text grains)."""
-    compared = filters.compare is Compare.PREVIOUS_PERIOD
-    windows = [filters, filters.previous_period()] if compared else [filters]
+    windows = filters.windows()
     bodies = await compute_windows(KPIS, db, windows, classifier)
-    if not compared:
-        return OverviewResponse(filters=filters, **bodies[0])
-    return OverviewResponse(
-        filters=filters,
-        **bodies[0],
-        previous=OverviewResponse(filters=windows[1], **bodies[1]),
-        changes={kpi.name: changes_of(bodies[0][kpi.name], bodies[1][kpi.name]) for kpi in KPIS},
+    return respond(
+        OverviewResponse,
+        windows,
+        bodies,
+        lambda: {kpi.name: changes_of(bodies[0][kpi.name], bodies[1][kpi.name]) for kpi in KPIS},
     )

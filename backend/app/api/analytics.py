@@ -6,13 +6,12 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from backend.app.analytics.comparison import changes_of
+from backend.app.analytics.comparison import changes_of, respond
 from backend.app.analytics.declaration import Kpi
 from backend.app.analytics.overview import overview as compute_overview
 from backend.app.analytics.registry import KPIS, RESPONSE_MODELS, OverviewResponse
 from backend.app.analytics.runner import compute_windows
 from backend.app.api.dependencies import ClassifierDep, DatabaseDep, FiltersDep
-from backend.app.models.filters import Compare
 from backend.app.models.responses import ERROR_RESPONSES
 
 router = APIRouter(prefix="/analytics", tags=["analytics"], responses=ERROR_RESPONSES)
@@ -29,17 +28,14 @@ def _add_kpi_route(kpi: Kpi[Any]) -> None:
     response_model = RESPONSE_MODELS[kpi.name]
 
     async def endpoint(filters: FiltersDep, db: DatabaseDep, classifier: ClassifierDep) -> Any:
-        compared = filters.compare is Compare.PREVIOUS_PERIOD
-        windows = [filters, filters.previous_period()] if compared else [filters]
+        windows = filters.windows()
         # Both windows at once, each statement on its own connection.
         bodies = [body[kpi.name] for body in await compute_windows([kpi], db, windows, classifier)]
-        if not compared:
-            return response_model(filters=filters, **dict(bodies[0]))
-        return response_model(
-            filters=filters,
-            **dict(bodies[0]),
-            previous=response_model(filters=windows[1], **dict(bodies[1])),
-            changes=changes_of(bodies[0], bodies[1]),
+        return respond(
+            response_model,
+            windows,
+            [dict(body) for body in bodies],
+            lambda: changes_of(bodies[0], bodies[1]),
         )
 
     router.add_api_route(

@@ -32,6 +32,7 @@ from backend.app.db.expressions import (
     trimmed,
     window_filter,
 )
+from backend.app.models.calendar import LocalCalendar
 from backend.app.models.filters import AnalyticsFilters
 
 
@@ -123,18 +124,16 @@ def conversation_columns(sessions: FromClause) -> Columns:
     return {"total_conversations": func.count()}
 
 
-def window_days(*, filters: AnalyticsFilters) -> CTE:
-    """Return every local date (in the filters' `tz`) of the window, inclusive at both ends."""
-    calendar = filters.calendar()
+def window_days(*, calendar: LocalCalendar) -> CTE:
+    """Return every local date of the window's calendar, inclusive at both ends."""
     # A series of dates, not of timestamptz, which would follow the session's time zone.
     offset = func.generate_series(0, calendar.day_count - 1).column_valued("offset")
     first_day = cast(literal(calendar.first_day, Date), Date)
     return select((first_day + offset).label("day")).cte("window_days")
 
 
-def local_day(instant: ColumnElement[Any], filters: AnalyticsFilters) -> ColumnElement[Any]:
-    """Return the local date (in the filters' `tz`) of a UTC `instant` inside the window."""
-    calendar = filters.calendar()
+def local_day(instant: ColumnElement[Any], calendar: LocalCalendar) -> ColumnElement[Any]:
+    """Return the local date, in the calendar's zone, of a UTC `instant` inside the window."""
     first_day = cast(literal(calendar.first_day, Date), Date)
     starts = calendar.later_day_starts()
     if not starts:
@@ -147,8 +146,10 @@ def local_day(instant: ColumnElement[Any], filters: AnalyticsFilters) -> ColumnE
 
 def volume_columns(sessions: FromClause, filters: AnalyticsFilters) -> Columns:
     """Return sessions per day (zero-filled), their total and mean, and the peak and lowest day."""
-    days = window_days(filters=filters)
-    session_day = local_day(sessions.c.first_seen, filters)
+    # One calendar for the zero-filled days and each session's day: the same day starts.
+    calendar = filters.calendar()
+    days = window_days(calendar=calendar)
+    session_day = local_day(sessions.c.first_seen, calendar)
     # Count per day first (a few hundred groups), then zero-fill from the calendar.
     per_day = (
         select(session_day.label("day"), func.count().label("sessions"))

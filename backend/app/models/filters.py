@@ -82,7 +82,7 @@ def _parse_iso(value: Any) -> date | datetime:
 
 def _zone(info: ValidationInfo) -> ZoneInfo:
     # `tz` is validated first; when it was refused, its own error is reported and UTC stands in.
-    return ZoneInfo(info.data.get("tz") or "UTC")
+    return ZoneInfo(info.data.get("tz") or DEFAULT_TZ)
 
 
 def _instant(value: date | datetime, zone: ZoneInfo) -> datetime:
@@ -252,6 +252,12 @@ class AnalyticsFilters(BaseModel):
         return self.model_copy(
             update={"start_date": start, "end_date": end, "compare": Compare.NONE}
         )
+
+    def windows(self) -> list[AnalyticsFilters]:
+        """Return the windows to compute: this one, and the previous one when compared."""
+        if self.compare is Compare.PREVIOUS_PERIOD:
+            return [self, self.previous_period()]
+        return [self]
 
     def calendar(self) -> LocalCalendar:
         """Return the window's local dates in `tz`."""
