@@ -16,8 +16,11 @@ import httpx
 import httpx2
 import pytest
 from fastapi import FastAPI
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
 from sqlalchemy import event
 
+from backend.app.cache.answers import Clock
 from backend.app.main import create_app
 from backend.app.settings import Settings
 from backend.demo.embedded import start_server
@@ -70,18 +73,30 @@ async def database_url(server_url: str) -> AsyncIterator[str]:
         yield url
 
 
+# The tests' own database number on the machine's Redis: only it is ever flushed.
+DEFAULT_TEST_REDIS_URL = "redis://127.0.0.1:6379/13"
+
+# Tests of what is computed ask again and count statements: answers are not reused there. The
+# cache's own tests (test_cache*.py) turn reuse on.
+NO_REUSE = {"cache_settled_ttl_seconds": 0, "cache_recent_ttl_seconds": 0}
+
+
 def make_settings(database_url: str, **overrides: object) -> Settings:
-    """Return settings for a test app on `database_url`."""
-    return Settings.model_validate({"database_url": database_url, **overrides})
+    """Return settings for a test app on `database_url`, without answer reuse unless asked."""
+    return Settings.model_validate({"database_url": database_url, **NO_REUSE, **overrides})
 
 
 @asynccontextmanager
 async def running_app(
-    database_url: str, *, llm_http_client: httpx2.AsyncClient | None = None, **settings: object
+    database_url: str,
+    *,
+    llm_http_client: httpx2.AsyncClient | None = None,
+    clock: Clock = time.time,
+    **settings: object,
 ) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
     """Yield a new app on `database_url` with `settings`, its lifespan running, and a client."""
     application = create_app(
-        make_settings(database_url, **settings), llm_http_client=llm_http_client
+        make_settings(database_url, **settings), llm_http_client=llm_http_client, clock=clock
     )
     transport = httpx.ASGITransport(app=application)
     async with (
@@ -133,14 +148,51 @@ class StatementLog:
         return [statement for statement, _ in self.entries]
 
 
-@pytest.fixture
-def statements(app: FastAPI) -> Iterator[StatementLog]:
-    """Record every statement the app's engine executes during one test."""
+@contextmanager
+def recording(app: FastAPI) -> Iterator[StatementLog]:
+    """Record every statement `app`'s engine executes inside the block."""
     log = StatementLog()
     engine = app.state.database.engine.sync_engine
     event.listen(engine, "before_cursor_execute", log)
-    yield log
-    event.remove(engine, "before_cursor_execute", log)
+    try:
+        yield log
+    finally:
+        event.remove(engine, "before_cursor_execute", log)
+
+
+@pytest.fixture
+def statements(app: FastAPI) -> Iterator[StatementLog]:
+    """Record every statement the app's engine executes during one test."""
+    with recording(app) as log:
+        yield log
+
+
+@pytest.fixture(scope="session")
+async def redis_server_url() -> str:
+    """Return the test Redis database's URL; fail, never skip, when Redis does not answer."""
+    url = os.environ.get("TEST_REDIS_URL", DEFAULT_TEST_REDIS_URL)
+    client = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+    try:
+        await client.ping()
+    except (RedisError, OSError) as error:
+        pytest.fail(
+            f"Redis does not answer at {url} ({type(error).__name__}): the cache tests need the "
+            "Redis every machine runs on 127.0.0.1:6379, or TEST_REDIS_URL naming another"
+        )
+    finally:
+        await client.aclose()
+    return url
+
+
+@pytest.fixture
+async def redis_url(redis_server_url: str) -> AsyncIterator[str]:
+    """Return the URL of the tests' own Redis database, emptied before the test (only it)."""
+    client = Redis.from_url(redis_server_url)
+    try:
+        await client.flushdb()
+        yield redis_server_url
+    finally:
+        await client.aclose()
 
 
 @pytest.fixture(scope="session")

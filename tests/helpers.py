@@ -99,3 +99,17 @@ async def drop_database(server_url: str, url: str) -> None:
         await admin.execute(f'DROP DATABASE "{make_url(url).database}" WITH (FORCE)')
     finally:
         await admin.close()
+
+
+class FakeClock:
+    """A clock the test moves by hand (seconds since the epoch), for the cache's TTLs."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now.timestamp()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        """Move the clock `seconds` forward."""
+        self.now += seconds

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -16,6 +17,9 @@ from fastapi_offline import FastAPIOffline
 
 from backend.app.analytics.classifier import build_classifier
 from backend.app.api import analytics, system
+from backend.app.cache.answers import Clock
+from backend.app.cache.http import NoStoreErrors
+from backend.app.cache.setup import build_cache
 from backend.app.db.client import Database, create_engine
 from backend.app.disconnect import CancelOnDisconnect
 from backend.app.errors import ServiceError, service_error_handler, validation_error_handler
@@ -55,9 +59,12 @@ async def _database_url(settings: Settings) -> str:
 
 
 def create_app(
-    settings: Settings | None = None, *, llm_http_client: httpx2.AsyncClient | None = None
+    settings: Settings | None = None,
+    *,
+    llm_http_client: httpx2.AsyncClient | None = None,
+    clock: Clock = time.time,
 ) -> FastAPI:
-    """Build the application; tests pass their own settings and LLM transport."""
+    """Build the application; tests pass their own settings, LLM transport and cache clock."""
     app_settings = settings or get_settings()
     configure_logging(app_settings.log_level)
 
@@ -65,12 +72,16 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(await _database_url(app_settings), app_settings)
         app.state.database = Database(engine, app_settings)
-        classifier, llm_client = build_classifier(app_settings, http_client=llm_http_client)
+        app.state.cache, shared = build_cache(app_settings, clock=clock)
+        classifier, llm_client = build_classifier(
+            app_settings, http_client=llm_http_client, shared=shared
+        )
         app.state.classifier = classifier
         try:
             yield
         finally:
             await app.state.database.dispose()
+            await app.state.cache.close()
             if llm_client is not None:
                 await llm_client.close()
 
@@ -99,6 +110,7 @@ def create_app(
         )
     app.include_router(analytics.router)
     app.include_router(system.router)
+    app.add_middleware(NoStoreErrors)
     # Outermost, so that a client that goes away cancels everything below, SQL included.
     app.add_middleware(CancelOnDisconnect)
     return app

@@ -116,6 +116,46 @@ class Settings(BaseSettings):
         default="UTC",
         description="The reporting time zone of a request that gives no `tz`: an IANA name.",
     )
+    cache_url: SecretStr | None = Field(
+        default=None,
+        description="redis:// (or rediss://) URL of a Redis shared by every instance, for answers "
+        "and LLM classifications; unset: an in-process cache per instance.",
+    )
+    cache_max_entries: int = Field(
+        default=500,
+        ge=0,
+        description="Answers the in-process cache keeps (least recently used evicted first).",
+    )
+    cache_settle_seconds: float = Field(
+        default=3600,
+        ge=0,
+        description="A window whose end lies more than this before the request is settled.",
+    )
+    cache_settled_ttl_seconds: float = Field(
+        default=86_400, ge=0, description="How long a settled window's answer is reused; 0: never."
+    )
+    cache_recent_ttl_seconds: float = Field(
+        default=60,
+        ge=0,
+        description="How long any other answer is reused (and a pain-point answer that fell back "
+        "to the local classifier); 0: never.",
+    )
+    cache_timeout_seconds: float = Field(
+        default=0.25,
+        gt=0,
+        description="The longest one Redis call may take (connecting included) before the "
+        "request goes on without the cache.",
+    )
+    cache_retry_seconds: float = Field(
+        default=10,
+        gt=0,
+        description="After a Redis failure, how long requests skip Redis before trying it again.",
+    )
+    cache_label_ttl_seconds: int = Field(
+        default=30 * 86_400,
+        ge=1,
+        description="How long an LLM classification of a text is kept in Redis for every instance.",
+    )
     log_level: str = Field(default="INFO", description="Python logging level.")
 
     @field_validator("report_timezone")

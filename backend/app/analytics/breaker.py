@@ -42,6 +42,10 @@ class CircuitBreaker:
         self._open_until = None
         self._probing = False
 
+    def abandoned(self) -> None:
+        """Record a call that ended with no verdict (cancelled): a claimed probe is released."""
+        self._probing = False
+
     def failed(self) -> None:
         """Record a failed call: the breaker opens at the threshold, or again after a probe."""
         self._consecutive += 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter, OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -14,7 +14,7 @@ from anthropic import AsyncAnthropic
 
 from backend.app.analytics.breaker import CircuitBreaker
 from backend.app.analytics.keyword_rules import KeywordClassifier
-from backend.app.analytics.llm_classifier import ClassificationError, LLMClassifier
+from backend.app.analytics.llm_classifier import PROMPT_VERSION, ClassificationError, LLMClassifier
 from backend.app.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -27,6 +27,18 @@ class Classifier(Protocol):
 
     async def classify(self, texts: Sequence[str]) -> list[int]:
         """Return a cluster id (0-4) per text, or raise ClassificationError."""
+        ...
+
+
+class LabelStore(Protocol):
+    """Labels shared by every instance (Redis), so that no instance asks the LLM again."""
+
+    async def get_labels(self, classifier: str, texts: Sequence[str]) -> dict[str, int]:
+        """Return the labels `classifier` gave any of `texts`."""
+        ...
+
+    async def put_labels(self, classifier: str, labels: Mapping[str, int]) -> None:
+        """Share `classifier`'s labels."""
         ...
 
 
@@ -86,11 +98,20 @@ class PainPointClassifier:
         cache: LRUCache,
         llm: Classifier | None = None,
         policy: LLMPolicy | None = None,
+        shared: LabelStore | None = None,
     ) -> None:
         self.local = local
         self.cache = cache
         self.llm = llm
         self.policy = policy
+        self.shared = shared
+
+    @property
+    def identity(self) -> str:
+        """Name what answers: the local rules alone, or an LLM model and prompt before them."""
+        if self.llm is None:
+            return self.local.name
+        return f"{self._shared_name(self.llm)}+{self.local.name}"
 
     async def classify(self, texts: Sequence[str]) -> Classification:
         """Classify `texts` (most frequent first): cache, then LLM up to the ceiling, then local."""
@@ -143,6 +164,10 @@ class PainPointClassifier:
             labels[i] = label
             self.cache.put((name, texts[i]), label)
 
+    @staticmethod
+    def _shared_name(llm: Classifier) -> str:
+        return f"{llm.name}:{PROMPT_VERSION}"
+
     async def _classify_with_llm(
         self,
         llm: Classifier,
@@ -154,6 +179,14 @@ class PainPointClassifier:
         uncached = self._from_cache(llm.name, range(len(texts)), texts, labels)
         # The ceiling counts calls' worth of texts: cached answers cost nothing.
         pending = uncached[: policy.max_texts_per_request]
+        if self.shared is not None and pending:
+            # Another instance may have paid the LLM for these texts already.
+            shared = await self.shared.get_labels(
+                self._shared_name(llm), [texts[i] for i in pending]
+            )
+            known = [i for i in pending if texts[i] in shared]
+            self._remember(llm.name, known, [shared[texts[i]] for i in known], texts, labels)
+            pending = [i for i in pending if texts[i] not in shared]
         batches = [
             pending[start : start + policy.batch_size]
             for start in range(0, len(pending), policy.batch_size)
@@ -175,8 +208,11 @@ class PainPointClassifier:
                 try:
                     answer = await llm.classify([texts[i] for i in batch])
                 except Exception:
-                    # A cancellation (deadline, client gone) is no verdict on the LLM.
                     breaker.failed()
+                    raise
+                except BaseException:
+                    # A cancellation (deadline, client gone) is no verdict on the LLM.
+                    breaker.abandoned()
                     raise
                 breaker.succeeded()
                 return answer
@@ -188,6 +224,7 @@ class PainPointClassifier:
         # Wait for the cancellations, so that no call outlives the request.
         await asyncio.gather(*late, return_exceptions=True)
         reason = "LLM deadline passed" if late else None
+        fresh: dict[str, int] = {}
         for batch, task in zip(batches, tasks, strict=True):
             if task not in done:
                 continue
@@ -201,13 +238,19 @@ class PainPointClassifier:
                 )
                 continue
             self._remember(llm.name, batch, task.result(), texts, labels)
+            fresh.update(zip((texts[i] for i in batch), task.result(), strict=True))
+        if self.shared is not None:
+            await self.shared.put_labels(self._shared_name(llm), fresh)
         if reason:
             logger.warning("pain points fell back to the local classifier: %s", reason)
         return reason
 
 
 def build_classifier(
-    settings: Settings, *, http_client: httpx2.AsyncClient | None = None
+    settings: Settings,
+    *,
+    http_client: httpx2.AsyncClient | None = None,
+    shared: LabelStore | None = None,
 ) -> tuple[PainPointClassifier, AsyncAnthropic | None]:
     """Return the classifier the settings ask for, and the Anthropic client to close, if any."""
     local = KeywordClassifier()
@@ -233,4 +276,7 @@ def build_classifier(
             failures=settings.llm_breaker_failures, cooldown=settings.llm_breaker_cooldown_seconds
         ),
     )
-    return PainPointClassifier(local=local, cache=cache, llm=llm, policy=policy), client
+    classifier = PainPointClassifier(
+        local=local, cache=cache, llm=llm, policy=policy, shared=shared
+    )
+    return classifier, client

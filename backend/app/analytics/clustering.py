@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from pydantic import BaseModel
+
 from backend.app.analytics.classifier import PainPointClassifier
 from backend.app.analytics.declaration import Kpi, ShapeContext
 from backend.app.analytics.runner import compute_one
@@ -82,3 +84,14 @@ async def pain_points(
 ) -> PainPoints:
     """Classify every query in the window into the five clusters, with counts and examples."""
     return await compute_one(PAIN_POINTS, db, filters, classifier)
+
+
+def fell_back(body: BaseModel) -> bool:
+    """Return whether any pain-point answer inside `body` fell back to the local classifier."""
+    if isinstance(body, PainPoints):
+        return body.fallback_reason is not None
+    return any(
+        fell_back(value)
+        for value in (getattr(body, name) for name in type(body).model_fields)
+        if isinstance(value, BaseModel)
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
 
 import anthropic
@@ -47,6 +49,12 @@ ASSIGN_TOOL: ToolParam = {
         "required": ["assignments"],
     },
 }
+
+
+# Names the prompt and tool in shared labels and cache keys: a new prompt classifies afresh.
+PROMPT_VERSION = hashlib.sha256(
+    json.dumps([SYSTEM_PROMPT, ASSIGN_TOOL], sort_keys=True).encode()
+).hexdigest()[:12]
 
 
 class ClassificationError(Exception):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+from functools import cache
 from typing import Any, cast
 
 from pydantic import BaseModel, Field, create_model
@@ -94,3 +97,10 @@ OverviewResponse: type[BaseModel] = _compared(
     (_OverviewBody,),
     OverviewChanges,
 )
+
+
+@cache
+def schema_fingerprint() -> str:
+    """Return a digest of every response shape: cached answers of another shape are never read."""
+    shapes = [model.model_json_schema() for model in (*RESPONSE_MODELS.values(), OverviewResponse)]
+    return hashlib.sha256(json.dumps(shapes, sort_keys=True).encode()).hexdigest()[:12]

@@ -4,38 +4,71 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel
 
 from backend.app.analytics.comparison import changes_of, respond
 from backend.app.analytics.declaration import Kpi
 from backend.app.analytics.overview import overview as compute_overview
 from backend.app.analytics.registry import KPIS, RESPONSE_MODELS, OverviewResponse
 from backend.app.analytics.runner import compute_windows
-from backend.app.api.dependencies import ClassifierDep, DatabaseDep, FiltersDep
+from backend.app.api.answers import serve
+from backend.app.api.dependencies import CacheDep, ClassifierDep, DatabaseDep, FiltersDep
 from backend.app.models.responses import ERROR_RESPONSES
 
 router = APIRouter(prefix="/analytics", tags=["analytics"], responses=ERROR_RESPONSES)
 
 
 @router.get("/overview", response_model=OverviewResponse, summary="Every KPI at once")
-async def overview(filters: FiltersDep, db: DatabaseDep, classifier: ClassifierDep) -> Any:
+async def overview(
+    request: Request,
+    filters: FiltersDep,
+    db: DatabaseDep,
+    classifier: ClassifierDep,
+    cache: CacheDep,
+) -> Response:
     """Compute every KPI for the same filters concurrently; each section equals its endpoint."""
-    return await compute_overview(db, filters, classifier)
+    return await serve(
+        request,
+        cache,
+        endpoint="overview",
+        filters=filters,
+        classifier=classifier,
+        compute=lambda: compute_overview(db, filters, classifier),
+    )
 
 
 def _add_kpi_route(kpi: Kpi[Any]) -> None:
     """Register GET /analytics<path> answering the KPI's body for the request's filters."""
     response_model = RESPONSE_MODELS[kpi.name]
 
-    async def endpoint(filters: FiltersDep, db: DatabaseDep, classifier: ClassifierDep) -> Any:
-        windows = filters.windows()
-        # Both windows at once, each statement on its own connection.
-        bodies = [body[kpi.name] for body in await compute_windows([kpi], db, windows, classifier)]
-        return respond(
-            response_model,
-            windows,
-            [dict(body) for body in bodies],
-            lambda: changes_of(bodies[0], bodies[1]),
+    async def endpoint(
+        request: Request,
+        filters: FiltersDep,
+        db: DatabaseDep,
+        classifier: ClassifierDep,
+        cache: CacheDep,
+    ) -> Response:
+        async def compute() -> BaseModel:
+            windows = filters.windows()
+            # Both windows at once, each statement on its own connection.
+            bodies = [
+                body[kpi.name] for body in await compute_windows([kpi], db, windows, classifier)
+            ]
+            return respond(
+                response_model,
+                windows,
+                [dict(body) for body in bodies],
+                lambda: changes_of(bodies[0], bodies[1]),
+            )
+
+        return await serve(
+            request,
+            cache,
+            endpoint=kpi.name,
+            filters=filters,
+            classifier=classifier,
+            compute=compute,
         )
 
     router.add_api_route(

@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from backend.app.analytics.classifier import PainPointClassifier
+from backend.app.cache.results import ResultCache
 from backend.app.db.client import Database
 from backend.app.models.filters import AnalyticsFilters, ProductQuery
 
@@ -23,6 +24,12 @@ async def get_classifier(request: Request) -> PainPointClassifier:
     """Return the pain-point classifier the lifespan built."""
     classifier: PainPointClassifier = request.app.state.classifier
     return classifier
+
+
+async def get_cache(request: Request) -> ResultCache:
+    """Return the result cache the lifespan built."""
+    cache: ResultCache = request.app.state.cache
+    return cache
 
 
 def _refuse_repeated(request: Request) -> None:
@@ -67,5 +74,6 @@ async def get_product_query(
 
 DatabaseDep = Annotated[Database, Depends(get_database)]
 ClassifierDep = Annotated[PainPointClassifier, Depends(get_classifier)]
+CacheDep = Annotated[ResultCache, Depends(get_cache)]
 FiltersDep = Annotated[AnalyticsFilters, Depends(get_filters)]
 ProductQueryDep = Annotated[ProductQuery, Depends(get_product_query)]

@@ -1,0 +1,127 @@
+"""Answers and LLM classifications in a Redis every instance shares, never failing a request."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import math
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import TypeVar
+
+from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import RedisError
+
+from backend.app.analytics.breaker import CircuitBreaker
+from backend.app.cache.answers import CachedAnswer
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+PREFIX = "heritage-analytics"
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:40]
+
+
+class RedisStore:
+    """An AnswerStore and a shared label store in Redis; an unreachable or slow Redis is skipped.
+
+    Every call is bounded by `timeout`, connecting included. After a failure, calls skip Redis
+    for `retry_after` seconds (then one call probes it), so that a dead Redis costs at most one
+    timeout per request and a warning per `retry_after`.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        namespace: str,
+        timeout: float,
+        retry_after: float,
+        label_ttl: int,
+    ) -> None:
+        # No retries inside the client: each would add a timeout to the request's wait.
+        self._redis = Redis.from_url(
+            url,
+            socket_timeout=timeout,
+            socket_connect_timeout=timeout,
+            retry=Retry(NoBackoff(), 0),
+        )
+        self._answers = f"{PREFIX}:{namespace}:answer"
+        self._labels = f"{PREFIX}:labels"
+        self._timeout = timeout
+        self._label_ttl = label_ttl
+        self._breaker = CircuitBreaker(failures=1, cooldown=retry_after)
+
+    async def _call(self, what: str, operation: Callable[[], Awaitable[T]]) -> T | None:
+        """Return the operation's result, or None when Redis is skipped, fails or is too slow."""
+        if not self._breaker.allow():
+            return None
+        try:
+            async with asyncio.timeout(self._timeout):
+                result = await operation()
+        except (RedisError, OSError, TimeoutError) as error:
+            self._breaker.failed()
+            # The type only: a message could hold the URL and its password.
+            logger.warning(
+                "cache: Redis %s failed (%s); answering without it for %g s",
+                what,
+                type(error).__name__,
+                self._breaker.cooldown,
+            )
+            return None
+        except BaseException:
+            self._breaker.abandoned()
+            raise
+        self._breaker.succeeded()
+        return result
+
+    async def get(self, key: str) -> CachedAnswer | None:
+        """Return the answer stored under `key`, or None (absent, unreadable or Redis away)."""
+        data = await self._call("read", lambda: self._redis.get(f"{self._answers}:{key}"))
+        return CachedAnswer.decode(data) if isinstance(data, bytes) else None
+
+    async def put(self, key: str, answer: CachedAnswer) -> None:
+        """Store `answer` with its TTL set in Redis, so that Redis drops it when it expires."""
+        milliseconds = max(1, math.ceil(answer.ttl * 1000))
+        await self._call(
+            "write",
+            lambda: self._redis.set(f"{self._answers}:{key}", answer.encode(), px=milliseconds),
+        )
+
+    def _label_key(self, classifier: str, text: str) -> str:
+        return f"{self._labels}:{classifier}:{_digest(text)}"
+
+    async def get_labels(self, classifier: str, texts: Sequence[str]) -> dict[str, int]:
+        """Return the labels `classifier` gave any of `texts` on any instance."""
+        if not texts:
+            return {}
+        keys = [self._label_key(classifier, text) for text in texts]
+        values = await self._call("read", lambda: self._redis.mget(keys))
+        found: dict[str, int] = {}
+        for text, value in zip(texts, values or [], strict=False):
+            if isinstance(value, bytes) and value.isdigit():
+                found[text] = int(value)
+        return found
+
+    async def put_labels(self, classifier: str, labels: Mapping[str, int]) -> None:
+        """Share `classifier`'s labels for these texts with every instance."""
+        if not labels:
+            return
+
+        async def write() -> object:
+            pipeline = self._redis.pipeline(transaction=False)
+            for text, label in labels.items():
+                pipeline.set(self._label_key(classifier, text), label, ex=self._label_ttl)
+            return await pipeline.execute()
+
+        await self._call("write", write)
+
+    async def close(self) -> None:
+        """Close the connections to Redis."""
+        await self._redis.aclose()

@@ -1,0 +1,108 @@
+"""Reuse of whole answers: the TTL policy, the key, and one computation per key at a time."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from backend.app.cache.answers import AnswerStore, CachedAnswer, Clock
+
+
+@dataclass(frozen=True)
+class Computed:
+    """A freshly rendered body, and whether any part of it fell back to a degraded answer."""
+
+    body: bytes
+    fell_back: bool = False
+
+
+@dataclass(frozen=True)
+class CachePolicy:
+    """How long an answer may be reused: long once its window has settled, briefly otherwise."""
+
+    settle_seconds: float
+    settled_ttl: float
+    recent_ttl: float
+
+    @property
+    def enabled(self) -> bool:
+        """Return whether any answer may be reused."""
+        return self.settled_ttl > 0 or self.recent_ttl > 0
+
+    def ttl(self, window_end: datetime, now: float) -> float:
+        """Return the reuse time of an answer about a window ending at `window_end`."""
+        settled = window_end.timestamp() < now - self.settle_seconds
+        return self.settled_ttl if settled else self.recent_ttl
+
+
+@dataclass
+class _Flight:
+    task: asyncio.Task[CachedAnswer]
+    waiters: int = field(default=0)
+
+
+class ResultCache:
+    """Answers reused within their TTL from `store`; identical requests share one computation."""
+
+    def __init__(self, store: AnswerStore, policy: CachePolicy, *, clock: Clock) -> None:
+        self.store = store
+        self.policy = policy
+        self.clock = clock
+        self._flights: dict[str, _Flight] = {}
+
+    @staticmethod
+    def key(parts: Mapping[str, object]) -> str:
+        """Return the key of an answer: a digest of everything that changes its body."""
+        canonical = json.dumps(parts, sort_keys=True, separators=(",", ":"), default=str)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+    async def answer(
+        self, key: str, *, window_end: datetime, compute: Callable[[], Awaitable[Computed]]
+    ) -> CachedAnswer:
+        """Return a fresh stored answer for `key`, or compute it (once, however many ask)."""
+        ttl = self.policy.ttl(window_end, self.clock())
+        if ttl <= 0:
+            computed = await compute()
+            return CachedAnswer(body=computed.body, stored_at=self.clock(), ttl=0)
+        stored = await self.store.get(key)
+        if stored is not None and stored.fresh(self.clock()):
+            return stored
+        flight = self._flights.get(key)
+        if flight is None:
+            flight = _Flight(asyncio.create_task(self._compute_and_store(key, ttl, compute)))
+            self._flights[key] = flight
+        flight.waiters += 1
+        try:
+            # Shielded: one waiter that goes away does not cancel the others' computation.
+            return await asyncio.shield(flight.task)
+        finally:
+            flight.waiters -= 1
+            if flight.waiters == 0:
+                if self._flights.get(key) is flight:
+                    del self._flights[key]
+                # Nobody waits for it any more: stop it, and its SQL with it.
+                flight.task.cancel()
+
+    def waiters(self) -> int:
+        """Return how many requests wait on computations in flight now."""
+        return sum(flight.waiters for flight in self._flights.values())
+
+    async def _compute_and_store(
+        self, key: str, ttl: float, compute: Callable[[], Awaitable[Computed]]
+    ) -> CachedAnswer:
+        computed = await compute()
+        if computed.fell_back:
+            # A degraded answer (the LLM was away) is not remembered for a whole day.
+            ttl = min(ttl, self.policy.recent_ttl)
+        answer = CachedAnswer(body=computed.body, stored_at=self.clock(), ttl=ttl)
+        if ttl > 0:
+            await self.store.put(key, answer)
+        return answer
+
+    async def close(self) -> None:
+        """Release the store."""
+        await self.store.close()

@@ -1,0 +1,33 @@
+"""Build the result cache the settings ask for: in the process, or shared in Redis."""
+
+from __future__ import annotations
+
+from backend.app.analytics.registry import schema_fingerprint
+from backend.app.cache.answers import Clock, MemoryStore
+from backend.app.cache.redis_store import RedisStore
+from backend.app.cache.results import CachePolicy, ResultCache
+from backend.app.settings import Settings
+
+# Raise when an answer's meaning changes without its shape (a corrected definition, say).
+ANSWERS_VERSION = 1
+
+
+def build_cache(settings: Settings, *, clock: Clock) -> tuple[ResultCache, RedisStore | None]:
+    """Return the result cache, and the Redis store when CACHE_URL names one."""
+    policy = CachePolicy(
+        settle_seconds=settings.cache_settle_seconds,
+        settled_ttl=settings.cache_settled_ttl_seconds,
+        recent_ttl=settings.cache_recent_ttl_seconds,
+    )
+    if settings.cache_url is None:
+        memory = MemoryStore(settings.cache_max_entries, clock=clock)
+        return ResultCache(memory, policy, clock=clock), None
+    # Versioned by the response shapes: a deploy that changes one never reads the old answers.
+    redis = RedisStore(
+        settings.cache_url.get_secret_value(),
+        namespace=f"v{ANSWERS_VERSION}-{schema_fingerprint()}",
+        timeout=settings.cache_timeout_seconds,
+        retry_after=settings.cache_retry_seconds,
+        label_ttl=settings.cache_label_ttl_seconds,
+    )
+    return ResultCache(redis, policy, clock=clock), redis

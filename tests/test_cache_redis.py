@@ -1,0 +1,214 @@
+"""The cache shared in Redis (the machine's, on the tests' own database number), and without it.
+
+Window W as in tests/test_cache.py: /analytics/sessions computes it with one statement, the
+overview with three. Window Q (September 2025) holds 9 distinct query texts
+(tests/test_llm_breaker.py); the fake LLM puts each in cluster 4.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from redis.asyncio import Redis
+
+from backend.app.analytics.registry import schema_fingerprint
+from backend.app.cache.setup import ANSWERS_VERSION
+from tests.conftest import running_app
+from tests.fake_llm_server import FakeLLMServer, fake_llm_server
+from tests.helpers import FakeClock, pool
+from tests.test_cache import REUSE, SESSIONS, SETTLED, _get
+
+Q = {"start_date": "2025-09-01", "end_date": "2025-09-30", "product_context": "pool"}
+Q_SETTLED = datetime(2025, 10, 1, 2, tzinfo=UTC)  # two hours after Q ends
+NAMESPACE = f"heritage-analytics:v{ANSWERS_VERSION}-{schema_fingerprint()}:answer:"
+
+
+@pytest.fixture
+async def redis(redis_url: str) -> AsyncIterator[Redis]:
+    """Return a client of the tests' Redis database, to look at what the service stored."""
+    client = Redis.from_url(redis_url)
+    yield client
+    await client.aclose()
+
+
+async def test_two_instances_share_answers(database_url: str, redis_url: str, redis: Redis) -> None:
+    clock = FakeClock(SETTLED)
+    shared: dict[str, Any] = {**REUSE, "cache_url": redis_url}
+    async with (
+        running_app(database_url, clock=clock, **shared) as (first_app, first),
+        running_app(database_url, clock=clock, **shared) as (second_app, second),
+    ):
+        computed, ran_first = await _get(first_app, first, "/analytics/overview", pool())
+        clock.advance(100)
+        reused, ran_second = await _get(second_app, second, "/analytics/overview", pool())
+    assert (ran_first, ran_second) == (3, 0)
+    assert reused.content == computed.content
+    assert reused.headers["etag"] == computed.headers["etag"]
+    # The second instance reports the age the first stored: 86400 - 100 s left.
+    assert reused.headers["cache-control"] == "private, max-age=86300"
+    keys = await redis.keys("*")
+    names = [key.decode() if isinstance(key, bytes) else key for key in keys]
+    assert [name.startswith(NAMESPACE) for name in names] == [True]
+    # The TTL is set in Redis too (in milliseconds; a little has passed since).
+    assert 86_300_000 < await redis.pttl(keys[0]) <= 86_400_000
+
+
+async def test_an_answer_past_its_ttl_is_not_served_from_redis(
+    database_url: str, redis_url: str, redis: Redis
+) -> None:
+    clock = FakeClock(SETTLED)
+    async with running_app(database_url, clock=clock, **REUSE, cache_url=redis_url) as (app, c):
+        _, ran = await _get(app, c, SESSIONS, pool())
+        # Redis still holds it (its own clock has not moved), but it is a day old by ours.
+        clock.advance(86_400)
+        assert await redis.dbsize() == 1
+        _, ran_again = await _get(app, c, SESSIONS, pool())
+    assert (ran, ran_again) == (1, 1)
+
+
+async def test_unreadable_bytes_in_redis_are_a_miss(
+    database_url: str, redis_url: str, redis: Redis
+) -> None:
+    settings: dict[str, Any] = {**REUSE, "cache_url": redis_url}
+    async with running_app(database_url, clock=FakeClock(SETTLED), **settings) as (app, client):
+        first, _ = await _get(app, client, SESSIONS, pool())
+        [key] = await redis.keys("*")
+        await redis.set(key, b"not an answer")
+        again, ran = await _get(app, client, SESSIONS, pool())
+    assert (again.content, ran) == (first.content, 1)
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+async def test_an_unreachable_redis_costs_nothing_but_a_warning(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = f"redis://127.0.0.1:{_closed_port()}/0"
+    with caplog.at_level(logging.WARNING, logger="backend.app.cache.redis_store"):
+        async with running_app(database_url, clock=FakeClock(SETTLED), **REUSE, cache_url=url) as (
+            app,
+            client,
+        ):
+            answers = [await _get(app, client, SESSIONS, pool()) for _ in range(3)]
+    assert [(response.status_code, ran) for response, ran in answers] == [(200, 1)] * 3
+    warnings = [record.getMessage() for record in caplog.records]
+    # One warning: after the first failure, Redis is left alone for CACHE_RETRY_SECONDS.
+    assert warnings == ["cache: Redis read failed (ConnectionError); answering without it for 10 s"]
+
+
+@pytest.fixture
+def stalled_redis() -> Iterator[str]:
+    """Return the URL of a server that accepts connections and never answers."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    yield f"redis://127.0.0.1:{port}/0"
+    listener.close()
+
+
+async def test_a_stalled_redis_is_bounded_by_the_cache_timeout(
+    database_url: str, stalled_redis: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings: dict[str, Any] = {
+        **REUSE,
+        "cache_url": stalled_redis,
+        "cache_timeout_seconds": 0.2,
+    }
+    with caplog.at_level(logging.WARNING, logger="backend.app.cache.redis_store"):
+        async with running_app(database_url, clock=FakeClock(SETTLED), **settings) as (app, c):
+            # Far inside the test's patience: the 0.2 s timeout, not a hang, ends the read.
+            response, ran = await asyncio.wait_for(_get(app, c, SESSIONS, pool()), timeout=20)
+    assert (response.status_code, ran) == (200, 1)
+    assert [record.getMessage() for record in caplog.records] == [
+        "cache: Redis read failed (TimeoutError); answering without it for 10 s"
+    ]
+
+
+@pytest.fixture
+def llm_server() -> Iterator[FakeLLMServer]:
+    """Yield a healthy fake Messages API."""
+    with fake_llm_server() as server:
+        server.failing = False
+        yield server
+
+
+def _llm(server: FakeLLMServer) -> dict[str, Any]:
+    return {
+        "anthropic_api_key": "sk-ant-test-cache",
+        "llm_base_url": server.url,
+        "llm_max_retries": 0,
+    }
+
+
+async def test_llm_labels_are_shared_by_a_new_instance(
+    database_url: str, redis_url: str, llm_server: FakeLLMServer
+) -> None:
+    # Answers are not reused here (TTL 0), so both instances compute; only labels are shared.
+    async with running_app(database_url, cache_url=redis_url, **_llm(llm_server)) as (_, first):
+        paid = (await first.get("/analytics/pain-points", params=Q)).json()
+    calls = llm_server.calls
+    async with running_app(database_url, cache_url=redis_url, **_llm(llm_server)) as (_, second):
+        shared = (await second.get("/analytics/pain-points", params=Q)).json()
+    assert calls == 1  # 9 texts, one batch of 50
+    assert llm_server.calls == calls
+    assert (
+        shared["texts_by_classifier"]
+        == paid["texts_by_classifier"]
+        == {
+            "claude-haiku-5-5": 9,
+            "keyword": 0,
+        }
+    )
+    assert shared["clusters"] == paid["clusters"]
+
+
+async def test_a_fallen_back_pain_point_answer_is_kept_for_the_recent_ttl_only(
+    database_url: str, llm_server: FakeLLMServer
+) -> None:
+    clock = FakeClock(Q_SETTLED)
+    llm_server.failing = True
+    async with running_app(database_url, clock=clock, **REUSE, **_llm(llm_server)) as (app, c):
+        fallen, _ = await _get(app, c, "/analytics/pain-points", Q)
+        clock.advance(59)
+        _, ran_reused = await _get(app, c, "/analytics/pain-points", Q)
+        llm_server.failing = False
+        clock.advance(1)
+        healed, ran_healed = await _get(app, c, "/analytics/pain-points", Q)
+        calls = llm_server.calls
+        _, ran_again = await _get(app, c, "/analytics/pain-points", Q)
+    assert fallen.json()["fallback_reason"] is not None
+    # Q is long settled, yet a fallen-back answer gets the recent TTL, 60 s.
+    assert fallen.headers["cache-control"] == "private, max-age=60"
+    assert (ran_reused, ran_healed, ran_again) == (0, 1, 0)
+    assert healed.json()["fallback_reason"] is None
+    assert healed.headers["cache-control"] == "private, max-age=86400"
+    # A repeated request classifies nothing.
+    assert llm_server.calls == calls
+
+
+async def test_the_classifier_is_in_the_key(
+    database_url: str, redis_url: str, llm_server: FakeLLMServer
+) -> None:
+    shared: dict[str, Any] = {**REUSE, "cache_url": redis_url}
+    clock = FakeClock(SETTLED)
+    async with (
+        running_app(database_url, clock=clock, **shared) as (local_app, local),
+        running_app(database_url, clock=clock, **shared, **_llm(llm_server)) as (llm_app, llm),
+    ):
+        by_rules, ran_local = await _get(local_app, local, "/analytics/pain-points", Q)
+        by_llm, ran_llm = await _get(llm_app, llm, "/analytics/pain-points", Q)
+    assert (ran_local, ran_llm) == (1, 1)
+    assert (by_rules.json()["classifier"], by_llm.json()["classifier"]) == (
+        "keyword",
+        "claude-haiku-5-5",
+    )
