@@ -118,12 +118,16 @@ async def explain(url: str, params: dict[str, str]) -> str:
 class Service:
     """The service under uvicorn on a free port, as a subprocess."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, cache: bool = False) -> None:
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             self.port = sock.getsockname()[1]
         env = {**os.environ, "DATABASE_URL": url}
-        env.pop("ANTHROPIC_API_KEY", None)
+        for name in ("ANTHROPIC_API_KEY", "CACHE_URL"):
+            env.pop(name, None)
+        if not cache:
+            # The cold figures: every request computes.
+            env |= {"CACHE_SETTLED_TTL_SECONDS": "0", "CACHE_RECENT_TTL_SECONDS": "0"}
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -300,6 +304,28 @@ async def rush_run(service: Service, *, clients: int, rounds: int, days: int) ->
     }
 
 
+async def measure_cache(service: Service, *, clients: int, reps: int, days: int) -> dict[str, Any]:
+    """Time `clients` identical overviews sent at once to an empty cache, then warm repeats."""
+    params = window(days)
+    async with httpx.AsyncClient(base_url=service.base, timeout=900) as client:
+
+        async def overview() -> httpx.Response:
+            response = await client.get("/analytics/overview", params=params)
+            response.raise_for_status()
+            return response
+
+        started = time.perf_counter()
+        together = await asyncio.gather(*(overview() for _ in range(clients)))
+        identical = time.perf_counter() - started
+        warm, _ = await timed(overview, reps * 4)
+    return {
+        "clients": clients,
+        "identical": identical,
+        "etags": len({response.headers["etag"] for response in together}),
+        "warm": warm,
+    }
+
+
 def machine() -> str:
     """Describe this machine in one line."""
     model = "unknown CPU"
@@ -374,6 +400,18 @@ async def main() -> None:
                 report["rss_load"] = service.memory_mb()
         finally:
             service.stop()
+    print("== with the result cache (in-process, the defaults) ==", flush=True)
+    cached = Service(url, cache=True)
+    try:
+        await cached.ready()
+        report["cache"] = await measure_cache(
+            cached, clients=args.rush_clients, reps=args.reps, days=365
+        )
+        report["load_cached"] = await load_run(
+            cached, clients=args.load_clients, requests=args.load_requests
+        )
+    finally:
+        cached.stop()
     command = "make bench" + (f' BENCH_ARGS="{" ".join(sys.argv[1:])}"' if sys.argv[1:] else "")
     await asyncio.to_thread(
         Path(args.output).write_text, render_markdown(report, command, args.reps)
