@@ -13,7 +13,15 @@ from backend.app.analytics.overview import overview as compute_overview
 from backend.app.analytics.registry import KPIS, RESPONSE_MODELS, OverviewResponse
 from backend.app.analytics.runner import compute_windows
 from backend.app.api.answers import serve
-from backend.app.api.dependencies import CacheDep, ClassifierDep, DatabaseDep, FiltersDep
+from backend.app.api.dependencies import (
+    CacheDep,
+    ClassifierDep,
+    DatabaseDep,
+    ExportFiltersDep,
+    FiltersDep,
+)
+from backend.app.api.representation import MEDIA_TYPES, choose
+from backend.app.models.filters import Format
 from backend.app.models.responses import ERROR_RESPONSES
 
 router = APIRouter(prefix="/analytics", tags=["analytics"], responses=ERROR_RESPONSES)
@@ -44,11 +52,13 @@ def _add_kpi_route(kpi: Kpi[Any]) -> None:
 
     async def endpoint(
         request: Request,
-        filters: FiltersDep,
+        query: ExportFiltersDep,
         db: DatabaseDep,
         classifier: ClassifierDep,
         cache: CacheDep,
     ) -> Response:
+        filters = query.analytics_filters()
+
         async def compute() -> BaseModel:
             windows = filters.windows()
             # Both windows at once, each statement on its own connection.
@@ -65,10 +75,11 @@ def _add_kpi_route(kpi: Kpi[Any]) -> None:
         return await serve(
             request,
             cache,
-            endpoint=kpi.name,
+            endpoint=kpi.path.removeprefix("/"),
             filters=filters,
             classifier=classifier,
             compute=compute,
+            representation=choose(query.format, request.headers.get("accept")),
         )
 
     router.add_api_route(
@@ -79,6 +90,13 @@ def _add_kpi_route(kpi: Kpi[Any]) -> None:
         response_model=response_model,
         summary=kpi.summary,
         description=kpi.description,
+        responses={
+            200: {
+                "description": "The body as JSON; with format=csv (or an Accept header that "
+                "prefers text/csv) as CSV, named by a Content-Disposition attachment.",
+                "content": {MEDIA_TYPES[Format.CSV]: {"schema": {"type": "string"}}},
+            }
+        },
     )
 
 

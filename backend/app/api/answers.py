@@ -1,4 +1,4 @@
-"""Serve an analytics body through the result cache, with its validators."""
+"""Serve an analytics body through the result cache, in its representation, with validators."""
 
 from __future__ import annotations
 
@@ -9,11 +9,13 @@ from pydantic import BaseModel
 
 from backend.app.analytics.classifier import PainPointClassifier
 from backend.app.analytics.clustering import fell_back
+from backend.app.api.csv_export import csv_body, csv_filename
+from backend.app.api.representation import Representation
 from backend.app.cache.http import answer_response
 from backend.app.cache.results import Computed, ResultCache
-from backend.app.models.filters import AnalyticsFilters
+from backend.app.models.filters import AnalyticsFilters, Format
 
-JSON = "application/json"
+JSON = Representation(Format.JSON, negotiated=False)
 
 
 async def serve(
@@ -24,20 +26,30 @@ async def serve(
     filters: AnalyticsFilters,
     classifier: PainPointClassifier,
     compute: Callable[[], Awaitable[BaseModel]],
+    representation: Representation = JSON,
 ) -> Response:
     """Answer from the cache when a fresh answer is there, else compute, render and keep it."""
 
     async def render() -> Computed:
         body = await compute()
-        return Computed(body.model_dump_json().encode(), fell_back=fell_back(body))
+        rendered = body.model_dump_json() if representation.format is Format.JSON else None
+        data = rendered.encode() if rendered is not None else csv_body(body)
+        return Computed(data, fell_back=fell_back(body))
 
     key = cache.key(
         {
             "endpoint": endpoint,
             "filters": filters.model_dump(mode="json"),
-            "representation": "json",
+            "representation": representation.format,
             "classifier": classifier.identity,
         }
     )
+    headers: dict[str, str] = {}
+    if representation.negotiated:
+        headers["Vary"] = "Accept"
+    if representation.format is Format.CSV:
+        headers["Content-Disposition"] = f'attachment; filename="{csv_filename(endpoint, filters)}"'
     answer = await cache.answer(key, window_end=filters.end_date, compute=render)
-    return answer_response(request, answer, now=cache.clock(), media_type=JSON, headers={})
+    return answer_response(
+        request, answer, now=cache.clock(), media_type=representation.media_type, headers=headers
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -11,7 +11,9 @@ from pydantic import ValidationError
 from backend.app.analytics.classifier import PainPointClassifier
 from backend.app.cache.results import ResultCache
 from backend.app.db.client import Database
-from backend.app.models.filters import AnalyticsFilters, ProductQuery
+from backend.app.models.filters import AnalyticsFilters, ExportFilters, ProductQuery
+
+FiltersT = TypeVar("FiltersT", bound=AnalyticsFilters)
 
 
 async def get_database(request: Request) -> Database:
@@ -47,21 +49,33 @@ def _refuse_repeated(request: Request) -> None:
         )
 
 
-async def get_filters(
-    request: Request, filters: Annotated[AnalyticsFilters, Query()]
-) -> AnalyticsFilters:
-    """Return the validated filters in the request's `tz` or REPORT_TIMEZONE, refusing repeats."""
+def _in_default_zone(request: Request, filters: FiltersT) -> FiltersT:
+    """Return `filters` read in the request's `tz` or REPORT_TIMEZONE, refusing repeats."""
     _refuse_repeated(request)
     default_tz: str = request.app.state.settings.report_timezone
     if "tz" in request.query_params or default_tz == filters.tz:
         return filters
     # The dates' wall-clock reading depends on the zone: read them again in the default one.
     try:
-        return AnalyticsFilters.model_validate({**request.query_params, "tz": default_tz})
+        return type(filters).model_validate({**request.query_params, "tz": default_tz})
     except ValidationError as error:
         raise RequestValidationError(
             [{**detail, "loc": ("query", *detail["loc"])} for detail in error.errors()]
         ) from None
+
+
+async def get_filters(
+    request: Request, filters: Annotated[AnalyticsFilters, Query()]
+) -> AnalyticsFilters:
+    """Return the validated filters in the request's `tz` or REPORT_TIMEZONE."""
+    return _in_default_zone(request, filters)
+
+
+async def get_export_filters(
+    request: Request, filters: Annotated[ExportFilters, Query()]
+) -> ExportFilters:
+    """Return the validated filters and `format` of an endpoint that also answers CSV."""
+    return _in_default_zone(request, filters)
 
 
 async def get_product_query(
@@ -76,4 +90,5 @@ DatabaseDep = Annotated[Database, Depends(get_database)]
 ClassifierDep = Annotated[PainPointClassifier, Depends(get_classifier)]
 CacheDep = Annotated[ResultCache, Depends(get_cache)]
 FiltersDep = Annotated[AnalyticsFilters, Depends(get_filters)]
+ExportFiltersDep = Annotated[ExportFilters, Depends(get_export_filters)]
 ProductQueryDep = Annotated[ProductQuery, Depends(get_product_query)]

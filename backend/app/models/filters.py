@@ -38,6 +38,13 @@ class Compare(StrEnum):
     PREVIOUS_PERIOD = "previous_period"
 
 
+class Format(StrEnum):
+    """The representation of an answer: JSON, or CSV for a spreadsheet."""
+
+    JSON = "json"
+    CSV = "csv"
+
+
 class ProductContext(StrEnum):
     """Which chatbot, and so which table, a request reads."""
 
@@ -272,3 +279,21 @@ class AnalyticsFilters(BaseModel):
     def end_utc(self) -> datetime:
         """Return the window end as a naive UTC datetime, the type of `time_stamp`."""
         return self.end_date.replace(tzinfo=None)
+
+
+class ExportFilters(AnalyticsFilters):
+    """The filters of an endpoint that also answers CSV, and the representation asked for."""
+
+    format: Format | None = Field(
+        default=None,
+        description="`csv`: text/csv for a spreadsheet (the body's list as rows, or its numbers "
+        "as one row; the current window only); `json`: the JSON body. Absent: the `Accept` "
+        "header decides (JSON unless it prefers text/csv).",
+    )
+
+    def analytics_filters(self) -> AnalyticsFilters:
+        """Return the filters alone, as every KPI and the `filters` echo take them."""
+        return AnalyticsFilters.model_construct(
+            _fields_set=self.model_fields_set - {"format"},
+            **{name: getattr(self, name) for name in AnalyticsFilters.model_fields},
+        )

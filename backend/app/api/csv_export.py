@@ -1,0 +1,85 @@
+"""CSV bodies: the body's list as rows, or its scalars as one row; safe in a spreadsheet."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import types
+from typing import Any, Union, get_args, get_origin
+
+from pydantic import BaseModel
+
+from backend.app.models.filters import AnalyticsFilters
+
+# Never columns: the echo of the request, and the comparison (the CSV holds this window only).
+_NOT_COLUMNS = frozenset({"filters", "previous", "changes"})
+# A cell starting with one of these is a formula to a spreadsheet.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+LIST_SEPARATOR = " | "
+
+
+def _members(annotation: Any) -> tuple[Any, ...]:
+    if get_origin(annotation) in (Union, types.UnionType):
+        return tuple(arg for arg in get_args(annotation) if arg is not type(None))
+    return (annotation,)
+
+
+def _row_model(annotation: Any) -> type[BaseModel] | None:
+    """Return the item model of a `list[Model]` field, or None for any other field."""
+    if get_origin(annotation) is not list:
+        return None
+    [item] = get_args(annotation)
+    return item if isinstance(item, type) and issubclass(item, BaseModel) else None
+
+
+def _is_scalar(annotation: Any) -> bool:
+    """Return whether a field holds one value (text, number, boolean, date), not a structure."""
+    return all(
+        get_origin(member) is None
+        and not (isinstance(member, type) and issubclass(member, (BaseModel, dict, list)))
+        for member in _members(annotation)
+    )
+
+
+def _layout(model: type[BaseModel]) -> tuple[str | None, list[str]]:
+    """Return the list field whose items are the rows (None: one row), and the columns."""
+    fields = {name: f for name, f in model.model_fields.items() if name not in _NOT_COLUMNS}
+    for name, field in fields.items():
+        item = _row_model(field.annotation)
+        if item is not None:
+            return name, list(item.model_fields)
+    return None, [name for name, field in fields.items() if _is_scalar(field.annotation)]
+
+
+def _cell(value: Any) -> str:
+    """Return a JSON-ready value as a cell: numbers as in JSON, null empty, text defused."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return json.dumps(value)
+    if isinstance(value, list):
+        value = LIST_SEPARATOR.join(_cell(item) for item in value)
+    text = str(value)
+    # A leading quote makes the spreadsheet show the text instead of running it as a formula.
+    return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
+
+
+def csv_body(body: BaseModel) -> bytes:
+    """Return `body` as UTF-8 CSV with a header row."""
+    rows_field, columns = _layout(type(body))
+    data = body.model_dump(mode="json")
+    rows = data[rows_field] if rows_field is not None else [data]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(columns)
+    writer.writerows([_cell(row[column]) for column in columns] for row in rows)
+    return buffer.getvalue().encode()
+
+
+def csv_filename(endpoint: str, filters: AnalyticsFilters) -> str:
+    """Return `<endpoint>_<first local date>_<last local date>.csv` for the window."""
+    calendar = filters.calendar()
+    return f"{endpoint}_{calendar.first_day.isoformat()}_{calendar.last_day.isoformat()}.csv"

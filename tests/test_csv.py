@@ -1,0 +1,250 @@
+"""CSV answers: parsed with the csv module and compared with the JSON body of the same request.
+
+The rule the comparison applies (the contract's): the rows are the body's list where it has one,
+each item a row with its fields as columns; otherwise one row of every top-level scalar. A cell
+is a number as JSON writes it, empty for null, `true`/`false` for a boolean, a list's items
+joined with " | ", and text as is, with a leading `'` when it begins with = + - @ tab or CR.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+
+from backend.app.api.csv_export import csv_body
+from backend.app.models.responses import ToolShare, ToolUsage
+from tests.conftest import insert_rows, recording, running_app
+from tests.fixture_rows import Row
+from tests.helpers import ANALYTICS_PATHS, USER_WINDOW, FakeClock, pool_u, scratch_database
+from tests.test_cache import SETTLED, cached_app
+
+CSV = "text/csv; charset=utf-8"
+Q = {"start_date": "2025-09-01", "end_date": "2025-09-30", "product_context": "pool"}
+LISTS = ("daily", "categories", "tools", "segments", "clusters")
+HOSTILE = '=SUM(A1:A2), "quoted"\nnaïve Größe'
+
+
+def _params(path: str) -> dict[str, str]:
+    # Pain points have their texts in window Q; every other KPI has its users in window U.
+    return dict(Q) if path.endswith("pain-points") else pool_u()
+
+
+def _expected_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return json.dumps(value)
+    if isinstance(value, list):
+        value = " | ".join(_expected_cell(item) for item in value)
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _expected_table(body: dict[str, Any]) -> list[list[str]]:
+    """Return the header and rows the contract makes of a JSON body."""
+    listed = [key for key in LISTS if key in body]
+    if listed:
+        items = body[listed[0]]
+        header = list(items[0])
+        return [header, *[[_expected_cell(item[key]) for key in header] for item in items]]
+    header = [
+        key
+        for key, value in body.items()
+        if key not in ("filters", "previous", "changes") and not isinstance(value, dict | list)
+    ]
+    return [header, [_expected_cell(body[key]) for key in header]]
+
+
+def _parse(response: httpx.Response) -> list[list[str]]:
+    assert response.headers["content-type"] == CSV
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8"), newline="")))
+
+
+@pytest.mark.parametrize("path", ANALYTICS_PATHS)
+async def test_csv_holds_what_json_holds(client: httpx.AsyncClient, path: str) -> None:
+    as_json = await client.get(path, params=_params(path))
+    as_csv = await client.get(path, params={**_params(path), "format": "csv"})
+    assert (as_json.status_code, as_csv.status_code) == (200, 200)
+    table = _parse(as_csv)
+    assert table == _expected_table(as_json.json())
+    # Each window has something to show: not a header alone, and no nested structure leaked.
+    assert len(table) >= 2
+    assert not any(cell.startswith(("{", "[")) for row in table for cell in row)
+
+
+async def test_one_row_bodies_keep_every_scalar(client: httpx.AsyncClient) -> None:
+    table = _parse(await client.get("/analytics/returning-users", params=pool_u(format="csv")))
+    # The objects most_active_user and longest_active_span are not scalars: no columns.
+    assert "most_active_user" not in table[0]
+    assert len(table) == 2
+
+
+async def test_the_file_is_named_by_the_endpoint_and_the_local_dates(
+    client: httpx.AsyncClient,
+) -> None:
+    by_dates = await client.get("/analytics/volume", params=pool_u(format="csv"))
+    # 03:00 UTC is 22:00 the evening before in Chicago (CDT, UTC-5).
+    by_instants = await client.get(
+        "/analytics/pain-points",
+        params={
+            "start_date": "2025-08-01T03:00:00Z",
+            "end_date": "2025-08-31T03:00:00Z",
+            "product_context": "pool",
+            "tz": "America/Chicago",
+            "format": "csv",
+        },
+    )
+    assert by_dates.headers["content-disposition"] == (
+        f'attachment; filename="volume_{USER_WINDOW["start_date"]}_{USER_WINDOW["end_date"]}.csv"'
+    )
+    assert by_instants.headers["content-disposition"] == (
+        'attachment; filename="pain-points_2025-07-31_2025-08-30.csv"'
+    )
+
+
+async def test_under_compare_the_csv_holds_the_current_window(client: httpx.AsyncClient) -> None:
+    alone = await client.get("/analytics/volume", params=pool_u(format="csv"))
+    compared = await client.get(
+        "/analytics/volume", params=pool_u(format="csv", compare="previous_period")
+    )
+    assert compared.status_code == 200
+    assert compared.content == alone.content
+
+
+async def test_hostile_text_survives_the_round_trip(server_url: str) -> None:
+    rows = [Row(datetime(2025, 9, 3, 12), "h", "h1", input=HOSTILE)]
+
+    async def fill(connection: asyncpg.Connection) -> None:
+        await insert_rows(connection, "interaction_log", rows)
+
+    async with (
+        scratch_database(server_url, "csv_text", fill) as url,
+        running_app(url) as (_, client),
+    ):
+        as_json = (await client.get("/analytics/pain-points", params=Q)).json()
+        table = _parse(await client.get("/analytics/pain-points", params={**Q, "format": "csv"}))
+    [example] = [e for cluster in as_json["clusters"] for e in cluster["examples"]]
+    column = table[0].index("examples")
+    cells = [row[column] for row in table[1:] if row[column]]
+    # The example is the text as asked. Commas, quotes, the newline and the letters come back as
+    # they were; the leading = is defused with a quote.
+    assert example == HOSTILE
+    assert cells == ["'" + HOSTILE]
+
+
+def test_every_formula_start_is_defused_and_nothing_else() -> None:
+    starts = ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "plain", " =not first"]
+    body = ToolUsage(
+        total_sessions=1,
+        tools=[ToolShare(tool=text, sessions=-1, percent=-0.5) for text in starts],
+    )
+    table = list(csv.reader(io.StringIO(csv_body(body).decode(), newline="")))
+    assert table[0] == ["tool", "sessions", "percent"]
+    assert [row[0] for row in table[1:]] == [
+        "'=1+1",
+        "'+1",
+        "'-1",
+        "'@SUM(A1)",
+        "'\tx",
+        "'\rx",
+        "plain",
+        " =not first",
+    ]
+    # Numbers are numbers, never text: a negative one keeps its sign.
+    assert {(row[1], row[2]) for row in table[1:]} == {("-1", "-0.5")}
+
+
+@pytest.mark.parametrize(
+    ("accept", "expected"),
+    [
+        (None, "application/json"),
+        ("text/csv", CSV),
+        ("application/json", "application/json"),
+        ("*/*", "application/json"),
+        ("text/*", CSV),
+        ("text/csv;q=0.5, application/json;q=0.9", "application/json"),
+        ("application/json;q=0.5, text/csv", CSV),
+        ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "application/json"),
+        ("text/csv;q=0, */*", "application/json"),
+    ],
+)
+async def test_accept_chooses_when_format_is_absent(
+    client: httpx.AsyncClient, accept: str | None, expected: str
+) -> None:
+    headers = {"Accept": accept} if accept is not None else {}
+    response = await client.get("/analytics/tool-usage", params=pool_u(), headers=headers)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == expected
+    assert response.headers["vary"] == "Accept"
+
+
+@pytest.mark.parametrize("format", ["json", "csv"])
+async def test_format_overrides_accept(client: httpx.AsyncClient, format: str) -> None:
+    other = "text/csv" if format == "json" else "application/json"
+    response = await client.get(
+        "/analytics/tool-usage", params=pool_u(format=format), headers={"Accept": other}
+    )
+    assert response.headers["content-type"] == (CSV if format == "csv" else "application/json")
+    assert "vary" not in response.headers
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/analytics/volume", pool_u(format="xml")),
+        ("/analytics/volume", pool_u(format="CSV")),
+        ("/analytics/overview", pool_u(format="csv")),
+    ],
+)
+async def test_other_formats_are_a_422_naming_format(
+    client: httpx.AsyncClient, path: str, params: dict[str, str]
+) -> None:
+    response = await client.get(path, params=params, headers={"Accept": "text/csv"})
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/json"
+    assert [error["parameter"] for error in response.json()["errors"]] == ["format"]
+
+
+async def test_errors_stay_json(client: httpx.AsyncClient) -> None:
+    response = await client.get("/analytics/volume", params=pool_u(format="csv", tz="Nowhere"))
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/json"
+    assert "tz" in response.json()["detail"]
+
+
+async def test_the_overview_answers_json_whatever_accept_says(client: httpx.AsyncClient) -> None:
+    response = await client.get(
+        "/analytics/overview", params=pool_u(), headers={"Accept": "text/csv"}
+    )
+    assert response.headers["content-type"] == "application/json"
+    assert "vary" not in response.headers
+
+
+async def test_the_representation_is_in_the_cache_key(database_url: str) -> None:
+    async with cached_app(database_url, FakeClock(SETTLED)) as (app, client):
+        runs = []
+        for params in (pool_u(), pool_u(format="csv"), pool_u(format="csv")):
+            with recording(app) as log:
+                response = await client.get("/analytics/volume", params=params)
+            runs.append((response.headers["content-type"], len(log.statements)))
+    assert runs == [("application/json", 1), (CSV, 1), (CSV, 0)]
+
+
+async def test_swagger_documents_text_csv(client: httpx.AsyncClient) -> None:
+    paths = (await client.get("/openapi.json")).json()["paths"]
+    for path in ANALYTICS_PATHS:
+        content = paths[path]["get"]["responses"]["200"]["content"]
+        assert set(content) == {"application/json", CSV}, path
+        formats = [p for p in paths[path]["get"]["parameters"] if p["name"] == "format"]
+        assert formats, path
+    overview = paths["/analytics/overview"]["get"]
+    assert set(overview["responses"]["200"]["content"]) == {"application/json"}
