@@ -144,3 +144,14 @@ async def test_each_window_runs_once(client: httpx.AsyncClient, statements: Stat
         if isinstance(parameters, tuple | list)
     )
     assert starts == [datetime(2025, 5, 25)] * 3 + [datetime(2025, 6, 1)] * 3
+
+
+async def test_a_previous_window_before_year_1_is_a_422(client: httpx.AsyncClient) -> None:
+    # The window starts on the first representable day: the one before it cannot exist.
+    response = await client.get(
+        "/analytics/sessions",
+        params=pool(start_date="0001-01-01", end_date="0001-01-02", compare="previous_period"),
+    )
+    assert response.status_code == 422
+    assert [error["parameter"] for error in response.json()["errors"]] == ["compare"]
+    assert "before year 1" in response.json()["detail"]

@@ -165,6 +165,23 @@ async def test_a_one_microsecond_window(client: httpx.AsyncClient) -> None:
     assert metrics(body) == (1, 0, 0, 0.0)
 
 
+@pytest.mark.parametrize(
+    ("end_date", "echoed"),
+    [
+        # RFC 3339 allows a leap second: it is the last instant of its minute.
+        ("2025-06-07T23:59:60Z", "2025-06-07T23:59:59.999999Z"),
+        # And any number of fraction digits: past microseconds they are dropped.
+        ("2025-06-07T23:59:59.123456789Z", "2025-06-07T23:59:59.123456Z"),
+        ("2025-06-07t23:59:59z", "2025-06-07T23:59:59Z"),
+    ],
+)
+async def test_every_rfc_3339_date_time_is_read(
+    client: httpx.AsyncClient, end_date: str, echoed: str
+) -> None:
+    body = await get_json(client, PATH, **pool(end_date=end_date))
+    assert body["filters"]["end_date"] == echoed
+
+
 async def test_hostile_and_unusual_text_is_just_a_value(client: httpx.AsyncClient) -> None:
     # Matched exactly, so none of these finds a row; none is an error either.
     for value in ("u1' OR '1'='1", "é😀", "x" * 50, "%_", "\\"):

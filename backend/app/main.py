@@ -24,6 +24,7 @@ from backend.app.db.client import Database, create_engine
 from backend.app.disconnect import CancelOnDisconnect
 from backend.app.errors import ServiceError, service_error_handler, validation_error_handler
 from backend.app.logging import configure_logging, log_request
+from backend.app.openapi import with_time_zones
 from backend.app.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -96,6 +97,7 @@ def create_app(
         swagger_ui_parameters={"tryItOutEnabled": False, "displayRequestDuration": True},
     )
     app.state.settings = app_settings
+    app.openapi = with_time_zones(app)  # type: ignore[method-assign]
     app.add_exception_handler(ServiceError, service_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.add_exception_handler(Exception, _unexpected_error_handler)

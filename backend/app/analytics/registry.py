@@ -102,5 +102,8 @@ OverviewResponse: type[BaseModel] = _compared(
 @cache
 def schema_fingerprint() -> str:
     """Return a digest of every response shape: cached answers of another shape are never read."""
-    shapes = [model.model_json_schema() for model in (*RESPONSE_MODELS.values(), OverviewResponse)]
+    shapes = [
+        model.model_json_schema(mode="serialization")
+        for model in (*RESPONSE_MODELS.values(), OverviewResponse)
+    ]
     return hashlib.sha256(json.dumps(shapes, sort_keys=True).encode()).hexdigest()[:12]

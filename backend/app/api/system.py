@@ -7,7 +7,13 @@ from fastapi import APIRouter, Response
 from backend.app.analytics import meta
 from backend.app.api.dependencies import DatabaseDep, ProductQueryDep
 from backend.app.errors import DatabasePermissionError, ServiceError
-from backend.app.models.responses import ERROR_RESPONSES, FilterOptions, Health, Readiness
+from backend.app.models.responses import (
+    ERROR_RESPONSES,
+    READINESS_RESPONSES,
+    FilterOptions,
+    Health,
+    Readiness,
+)
 
 router = APIRouter()
 
@@ -23,7 +29,7 @@ async def health() -> Health:
     response_model=Readiness,
     tags=["health"],
     summary="Readiness",
-    responses={503: {"model": Readiness, "description": "Database unreachable or schema missing"}},
+    responses=READINESS_RESPONSES,
 )
 async def ready(db: DatabaseDep, response: Response) -> Readiness:
     """Report whether the database answers and both tables have every expected column."""

@@ -18,6 +18,7 @@ from pydantic import (
     field_serializer,
     field_validator,
 )
+from pydantic.config import JsonDict
 
 from backend.app.models.calendar import (
     ONE_MICROSECOND,
@@ -55,8 +56,11 @@ class ProductContext(StrEnum):
 # ISO 8601 only: a bare date, or a date and time with optional seconds, fraction and offset.
 # Pydantic alone would also take Unix timestamps such as "2025", which is too easy to mistype.
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# Any number of fraction digits (RFC 3339 allows it; digits past microseconds are dropped), and
+# the leap second :60, which RFC 3339 also allows, read as the last microsecond of its minute.
 _ISO_DATETIME = re.compile(
-    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}(:?\d{2})?)?",
+    r"(?P<minute>\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2})(:(?P<second>\d{2})(\.\d+)?)?"
+    r"(?P<offset>Z|[+-]\d{2}(:?\d{2})?)?",
     re.IGNORECASE,
 )
 _END_OF_DAY = time(23, 59, 59, 999_999)
@@ -77,7 +81,9 @@ def _parse_iso(value: Any) -> date | datetime:
             return date.fromisoformat(text)
         except ValueError:
             raise ValueError(f"{text!r} is not a real calendar date") from None
-    if _ISO_DATETIME.fullmatch(text):
+    if match := _ISO_DATETIME.fullmatch(text):
+        if match["second"] == "60":
+            text = f"{match['minute']}:59.999999{match['offset'] or ''}"
         try:
             return datetime.fromisoformat(text.upper().replace("Z", "+00:00"))
         except ValueError:
@@ -136,14 +142,46 @@ _EXAMPLE_START, _EXAMPLE_END = _example_window()
 OptionalText = Annotated[str | None, BeforeValidator(_blank_to_none)]
 
 
-# Inputs are ISO dates or datetimes, which no single JSON Schema string format covers; the echo
-# in responses is always a datetime.
+# Inputs are an RFC 3339 date or date-time; the echo in responses is always a date-time. (A naive
+# date-time, a wall-clock time in `tz`, is also read, as the description says.)
 def _iso_input(example: str) -> WithJsonSchema:
-    return WithJsonSchema({"type": "string", "examples": [example]}, mode="validation")
+    return WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "format": "date", "examples": [example]},
+                {"type": "string", "format": "date-time", "examples": [f"{example}T12:00:00Z"]},
+            ],
+            "examples": [example],
+        },
+        mode="validation",
+    )
+
+
+# PostgreSQL text cannot hold NUL: the document says so, and the validator refuses it.
+_NO_NUL: JsonDict = {"pattern": "^[^\\u0000]*$"}
+
+# The tz parameter's schema: the `TimeZone` component (main.py adds its enum of IANA names).
+TIME_ZONE_SCHEMA_REF = "#/components/schemas/TimeZone"
+TimeZoneName = Annotated[
+    str,
+    WithJsonSchema(
+        {"$ref": TIME_ZONE_SCHEMA_REF, "examples": ["America/Chicago"]}, mode="validation"
+    ),
+]
 
 
 WindowStart = Annotated[datetime, BeforeValidator(_window_start), _iso_input(_EXAMPLE_START)]
 WindowEnd = Annotated[datetime, BeforeValidator(_window_end), _iso_input(_EXAMPLE_END)]
+
+
+def _previous_start(start: datetime, end: datetime, zone: ZoneInfo) -> datetime:
+    """Return where the window before [start, end] begins (OverflowError before year 1)."""
+
+    def wall(instant: datetime) -> datetime:
+        return instant.astimezone(zone).replace(tzinfo=None)
+
+    length = wall(end) - wall(start)
+    return local_wall_clock(wall(start - ONE_MICROSECOND) - length, zone)
 
 
 class ProductQuery(BaseModel):
@@ -162,7 +200,7 @@ class AnalyticsFilters(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     # First, so that the dates below are read in it.
-    tz: str = Field(
+    tz: TimeZoneName = Field(
         default=DEFAULT_TZ,
         description="Reporting time zone: an IANA name exactly as the tz database spells it "
         "(`America/Chicago`, `Europe/Berlin`, `UTC`). Bare dates and naive datetimes are "
@@ -192,11 +230,13 @@ class AnalyticsFilters(BaseModel):
         default=None,
         description="Exact match on the `environment` column; empty or absent means all.",
         examples=["production"],
+        json_schema_extra=_NO_NUL,
     )
     user_id: OptionalText = Field(
         default=None,
         max_length=50,
         description="Exact match on `user_id` (at most 50 characters); empty or absent means all.",
+        json_schema_extra=_NO_NUL,
     )
     compare: Compare = Field(
         default=Compare.NONE,
@@ -215,6 +255,21 @@ class AnalyticsFilters(BaseModel):
             )
         if start is not None and (value.date() - start.date()).days >= MAX_WINDOW_DAYS:
             raise ValueError(f"the window may span at most {MAX_WINDOW_DAYS} days")
+        return value
+
+    @field_validator("compare")
+    @classmethod
+    def _previous_window_exists(cls, value: Compare, info: ValidationInfo) -> Compare:
+        start, tz = info.data.get("start_date"), info.data.get("tz")
+        if value is Compare.PREVIOUS_PERIOD and start is not None and tz is not None:
+            end = info.data.get("end_date", start)
+            zone = ZoneInfo(tz)
+            try:
+                _previous_start(start, end, zone)
+            except OverflowError:
+                raise ValueError(
+                    "previous_period: the window just before this one would begin before year 1"
+                ) from None
         return value
 
     @field_validator("tz")
@@ -248,16 +303,13 @@ class AnalyticsFilters(BaseModel):
         local(start - 1 µs) - (local(end) - local(start)) in `tz`, read with fold=0: a window of N
         whole local dates is compared with the N local dates just before it.
         """
-        zone = ZoneInfo(self.tz)
-
-        def wall(instant: datetime) -> datetime:
-            return instant.astimezone(zone).replace(tzinfo=None)
-
-        end = self.start_date - ONE_MICROSECOND
-        length = wall(self.end_date) - wall(self.start_date)
-        start = local_wall_clock(wall(end) - length, zone)
+        start = _previous_start(self.start_date, self.end_date, ZoneInfo(self.tz))
         return self.model_copy(
-            update={"start_date": start, "end_date": end, "compare": Compare.NONE}
+            update={
+                "start_date": start,
+                "end_date": self.start_date - ONE_MICROSECOND,
+                "compare": Compare.NONE,
+            }
         )
 
     def windows(self) -> list[AnalyticsFilters]:
