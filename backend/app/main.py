@@ -109,6 +109,8 @@ def create_app(
             allow_origins=app_settings.cors_origins,
             allow_methods=["GET"],
             allow_headers=["*"],
+            # The console's script reads these: the validator, the CSV file name, when to retry.
+            expose_headers=["ETag", "Content-Disposition", "Retry-After"],
         )
     app.include_router(analytics.router)
     app.include_router(system.router)
