@@ -88,8 +88,9 @@ async def pain_points(
 
 def fell_back(body: BaseModel) -> bool:
     """Return whether any pain-point answer inside `body` fell back to the local classifier."""
-    if isinstance(body, PainPoints):
-        return body.fallback_reason is not None
+    if isinstance(body, PainPoints) and body.fallback_reason is not None:
+        return True
+    # Also the previous window's pain points, and the overview's section.
     return any(
         fell_back(value)
         for value in (getattr(body, name) for name in type(body).model_fields)

@@ -5,13 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel
 
-from backend.app.analytics.comparison import changes_of, respond
 from backend.app.analytics.declaration import Kpi
+from backend.app.analytics.overview import kpi_response
 from backend.app.analytics.overview import overview as compute_overview
 from backend.app.analytics.registry import KPIS, RESPONSE_MODELS, OverviewResponse
-from backend.app.analytics.runner import compute_windows
 from backend.app.api.answers import serve
 from backend.app.api.dependencies import (
     CacheDep,
@@ -58,27 +56,13 @@ def _add_kpi_route(kpi: Kpi[Any]) -> None:
         cache: CacheDep,
     ) -> Response:
         filters = query.analytics_filters()
-
-        async def compute() -> BaseModel:
-            windows = filters.windows()
-            # Both windows at once, each statement on its own connection.
-            bodies = [
-                body[kpi.name] for body in await compute_windows([kpi], db, windows, classifier)
-            ]
-            return respond(
-                response_model,
-                windows,
-                [dict(body) for body in bodies],
-                lambda: changes_of(bodies[0], bodies[1]),
-            )
-
         return await serve(
             request,
             cache,
             endpoint=kpi.path.removeprefix("/"),
             filters=filters,
             classifier=classifier,
-            compute=compute,
+            compute=lambda: kpi_response(kpi, db, filters, classifier),
             representation=choose(query.format, request.headers.get("accept")),
         )
 
