@@ -113,3 +113,17 @@ class FakeClock:
     def advance(self, seconds: float) -> None:
         """Move the clock `seconds` forward."""
         self.now += seconds
+
+
+@asynccontextmanager
+async def table_locked(database_url: str) -> AsyncIterator[asyncpg.Connection]:
+    """Hold an exclusive lock on interaction_log, so that every read of it waits."""
+    connection = await asyncpg.connect(database_url)
+    try:
+        transaction = connection.transaction()
+        await transaction.start()
+        await connection.execute("LOCK TABLE interaction_log IN ACCESS EXCLUSIVE MODE")
+        yield connection
+        await transaction.rollback()
+    finally:
+        await connection.close()

@@ -14,13 +14,12 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
 
 from tests.conftest import recording, running_app
-from tests.helpers import FakeClock, pool
+from tests.helpers import FakeClock, pool, table_locked
 
 END_W = datetime(2025, 6, 8, tzinfo=UTC)
 SETTLED = END_W + timedelta(hours=2)
@@ -201,20 +200,6 @@ async def _wait_for_waiters(app: FastAPI, count: int) -> None:
             return
         await asyncio.sleep(0.01)
     pytest.fail(f"{app.state.cache.waiters()} requests wait, not {count}")
-
-
-@asynccontextmanager
-async def table_locked(database_url: str) -> AsyncIterator[asyncpg.Connection]:
-    """Hold an exclusive lock on interaction_log, so that every read of it waits."""
-    connection = await asyncpg.connect(database_url)
-    try:
-        transaction = connection.transaction()
-        await transaction.start()
-        await connection.execute("LOCK TABLE interaction_log IN ACCESS EXCLUSIVE MODE")
-        yield connection
-        await transaction.rollback()
-    finally:
-        await connection.close()
 
 
 async def test_identical_requests_share_one_computation(database_url: str) -> None:

@@ -94,7 +94,10 @@ def test_every_error_has_its_own_example(spec: dict[str, Any], path: str) -> Non
     responses = spec["paths"][path]["get"]["responses"]
     assert {"422", "503", "504"} <= set(responses)
     invalid = responses["422"]["content"]["application/json"]["example"]
-    assert invalid["errors"][0]["parameter"] in invalid["detail"]
+    # The example names one of the path's own parameters.
+    [named] = [error["parameter"] for error in invalid["errors"]]
+    assert named in {p["name"] for p in spec["paths"][path]["get"]["parameters"]}
+    assert invalid["detail"].startswith(f"{named}: ")
     unavailable = responses["503"]["content"]["application/json"]["examples"]
     assert [example["value"]["detail"] for example in unavailable.values()] == [
         error.default_detail

@@ -8,7 +8,7 @@ from backend.app.analytics import meta
 from backend.app.api.dependencies import DatabaseDep, ProductQueryDep
 from backend.app.errors import DatabasePermissionError, ServiceError
 from backend.app.models.responses import (
-    ERROR_RESPONSES,
+    FILTER_OPTIONS_RESPONSES,
     READINESS_RESPONSES,
     FilterOptions,
     Health,
@@ -57,7 +57,7 @@ async def ready(db: DatabaseDep, response: Response) -> Readiness:
     response_model=FilterOptions,
     tags=["meta"],
     summary="Filter options",
-    responses=ERROR_RESPONSES,
+    responses=FILTER_OPTIONS_RESPONSES,
 )
 async def filter_options(query: ProductQueryDep, db: DatabaseDep) -> FilterOptions:
     """List the environments present in one product's table and its first and last interaction."""

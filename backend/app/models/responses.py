@@ -348,26 +348,28 @@ def _detail(error: type[ServiceError]) -> dict[str, object]:
     return {"detail": error.default_detail}
 
 
-ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
-    422: {
+def _invalid(parameter: str, message: str) -> dict[str, object]:
+    """Return the documented 422 of a path, its example naming one of its own parameters."""
+    return {
         "model": ValidationErrorBody,
         "description": "A parameter is missing, invalid, unknown or repeated; `errors` names each.",
         "content": {
             "application/json": {
                 "example": {
-                    "detail": "end_date: must not be before start_date (2025-06-30T00:00:00+00:00 "
-                    "> 2025-06-01T23:59:59.999999+00:00)",
-                    "errors": [
-                        {
-                            "parameter": "end_date",
-                            "message": "must not be before start_date (2025-06-30T00:00:00+00:00 "
-                            "> 2025-06-01T23:59:59.999999+00:00)",
-                        }
-                    ],
+                    "detail": f"{parameter}: {message}",
+                    "errors": [{"parameter": parameter, "message": message}],
                 }
             }
         },
-    },
+    }
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
+    422: _invalid(
+        "end_date",
+        "must not be before start_date (2025-06-30T00:00:00+00:00 > "
+        "2025-06-01T23:59:59.999999+00:00)",
+    ),
     503: {
         "model": ErrorBody,
         "description": "The database cannot be used: unreachable, busy (with Retry-After), "
@@ -395,6 +397,11 @@ ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
         "description": "A query ran past the statement timeout.",
         "content": {"application/json": {"example": _detail(QueryTimeoutError)}},
     },
+}
+
+FILTER_OPTIONS_RESPONSES: dict[int | str, dict[str, object]] = {
+    **ERROR_RESPONSES,
+    422: _invalid("product_context", "Input should be 'pool' or 'landscape'"),
 }
 
 READINESS_RESPONSES: dict[int | str, dict[str, object]] = {
