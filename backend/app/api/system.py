@@ -7,13 +7,8 @@ from fastapi import APIRouter, Response
 from backend.app.analytics import meta
 from backend.app.api.dependencies import DatabaseDep, ProductQueryDep
 from backend.app.errors import DatabasePermissionError, ServiceError
-from backend.app.models.responses import (
-    FILTER_OPTIONS_RESPONSES,
-    READINESS_RESPONSES,
-    FilterOptions,
-    Health,
-    Readiness,
-)
+from backend.app.models.error_responses import FILTER_OPTIONS_RESPONSES, READINESS_RESPONSES
+from backend.app.models.responses import FilterOptions, Health, Readiness
 
 router = APIRouter()
 

@@ -1,0 +1,109 @@
+"""The documented error responses of each path, each with its own example bodies."""
+
+from __future__ import annotations
+
+from backend.app.errors import (
+    DatabaseAuthenticationError,
+    DatabaseBusyError,
+    DatabaseMissingError,
+    DatabasePermissionError,
+    DatabaseUnavailableError,
+    QueryTimeoutError,
+    SchemaMismatchError,
+    ServiceError,
+)
+from backend.app.models.responses import ErrorBody, Readiness, ValidationErrorBody
+
+
+def _examples(*bodies: tuple[str, str, dict[str, object]]) -> dict[str, object]:
+    """Return named examples for one media type: (name, summary, body) each."""
+    return {name: {"summary": summary, "value": body} for name, summary, body in bodies}
+
+
+def _detail(error: type[ServiceError]) -> dict[str, object]:
+    return {"detail": error.default_detail}
+
+
+def _invalid(parameter: str, message: str) -> dict[str, object]:
+    """Return the documented 422 of a path, its example naming one of its own parameters."""
+    return {
+        "model": ValidationErrorBody,
+        "description": "A parameter is missing, invalid, unknown or repeated; `errors` names each.",
+        "content": {
+            "application/json": {
+                "example": {
+                    "detail": f"{parameter}: {message}",
+                    "errors": [{"parameter": parameter, "message": message}],
+                }
+            }
+        },
+    }
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
+    422: _invalid(
+        "end_date",
+        "must not be before start_date (2025-06-30T00:00:00+00:00 > "
+        "2025-06-01T23:59:59.999999+00:00)",
+    ),
+    503: {
+        "model": ErrorBody,
+        "description": "The database cannot be used: unreachable, busy (with Retry-After), "
+        "refusing the service (authentication, missing database, permission) or lacking a table "
+        "or column.",
+        "content": {
+            "application/json": {
+                "examples": _examples(
+                    ("unavailable", "Unreachable", _detail(DatabaseUnavailableError)),
+                    ("busy", "Every connection busy (Retry-After)", _detail(DatabaseBusyError)),
+                    (
+                        "authentication",
+                        "Wrong password or unknown role",
+                        _detail(DatabaseAuthenticationError),
+                    ),
+                    ("missing", "No such database", _detail(DatabaseMissingError)),
+                    ("permission", "No SELECT on a table", _detail(DatabasePermissionError)),
+                    ("schema", "A table or column missing", _detail(SchemaMismatchError)),
+                )
+            }
+        },
+    },
+    504: {
+        "model": ErrorBody,
+        "description": "A query ran past the statement timeout.",
+        "content": {"application/json": {"example": _detail(QueryTimeoutError)}},
+    },
+}
+
+FILTER_OPTIONS_RESPONSES: dict[int | str, dict[str, object]] = {
+    **ERROR_RESPONSES,
+    422: _invalid("product_context", "Input should be 'pool' or 'landscape'"),
+}
+
+READINESS_RESPONSES: dict[int | str, dict[str, object]] = {
+    503: {
+        "model": Readiness,
+        "description": "Not ready: `status` says why (the database unreachable or refusing the "
+        "service, or a table or column missing).",
+        "content": {
+            "application/json": {
+                "examples": _examples(
+                    (
+                        "unavailable",
+                        "Unreachable",
+                        {"status": "unavailable", **_detail(DatabaseUnavailableError)},
+                    ),
+                    (
+                        "schema_mismatch",
+                        "A column missing",
+                        {
+                            "status": "schema_mismatch",
+                            "detail": "The database lacks: interaction_log.user_feedback",
+                            "missing": ["interaction_log.user_feedback"],
+                        },
+                    ),
+                )
+            }
+        },
+    }
+}
