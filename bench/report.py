@@ -197,7 +197,12 @@ def render_markdown(report: dict[str, Any], command: str, reps: int) -> str:
         f"{rush['requests'] // rush['clients']} times in a row ({rush['requests']} requests, pool "
         f"{report['settings']['pool']}, pool timeout {report['settings']['pool_timeout']:g} s) in "
         f"{rush['wall']:.0f} s: statuses {rush['statuses']}; p50 {_ms(rush['p50'])}, p99 "
-        f"{_ms(rush['p99'])}, longest {rush['longest']:.1f} s (latencies as the benchmark's own "
+        f"{_ms(rush['p99'])}, longest {rush['longest']:.1f} s; by status "
+        + ", ".join(
+            f"{status}: p50 {_ms(spent['p50'])}, longest {spent['longest']:.1f} s"
+            for status, spent in rush["by_status"].items()
+        )
+        + " (latencies as the benchmark's own "
         "clients see them, all 50 in one Python process).",
         "",
         "## EXPLAIN (ANALYZE, BUFFERS) of the floor query, 7-day window",

@@ -280,14 +280,17 @@ async def rush_run(service: Service, *, clients: int, rounds: int, days: int) ->
     """Send `clients` concurrent overviews of `days` days, `rounds` times each; return outcomes."""
     latencies: list[float] = []
     statuses: dict[int, int] = {}
+    by_status: dict[int, list[float]] = {}
 
     async def client_loop() -> None:
         async with httpx.AsyncClient(base_url=service.base, timeout=900) as client:
             for _ in range(rounds):
                 started = time.perf_counter()
                 response = await client.get("/analytics/overview", params=window(days))
-                latencies.append(time.perf_counter() - started)
+                latency = time.perf_counter() - started
+                latencies.append(latency)
                 statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+                by_status.setdefault(response.status_code, []).append(latency)
 
     started = time.perf_counter()
     await asyncio.gather(*(client_loop() for _ in range(clients)))
@@ -301,6 +304,11 @@ async def rush_run(service: Service, *, clients: int, rounds: int, days: int) ->
         "p50": statistics.median(times),
         "p99": times[min(len(times) - 1, int(0.99 * len(times)))],
         "longest": times[-1],
+        # How long each outcome took: a 503 should come within the pool timeout.
+        "by_status": {
+            status: {"p50": statistics.median(spent), "longest": max(spent)}
+            for status, spent in sorted(by_status.items())
+        },
     }
 
 
