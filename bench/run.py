@@ -192,8 +192,8 @@ async def measure_windows(
                 row[endpoint], _ = await timed(get(f"/analytics/{endpoint}"), reps)
                 print(f"  {days:>3} days {endpoint:<17} {row[endpoint] * 1000:8.0f} ms", flush=True)
             # The same overview in a reporting time zone, timed in turns with the UTC one: timed
-            # after it instead, it paid for whatever the machine was doing then (1.26 and 1.40 ×
-            # in two runs, 0.97 × in turns).
+            # after it instead, it paid for whatever the machine was doing then (1.26 and 1.40 times
+            # in two runs, 0.97 times in turns).
             local = {**params, "tz": TZ}
             await get("/analytics/overview", local)()
             utc_times, local_times = [], []
