@@ -196,7 +196,8 @@ async def measure_windows(
             # in two runs, 0.97 times in turns).
             local = {**params, "tz": TZ}
             await get("/analytics/overview", local)()
-            utc_times, local_times = [], []
+            utc_times: list[float] = []
+            local_times: list[float] = []
             for _ in range(reps):
                 for query, spent in ((params, utc_times), (local, local_times)):
                     started = time.perf_counter()
