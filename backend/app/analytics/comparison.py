@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import types
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any, Union, get_args, get_origin
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from backend.app.models.annotations import union_members
 from backend.app.models.filters import AnalyticsFilters
 from backend.app.models.rounding import two_places
 
@@ -32,12 +32,8 @@ class Change(BaseModel):
 
 def _is_number(annotation: Any) -> bool:
     """Return whether a field holds a number, or null where a number can stand."""
-    if annotation in (int, float):
-        return True
-    if get_origin(annotation) in (Union, types.UnionType):
-        members = [arg for arg in get_args(annotation) if arg is not type(None)]
-        return bool(members) and all(arg in (int, float) for arg in members)
-    return False
+    members = union_members(annotation)
+    return bool(members) and all(member in (int, float) for member in members)
 
 
 def number_fields(model: type[BaseModel]) -> list[str]:

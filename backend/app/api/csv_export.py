@@ -5,11 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import types
-from typing import Any, Union, get_args, get_origin
+from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel
 
+from backend.app.models.annotations import union_members
 from backend.app.models.filters import AnalyticsFilters
 
 # Never columns: the echo of the request, and the comparison (the CSV holds this window only).
@@ -17,12 +17,6 @@ _NOT_COLUMNS = frozenset({"filters", "previous", "changes"})
 # A cell starting with one of these is a formula to a spreadsheet.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 LIST_SEPARATOR = " | "
-
-
-def _members(annotation: Any) -> tuple[Any, ...]:
-    if get_origin(annotation) in (Union, types.UnionType):
-        return tuple(arg for arg in get_args(annotation) if arg is not type(None))
-    return (annotation,)
 
 
 def _row_model(annotation: Any) -> type[BaseModel] | None:
@@ -38,7 +32,7 @@ def _is_scalar(annotation: Any) -> bool:
     return all(
         get_origin(member) is None
         and not (isinstance(member, type) and issubclass(member, (BaseModel, dict, list)))
-        for member in _members(annotation)
+        for member in union_members(annotation)
     )
 
 
