@@ -32,9 +32,9 @@ async def serve(
 
     async def render() -> Computed:
         body = await compute()
-        rendered = body.model_dump_json() if representation.format is Format.JSON else None
-        data = rendered.encode() if rendered is not None else csv_body(body)
-        return Computed(data, fell_back=fell_back(body))
+        if representation.format is Format.CSV:
+            return Computed(csv_body(body), fell_back=fell_back(body))
+        return Computed(body.model_dump_json().encode(), fell_back=fell_back(body))
 
     key = cache.key(
         {
