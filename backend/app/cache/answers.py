@@ -74,22 +74,20 @@ class AnswerStore(Protocol):
 
 
 class MemoryStore:
-    """Answers in this process, at most `max_entries`, the least recently used evicted first."""
+    """Answers in this process, at most `max_entries`, the least recently used evicted first.
 
-    def __init__(self, max_entries: int, *, clock: Clock) -> None:
+    Like Redis, it returns what it holds: whether an answer is still fresh, ResultCache decides.
+    """
+
+    def __init__(self, max_entries: int) -> None:
         self.max_entries = max_entries
-        self._clock = clock
         self._items: OrderedDict[str, CachedAnswer] = OrderedDict()
 
     async def get(self, key: str) -> CachedAnswer | None:
-        """Return the fresh answer under `key` and mark it recently used; drop a stale one."""
+        """Return the answer under `key` and mark it recently used."""
         answer = self._items.get(key)
-        if answer is None:
-            return None
-        if not answer.fresh(self._clock()):
-            del self._items[key]
-            return None
-        self._items.move_to_end(key)
+        if answer is not None:
+            self._items.move_to_end(key)
         return answer
 
     async def put(self, key: str, answer: CachedAnswer) -> None:
