@@ -26,6 +26,8 @@ BIG_END = datetime(2026, 3, 1, tzinfo=UTC)
 BIG_WINDOW = {"start_date": "2025-12-01", "end_date": "2026-03-01", "product_context": "pool"}
 # The user and category fixtures' window (see tests/fixture_rows.py).
 USER_WINDOW = {"start_date": "2025-08-01", "end_date": "2025-08-31"}
+# The pain-point fixtures' window Q: 9 distinct query texts (see tests/fixture_rows.py).
+QUERY_WINDOW = {"start_date": "2025-09-01", "end_date": "2025-09-30"}
 
 
 async def get_json(client: httpx.AsyncClient, path: str, **params: str) -> Any:
@@ -49,6 +51,11 @@ def libpq_url(server_url: str, database: str) -> str:
 def pool_u(**extra: str) -> dict[str, str]:
     """Return the pool filters for window U plus `extra`."""
     return {**USER_WINDOW, "product_context": "pool", **extra}
+
+
+def pool_q(**extra: str) -> dict[str, str]:
+    """Return the pool filters for window Q plus `extra`."""
+    return {**QUERY_WINDOW, "product_context": "pool", **extra}
 
 
 def without_filters(body: dict[str, Any]) -> dict[str, Any]:

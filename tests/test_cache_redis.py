@@ -21,10 +21,10 @@ from backend.app.analytics.registry import schema_fingerprint
 from backend.app.cache.setup import ANSWERS_VERSION
 from tests.conftest import running_app
 from tests.fake_llm_server import FakeLLMServer, fake_llm_server
-from tests.helpers import FakeClock, pool
+from tests.helpers import FakeClock, pool, pool_q
 from tests.test_cache import REUSE, SESSIONS, SETTLED, _get
 
-Q = {"start_date": "2025-09-01", "end_date": "2025-09-30", "product_context": "pool"}
+Q = pool_q()
 Q_SETTLED = datetime(2025, 10, 1, 2, tzinfo=UTC)  # two hours after Q ends
 NAMESPACE = f"heritage-analytics:v{ANSWERS_VERSION}-{schema_fingerprint()}:answer:"
 

@@ -22,11 +22,11 @@ from backend.app.api.csv_export import csv_body
 from backend.app.models.responses import ToolShare, ToolUsage
 from tests.conftest import insert_rows, recording, running_app
 from tests.fixture_rows import Row
-from tests.helpers import ANALYTICS_PATHS, USER_WINDOW, FakeClock, pool_u, scratch_database
+from tests.helpers import ANALYTICS_PATHS, USER_WINDOW, FakeClock, pool_q, pool_u, scratch_database
 from tests.test_cache import SETTLED, cached_app
 
 CSV = "text/csv; charset=utf-8"
-Q = {"start_date": "2025-09-01", "end_date": "2025-09-30", "product_context": "pool"}
+Q = pool_q()
 LISTS = ("daily", "categories", "tools", "segments", "clusters")
 HOSTILE = '=SUM(A1:A2), "quoted"\nnaïve Größe'
 

@@ -18,8 +18,9 @@ import pytest
 from backend.app.analytics.breaker import CircuitBreaker
 from tests.conftest import running_app
 from tests.fake_llm_server import FakeLLMServer, fake_llm_server
+from tests.helpers import pool_q
 
-Q = {"start_date": "2025-09-01", "end_date": "2025-09-30", "product_context": "pool"}
+Q = pool_q()
 MODEL = "claude-haiku-5-5"
 # The local rules' counts per cluster in window Q (tests/test_pain_points.py).
 LOCAL_COUNTS = [5, 2, 1, 4, 1]

@@ -20,9 +20,10 @@ from backend.app.analytics.llm_classifier import parse_assignments
 from backend.app.main import create_app
 from tests.conftest import make_settings
 from tests.fake_anthropic import FakeAnthropic, all_in, tool_answer
+from tests.helpers import pool_q
 
 PATH = "/analytics/pain-points"
-Q = {"start_date": "2025-09-01", "end_date": "2025-09-30", "product_context": "pool"}
+Q = pool_q()
 API_KEY = "sk-ant-test-DO-NOT-LEAK-123"
 MODEL = "claude-haiku-5-5"
 # Counts per cluster when the local rules answer (see tests/test_pain_points.py).

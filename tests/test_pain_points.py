@@ -6,10 +6,10 @@ from typing import Any
 
 import httpx
 
-from tests.helpers import get_json
+from tests.helpers import get_json, pool_q
 
 PATH = "/analytics/pain-points"
-Q = {"start_date": "2025-09-01", "end_date": "2025-09-30", "product_context": "pool"}
+Q = pool_q()
 
 
 def summary(body: dict[str, Any]) -> list[tuple[int, int, float | None, list[str]]]:
