@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -16,7 +15,8 @@ import httpx
 import httpx2
 import pytest
 from fastapi import FastAPI
-from redis.asyncio import Redis
+from redis import Redis
+from redis.asyncio import Redis as AsyncRedis
 from redis.exceptions import RedisError
 from sqlalchemy import event
 
@@ -35,6 +35,7 @@ from tests.fixture_rows import (
     Row,
 )
 from tests.helpers import BIG_END, scratch_database
+from tests.private_redis import free_port, private_redis
 
 
 @pytest.fixture(scope="session")
@@ -72,9 +73,6 @@ async def database_url(server_url: str) -> AsyncIterator[str]:
     async with scratch_database(server_url, "analytics_test", _fixture_rows) as url:
         yield url
 
-
-# The tests' own database number on the machine's Redis: only it is ever flushed.
-DEFAULT_TEST_REDIS_URL = "redis://127.0.0.1:6379/13"
 
 # Tests of what is computed ask again and count statements: answers are not reused there. The
 # cache's own tests (test_cache*.py) turn reuse on.
@@ -168,26 +166,29 @@ def statements(app: FastAPI) -> Iterator[StatementLog]:
 
 
 @pytest.fixture(scope="session")
-async def redis_server_url() -> str:
-    """Return the test Redis database's URL; fail, never skip, when Redis does not answer."""
-    url = os.environ.get("TEST_REDIS_URL", DEFAULT_TEST_REDIS_URL)
-    client = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+def redis_server_url() -> Iterator[str]:
+    """Return TEST_REDIS_URL, else the URL of a private Valkey server started on first use."""
+    configured = os.environ.get("TEST_REDIS_URL")
+    if not configured:
+        with private_redis() as url:
+            yield url
+        return
+    # Fail, never skip, when the named server does not answer.
     try:
-        await client.ping()
+        with Redis.from_url(configured, socket_connect_timeout=2, socket_timeout=2) as client:
+            client.ping()
     except (RedisError, OSError) as error:
         pytest.fail(
-            f"Redis does not answer at {url} ({type(error).__name__}): the cache tests need the "
-            "Redis every machine runs on 127.0.0.1:6379, or TEST_REDIS_URL naming another"
+            f"TEST_REDIS_URL names a Redis that does not answer ({type(error).__name__}): start "
+            "it, or unset TEST_REDIS_URL and the tests start their own"
         )
-    finally:
-        await client.aclose()
-    return url
+    yield configured
 
 
 @pytest.fixture
 async def redis_url(redis_server_url: str) -> AsyncIterator[str]:
-    """Return the URL of the tests' own Redis database, emptied before the test (only it)."""
-    client = Redis.from_url(redis_server_url)
+    """Return the URL of the tests' Redis database, emptied before the test (only that database)."""
+    client = AsyncRedis.from_url(redis_server_url)
     try:
         await client.flushdb()
         yield redis_server_url
@@ -218,9 +219,7 @@ def live_server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
 @contextmanager
 def uvicorn_server(database_url: str, log_dir: Path, **settings: str) -> Iterator[str]:
     """Run the service under uvicorn on a free local port; yield its base URL."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url, **settings}
     env.pop("ANTHROPIC_API_KEY", None)
     log_path = log_dir / "uvicorn.log"

@@ -1,4 +1,4 @@
-"""The cache shared in Redis (the machine's, on the tests' own database number), and without it.
+"""The cache shared in Redis (the tests' own server, or TEST_REDIS_URL's), and without it.
 
 Window W as in tests/test_cache.py: /analytics/sessions computes it with one statement, the
 overview with three. Window Q (September 2025) holds 9 distinct query texts
@@ -22,6 +22,7 @@ from backend.app.cache.setup import ANSWERS_VERSION
 from tests.conftest import running_app
 from tests.fake_llm_server import FakeLLMServer, fake_llm_server
 from tests.helpers import FakeClock, pool, pool_q
+from tests.private_redis import free_port
 from tests.test_cache import REUSE, SESSIONS, SETTLED, _get
 
 Q = pool_q()
@@ -84,17 +85,10 @@ async def test_unreadable_bytes_in_redis_are_a_miss(
     assert (again.content, ran) == (first.content, 1)
 
 
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
-
-
 async def test_an_unreachable_redis_costs_nothing_but_a_warning(
     database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    url = f"redis://127.0.0.1:{_closed_port()}/0"
+    url = f"redis://127.0.0.1:{free_port()}/0"
     with caplog.at_level(logging.WARNING, logger="backend.app.cache.redis_store"):
         async with running_app(database_url, clock=FakeClock(SETTLED), **REUSE, cache_url=url) as (
             app,
