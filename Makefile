@@ -2,21 +2,61 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+UV := $(BIN)/uv
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format demo-reset bench clean
+# The lock (README, "Dependencies and the lock"): uv.lock, and what make install, the Dockerfile and
+# the bootstrap install, exported from it with every file's hash.
+LOCK := uv.lock
+RUNTIME_TXT := requirements/runtime.txt
+DEV_TXT := requirements/dev.txt
+UV_TXT := requirements/uv.txt
+EXPORT := $(UV) export --quiet --frozen --no-emit-project --format requirements-txt
+EXPORT_RUNTIME := $(EXPORT) --no-default-groups
+EXPORT_DEV := $(EXPORT) --extra demo --extra dev --group tools
+EXPORT_UV := $(EXPORT) --only-group tools
+# make lock UPGRADE=1: everything to the newest release pyproject.toml allows;
+# make lock UPGRADE="fastapi uvicorn": those packages only.
+UPGRADE ?=
+UPGRADE_FLAGS := $(if $(filter 1,$(UPGRADE)),--upgrade,$(foreach name,$(UPGRADE),--upgrade-package $(name)))
 
-$(STAMP): pyproject.toml
+.PHONY: install lock lock-check run test lint format demo-reset bench clean
+
+# uv itself, from the lock's hashes, installed by the venv's own pip.
+$(UV): $(UV_TXT)
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "Python 3.11 or newer is needed (PYTHON=$(PYTHON))"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r $(UV_TXT)
+	touch $(UV)
+
+# Exactly the lock: uv pip sync adds, changes and removes packages until the venv holds what
+# requirements/dev.txt lists, each file checked against its hash; then the project, editable.
+$(STAMP): $(UV) $(DEV_TXT) pyproject.toml
+	$(UV) pip sync --quiet --python $(BIN)/python --require-hashes $(DEV_TXT)
+	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Resolve pyproject.toml's dependencies into uv.lock (keeping every pin it can) and export the
+# requirements files from it. Run it after changing a dependency in pyproject.toml.
+lock: $(UV)
+	$(UV) lock $(UPGRADE_FLAGS)
+	$(EXPORT_RUNTIME) > $(RUNTIME_TXT)
+	$(EXPORT_DEV) > $(DEV_TXT)
+	$(EXPORT_UV) > $(UV_TXT)
+
+# Part of make lint: the lock matches pyproject.toml and every export matches the lock.
+lock-check: $(UV)
+	@$(UV) lock --check --offline --quiet 2>/dev/null && \
+		$(EXPORT_RUNTIME) | cmp -s - $(RUNTIME_TXT) && \
+		$(EXPORT_DEV) | cmp -s - $(DEV_TXT) && \
+		$(EXPORT_UV) | cmp -s - $(UV_TXT) || \
+		{ echo "uv.lock or requirements/*.txt does not match pyproject.toml:" \
+			"run \`make lock\` and commit what it changes"; exit 1; }
 
 # With DATABASE_URL unset, the service starts an embedded PostgreSQL (files in .pgdata/) and loads
 # demo data on first start. Swagger UI: http://$(HOST):$(PORT)/docs
@@ -26,7 +66,7 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/pytest
 
-lint: $(STAMP)
+lint: $(STAMP) lock-check
 	$(BIN)/ruff check backend tests bench
 	$(BIN)/ruff format --check backend tests bench
 	$(BIN)/mypy
