@@ -20,6 +20,7 @@ class FakeLLMServer(ThreadingHTTPServer):
 
     failing = True
     calls = 0
+    texts = 0  # questions received, over every call
 
     @property
     def url(self) -> str:
@@ -34,10 +35,11 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         self.server.calls += 1
+        questions = _QUESTION.findall(body["messages"][0]["content"])
+        self.server.texts += len(questions)
         if self.server.failing:
             self._reply(500, {"type": "error", "error": {"type": "api_error", "message": "down"}})
             return
-        questions = _QUESTION.findall(body["messages"][0]["content"])
         assignments = [{"index": i, "cluster_id": 4} for i in range(len(questions))]
         self._reply(200, tool_answer_body(assignments))
 

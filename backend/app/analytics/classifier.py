@@ -1,32 +1,44 @@
-"""The pain-point classifier: cached local rules, optionally behind Claude, with fallback."""
+"""The pain-point classifier: local rules over every text, optionally behind Claude."""
 
 from __future__ import annotations
 
 import asyncio
+import heapq
 import logging
-from collections import Counter, OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol, TypeAlias
 
 import httpx2
 from anthropic import AsyncAnthropic
+from cachetools import LRUCache
 
 from backend.app.analytics.breaker import CircuitBreaker
 from backend.app.analytics.keyword_rules import KeywordClassifier
 from backend.app.analytics.llm_classifier import PROMPT_VERSION, ClassificationError, LLMClassifier
+from backend.app.analytics.pain_tally import QueryText, Tally
 from backend.app.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 
 class Classifier(Protocol):
-    """Anything that puts texts into the five clusters; `name` says which classifier it is."""
+    """Anything that puts a batch of texts into the five clusters, e.g. an LLM."""
 
     name: str
 
     async def classify(self, texts: Sequence[str]) -> list[int]:
         """Return a cluster id (0-4) per text, or raise ClassificationError."""
+        ...
+
+
+class LocalClassifier(Protocol):
+    """A classifier cheap enough to label every text of a window, one at a time."""
+
+    name: str
+
+    def label(self, text: str) -> int:
+        """Return the cluster id (0-4) of one text."""
         ...
 
 
@@ -42,38 +54,18 @@ class LabelStore(Protocol):
         ...
 
 
-class LRUCache:
-    """A bounded in-process map from (model, normalised text) to cluster, least recent evicted."""
-
-    def __init__(self, max_size: int) -> None:
-        self.max_size = max_size
-        self._items: OrderedDict[tuple[str, str], int] = OrderedDict()
-
-    def get(self, key: tuple[str, str]) -> int | None:
-        """Return the cached cluster for `key` and mark it recently used, or None."""
-        value = self._items.get(key)
-        if value is not None:
-            self._items.move_to_end(key)
-        return value
-
-    def put(self, key: tuple[str, str], value: int) -> None:
-        """Remember `value` for `key`, evicting the least recently used entry when full."""
-        self._items[key] = value
-        self._items.move_to_end(key)
-        while len(self._items) > self.max_size:
-            self._items.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._items)
+# The LLM's labels remembered in the process, by (model, normalised text).
+LabelCache: TypeAlias = LRUCache[tuple[str, str], int]
+# Rows of the per-text relation, shaped as QueryText, in batches.
+TextBatches: TypeAlias = AsyncIterator[Sequence[Sequence[Any]]]
 
 
 @dataclass(frozen=True)
 class Classification:
-    """Cluster ids for a list of texts, and which classifier answered how many."""
+    """Every text of a window counted in its cluster, and who labelled them."""
 
-    labels: list[int]
+    tally: Tally
     classifier: str
-    texts_by_classifier: dict[str, int]
     fallback_reason: str | None
 
 
@@ -89,13 +81,19 @@ class LLMPolicy:
 
 
 class PainPointClassifier:
-    """The local rules, optionally behind an LLM with a ceiling and fallback; answers cached."""
+    """The local rules, optionally behind an LLM with a ceiling and fallback.
+
+    Texts stream past once and only counts and a few examples are kept, so memory does not grow
+    with the window: the local rules label each text as it arrives; with an LLM, its cached
+    labels count at once, and the most frequent uncached texts (at most the request's ceiling)
+    wait for it until the stream ends.
+    """
 
     def __init__(
         self,
         *,
-        local: Classifier,
-        cache: LRUCache,
+        local: LocalClassifier,
+        cache: LabelCache,
         llm: Classifier | None = None,
         policy: LLMPolicy | None = None,
         shared: LabelStore | None = None,
@@ -113,86 +111,90 @@ class PainPointClassifier:
             return self.local.name
         return f"{self._shared_name(self.llm)}+{self.local.name}"
 
-    async def classify(self, texts: Sequence[str]) -> Classification:
-        """Classify `texts` (most frequent first): cache, then LLM up to the ceiling, then local."""
-        labels: list[int | None] = [None] * len(texts)
-        counts: Counter[str] = Counter()
-        reason: str | None = None
-        if self.llm is not None and self.policy is not None:
-            reason = await self._classify_with_llm(self.llm, self.policy, texts, labels)
-            counts[self.llm.name] = sum(label is not None for label in labels)
-        rest = [i for i, label in enumerate(labels) if label is None]
-        counts[self.local.name] = len(rest)
-        # The local rules are cheap but not free over tens of thousands of texts: cache them too,
-        # so that a repeated dashboard load classifies nothing again.
-        uncached = self._from_cache(self.local.name, rest, texts, labels)
-        fresh = await self.local.classify([texts[i] for i in uncached])
-        self._remember(self.local.name, uncached, fresh, texts, labels)
-        classifier = self.local.name
-        if self.llm is not None and counts[self.llm.name] > 0:
-            classifier = self.llm.name
-        return Classification(
-            labels=[label for label in labels if label is not None],
-            classifier=classifier,
-            texts_by_classifier=dict(counts),
-            fallback_reason=reason,
-        )
+    async def classify(self, batches: TextBatches) -> Classification:
+        """Count every text of `batches` in its cluster, the LLM's labels first where allowed."""
+        if self.llm is None or self.policy is None:
+            return await self._classify_locally(batches)
+        return await self._classify_with_llm(self.llm, self.policy, batches)
 
-    def _from_cache(
-        self, name: str, indices: Sequence[int], texts: Sequence[str], labels: list[int | None]
-    ) -> list[int]:
-        """Fill `labels` with `name`'s cached answers; return the indices it has none for."""
-        missing = []
-        for i in indices:
-            cached = self.cache.get((name, texts[i]))
-            if cached is None:
-                missing.append(i)
+    async def _classify_locally(self, batches: TextBatches) -> Classification:
+        """Label every text with the local rules as it streams past."""
+        label, name = self.local.label, self.local.name
+        tally = Tally([name])
+        async for batch in batches:
+            for row in batch:
+                tally.add(row, label(row[3]), name)
+        return Classification(tally, name, fallback_reason=None)
+
+    async def _classify_with_llm(
+        self, llm: Classifier, policy: LLMPolicy, batches: TextBatches
+    ) -> Classification:
+        """Count cached LLM labels and local ones as texts stream past; ask the LLM at the end."""
+        label, name = self.local.label, self.local.name
+        tally = Tally([llm.name, name])
+        # The most frequent uncached texts seen so far, at most the ceiling: a min-heap in
+        # QueryText order, so the least of them is the one to give up for a more frequent one.
+        waiting: list[QueryText] = []
+        ceiling = policy.max_texts_per_request
+        async for batch in batches:
+            for row in batch:
+                cached = self.cache.get((llm.name, row[2]))
+                if cached is not None:
+                    tally.add(row, cached, llm.name)
+                    continue
+                if ceiling:
+                    text = QueryText(*row)
+                    if len(waiting) < ceiling:
+                        heapq.heappush(waiting, text)
+                        continue
+                    if text > waiting[0]:
+                        row = heapq.heapreplace(waiting, text)
+                tally.add(row, label(row[3]), name)
+        # Most frequent first: the order the LLM's batches go in, and the first to answer.
+        texts = sorted(waiting, reverse=True)
+        labels, reason = await self._ask_llm(llm, policy, [text.text for text in texts])
+        for text, llm_label in zip(texts, labels, strict=True):
+            if llm_label is None:
+                tally.add(text, label(text.spelling), name)
             else:
-                labels[i] = cached
-        return missing
+                tally.add(text, llm_label, llm.name)
+        classifier = llm.name if tally.texts_by_classifier[llm.name] else name
+        return Classification(tally, classifier, fallback_reason=reason)
 
-    def _remember(
-        self,
-        name: str,
-        indices: Sequence[int],
-        answers: Sequence[int],
-        texts: Sequence[str],
-        labels: list[int | None],
-    ) -> None:
-        """Record `name`'s answers for the texts at `indices` in `labels` and in the cache."""
-        for i, label in zip(indices, answers, strict=True):
-            labels[i] = label
-            self.cache.put((name, texts[i]), label)
+    def _remember(self, llm: Classifier, labels: Mapping[str, int]) -> None:
+        for text, cluster in labels.items():
+            self.cache[(llm.name, text)] = cluster
 
     @staticmethod
     def _shared_name(llm: Classifier) -> str:
         return f"{llm.name}:{PROMPT_VERSION}"
 
-    async def _classify_with_llm(
-        self,
-        llm: Classifier,
-        policy: LLMPolicy,
-        texts: Sequence[str],
-        labels: list[int | None],
-    ) -> str | None:
-        """Fill `labels` from the cache and the LLM; return why any text was left to the local."""
-        uncached = self._from_cache(llm.name, range(len(texts)), texts, labels)
-        # The ceiling counts calls' worth of texts: cached answers cost nothing.
-        pending = uncached[: policy.max_texts_per_request]
+    async def _ask_llm(
+        self, llm: Classifier, policy: LLMPolicy, texts: Sequence[str]
+    ) -> tuple[list[int | None], str | None]:
+        """Return the LLM's label per text (None where it gave none), and why any is missing."""
+        labels: dict[str, int] = {}
+        pending = list(texts)
         if self.shared is not None and pending:
             # Another instance may have paid the LLM for these texts already.
-            shared = await self.shared.get_labels(
-                self._shared_name(llm), [texts[i] for i in pending]
-            )
-            known = [i for i in pending if texts[i] in shared]
-            self._remember(llm.name, known, [shared[texts[i]] for i in known], texts, labels)
-            pending = [i for i in pending if texts[i] not in shared]
+            labels = await self.shared.get_labels(self._shared_name(llm), pending)
+            self._remember(llm, labels)
+            pending = [text for text in pending if text not in labels]
         batches = [
             pending[start : start + policy.batch_size]
             for start in range(0, len(pending), policy.batch_size)
         ]
-        if not batches:
-            return None
+        reason = await self._run_batches(llm, policy, batches, labels) if batches else None
+        return [labels.get(text) for text in texts], reason
+
+    async def _run_batches(
+        self,
+        llm: Classifier,
+        policy: LLMPolicy,
+        batches: Sequence[Sequence[str]],
+        labels: dict[str, int],
+    ) -> str | None:
+        """Send `batches` to the LLM, adding its answers to `labels`; return why any failed."""
         breaker = policy.breaker
         if breaker.is_open:
             # The LLM keeps failing: give it a rest, and answer at once with the local rules.
@@ -200,13 +202,13 @@ class PainPointClassifier:
             return breaker.reason()
         gate = asyncio.Semaphore(policy.max_concurrency)
 
-        async def run(batch: list[int]) -> list[int]:
+        async def run(batch: Sequence[str]) -> list[int]:
             async with gate:
                 # Batches still queued when the breaker opens never call the LLM.
                 if not breaker.allow():
                     raise ClassificationError(breaker.reason())
                 try:
-                    answer = await llm.classify([texts[i] for i in batch])
+                    answer = await llm.classify(batch)
                 except Exception:
                     breaker.failed()
                     raise
@@ -237,8 +239,9 @@ class PainPointClassifier:
                     str(error) if isinstance(error, ClassificationError) else "LLM error"
                 )
                 continue
-            self._remember(llm.name, batch, task.result(), texts, labels)
-            fresh.update(zip((texts[i] for i in batch), task.result(), strict=True))
+            fresh.update(zip(batch, task.result(), strict=True))
+        self._remember(llm, fresh)
+        labels.update(fresh)
         if self.shared is not None:
             await self.shared.put_labels(self._shared_name(llm), fresh)
         if reason:
@@ -254,7 +257,7 @@ def build_classifier(
 ) -> tuple[PainPointClassifier, AsyncAnthropic | None]:
     """Return the classifier the settings ask for, and the Anthropic client to close, if any."""
     local = KeywordClassifier()
-    cache = LRUCache(settings.classifier_cache_size)
+    cache: LabelCache = LRUCache(maxsize=settings.classifier_cache_size)
     if settings.anthropic_api_key is None:
         return PainPointClassifier(local=local, cache=cache), None
     client = AsyncAnthropic(

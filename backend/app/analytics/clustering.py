@@ -19,8 +19,6 @@ from backend.app.models.responses import PainPointCluster, PainPoints
 from backend.app.models.rounding import two_places
 from backend.app.models.taxonomy import PAIN_POINT_CLUSTERS
 
-EXAMPLES_PER_CLUSTER = 3
-
 
 def _percent(part: int, whole: int) -> float | None:
     # Half away from zero, as PostgreSQL's round(numeric, 2) does for every other percent.
@@ -31,35 +29,23 @@ def _percent(part: int, whole: int) -> float | None:
 
 async def _shape_pain_points(row: Mapping[str, Any], context: ShapeContext) -> PainPoints:
     assert context.classifier is not None, "pain points need the classifier"
-    # SQL returned one entry per distinct normalised text, most frequent first (NULL: none).
-    texts: list[str] = row["normalised"] or []
-    queries_per_text: list[int] = row["queries"] or []
-    examples_per_text: list[str] = row["example"] or []
-    result = await context.classifier.classify(texts)
-    counts = [0] * len(PAIN_POINT_CLUSTERS)
-    examples: list[list[str]] = [[] for _ in PAIN_POINT_CLUSTERS]
-    # The clusters exist only once texts are classified, so the per-text counts the SQL grouped
-    # are summed per cluster here.
-    for label, queries_count, example in zip(
-        result.labels, queries_per_text, examples_per_text, strict=True
-    ):
-        counts[label] += queries_count
-        if len(examples[label]) < EXAMPLES_PER_CLUSTER:
-            examples[label].append(example)
-    total = sum(counts)
+    # The grain streams: one (queries, latest, text, spelling) row per distinct normalised text.
+    result = await context.classifier.classify(row["batches"])
+    tally = result.tally
+    total = sum(tally.counts)
     return PainPoints(
         total_queries=total,
         classifier=result.classifier,
-        distinct_queries=len(texts),
-        texts_by_classifier=result.texts_by_classifier,
+        distinct_queries=tally.texts,
+        texts_by_classifier=dict(tally.texts_by_classifier),
         fallback_reason=result.fallback_reason,
         clusters=[
             PainPointCluster(
                 cluster_id=cluster_id,
                 label=label,
-                count=counts[cluster_id],
-                percent=_percent(counts[cluster_id], total),
-                examples=examples[cluster_id],
+                count=tally.counts[cluster_id],
+                percent=_percent(tally.counts[cluster_id], total),
+                examples=tally.examples(cluster_id),
             )
             for cluster_id, label in enumerate(PAIN_POINT_CLUSTERS)
         ],

@@ -1,148 +1,206 @@
-"""The local pain-point classifier: deterministic rules for pool-supply chatbot queries."""
+"""The local pain-point classifier: a text's cues, then the first rule of a decision list.
+
+A text becomes the set of cues it shows (`text_cues.py`); the first rule of `RULES` whose
+condition holds picks the cluster. The decision depends on the set alone, so it is made once per
+set and remembered. docs/metrics.md lists the rules with an example per cluster.
+"""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
+from dataclasses import dataclass
+
+from backend.app.analytics.text_cues import cue_bits
+from backend.app.analytics.trade_vocabulary import Cue
 
 GENERAL, PUMPS, REPLACEMENT_PARTS, STOCK_BY_PART, DE_SUPPORT = range(5)
 
-# Numbers that name an order, invoice, account, zip code or address are not part numbers.
-_NOT_A_PART = re.compile(
-    r"(?:order|invoice|inv|account|acct|po|zip|ticket|case|tracking|confirmation|phone)"
-    r"\s*(?:number|no\.?|num)?\s*[#:]?\s*[a-z]*-?\d[\w-]*|near\s+\d{5}\b|\b\d{5}(?:-\d{4})?$"
-)
-# Sizes and quantities that look numeric but are not part numbers: 15x30, 1.5hp, 20,000, 48sqft.
-_MEASURE = re.compile(
-    r"^\d+(?:\.\d+)?(?:x\d+(?:\.\d+)?)+$|^\d+(?:\.\d+)?(?:hp|v|volt|gal|gpm|ft|sqft|in|psi|lbs?|k)$"
-)
-_TOKEN = re.compile(r"[a-z0-9][a-z0-9./-]*[a-z0-9]|[a-z0-9]")
 
-_DE = re.compile(
-    r"\bd\.?e\.?(?=\s*(?:filter|grid|grids|powder|tank|manifold|\d))|\bdiatomaceous|\bde\d{3,}"
-)
-_FILTER_CONTEXT = re.compile(
-    r"\bfilter|\bgrids?\b|\bmanifold|\bbackwash|\bmultiport|\bstandpipe|\bfilter tank"
-    r"|\bclamp band|\bsand\b"
-)
-_TECHNICAL = re.compile(
-    r"\bassembl|\breassembl|\bput (?:it |them )?back together|\btake apart|\bdisassembl|\binstall"
-    r"|\bmanifold|\bpressure|\bpsi\b|\bbackwash|\bbump|\bblow|\bpowder (?:in|into|back)|\bleak"
-    r"|\bcrack|\bbroken|\btorn|\bhow (?:do|to|much|often|many)|\bwon'?t|\bnot (?:working|holding)"
-    r"|\btroubleshoot|\bprecoat|\bpre-coat|\bair relief|\bbleed|\bclean(?:ing)? (?:the )?grids?"
-    r"|\bstep by step|\binstructions|\bdiagram|\bproblem|\bissue\b|\bwhy (?:is|does)|\bclean"
-    r"|\bmanual\b|\bnois|\bloud|\bprim(?:e|ing)\b|\bhumming|\btripping|\boverheat|\bkeeps"
-)
-# Orders, deliveries, returns and billing: general questions whatever product they mention.
-_ORDER_OR_ACCOUNT = re.compile(
-    r"\bmy order|\border (?:status|number|#)|\bstatus of (?:my |the )?order|\bdeliver|\btracking"
-    r"|\bcancel|\brefund|\breturn (?:a|my|the|this|an)\b|\bwhere is my|\bshipped\b|\binvoice"
-    r"|\bpayment|\bpay (?:my|with|by|online)|\bbilling|\bcharged|\bstatement|\baccount balance"
-    r"|\bordered\b"
-)
-_REPLACEMENT = re.compile(
-    r"\breplac|\bcartridge|\bo-?rings?\b|\bgaskets?\b|\bseals?\b|\bimpeller|\bdiffuser|\blaterals?"
-    r"|\bgrids?\b|\bbaskets?\b|\blid\b|\bvalve|\bmultiport|\bspider|\bbulkhead|\bdrain plug"
-    r"|\bfilter (?:element|media|sand)|\bnew (?:filter|grids?|cartridge|sand)|\bspare|\bparts? for"
-    r"|\bwear|\bworn|\bmaintenance|\bfits?\b|\bcompatible|\bwork(?:s)? (?:with|on|as|for)|\bgauge"
-    r"|\bequivalent|\bcross[- ]?reference|\bsame as|\bsubstitute|\brebuild kit|\bkit for"
-)
-_COMPATIBILITY = re.compile(
-    r"\bfits?\b|\bcompatible|\bwork(?:s)? (?:with|on|as|for)|\breplac|\bequivalent"
-    r"|\bgoes (?:on|in|with)\b"
-    r"|\bcross[- ]?reference|\bsame as|\bsubstitute"
-)
-_STOCK = re.compile(
-    r"\bstock\b|\bin-stock|\bavailab|\binventory|\bon hand|\bhow many|\bdo you have|\bhave any"
-    r"|\bdo you carry|\bcarry\b|\bpick ?up|\bprice|\bcost|\bhow much|\bcheck\b|\blead time"
-    r"|\bbackorder|\bback order|\bship|\bquantity|\bqty|\bany left|\bget (?:one|it|some)|\bsell\b"
-    r"|\bquote|\blooking for|\bneed\b|\bwant\b|\bsource\b"
-)
-# Wanting a part, as opposed to making the one you have work.
-_BUY_PART = re.compile(
-    r"\breplac|\bnew\b|\bspare|\bbuy|\bpurchase|\bneed (?:a|an|the|new|to buy)\b|\bfits?\b"
-    r"|\bcompatible|\bwhere can i (?:get|find|buy)|\bdo you (?:sell|have|carry|stock)"
-)
-_PUMP = re.compile(r"\bpumps?\b|\bvariable[- ]speed|\bvs pump|\bhorsepower|\b\d(?:\.\d+)?\s?hp\b")
-_PUMP_PART = re.compile(
-    r"\bpump (?:seal|lid|basket|impeller|motor|o-?ring|gasket|diffuser|shaft)|\bmotor seal"
-)
-_DISCOVERY = re.compile(
-    r"\brecommend|\bsuggest|\bbest\b|\bwhich (?:pump|one|model|brand|size)|\boptions|\blooking for"
-    r"|\bneed a new|\bshopping|\bcompare|\bversus|\bvs\.?\b|\bupgrade|\bdo you (?:sell|carry|have)"
-    r"|\bwhat .{0,40}(?:do you|you guys) (?:have|carry|sell|offer)|\bshow me|\bwhat kind"
-    r"|\bwhat size|\bright size|\bsizing|\benergy efficient|\bquietest"
-)
-_PRODUCT = re.compile(
-    r"\bpumps?\b|\bheaters?\b|\bheat pumps?\b|\bchlorinators?\b"
-    r"|\bsalt (?:system|cell|generator|chlorine)|\bcleaners?\b|\brobot|\bautomation"
-    r"|\bfilters?\b|\blights?\b|\bcovers?\b|\bequipment"
-)
+@dataclass(frozen=True)
+class Rule:
+    """One line of the decision list: when the text shows every cue of `all_of`, at least one
+    cue of `any_of` (if given) and no cue of `none_of`, it is in `cluster`."""
+
+    cluster: int
+    reason: str
+    all_of: Cue = Cue.NONE
+    any_of: Cue = Cue.NONE
+    none_of: Cue = Cue.NONE
+
+    def holds(self, cues: int) -> bool:
+        """Return whether the rule applies to a text showing `cues` (a Cue bit set)."""
+        return (
+            cues & self.all_of == self.all_of
+            and (not self.any_of or bool(cues & self.any_of))
+            and not cues & self.none_of
+        )
 
 
-def part_numbers(text: str) -> list[str]:
-    """Return the tokens of `text` shaped like part numbers (SP2610X15, R0357800, EC-40, 355029)."""
-    cleaned = _NOT_A_PART.sub(" ", text.lower())
-    found = []
-    for token in _TOKEN.findall(cleaned):
-        digits = sum(ch.isdigit() for ch in token)
-        letters = sum(ch.isalpha() for ch in token)
-        if digits < 2 or len(token) < 4 or _MEASURE.match(token):
-            continue
-        # Mixed letters and digits (a model or part code), or a long bare number (a SKU).
-        if letters or (token.isdigit() and 6 <= len(token) <= 9) or re.fullmatch(r"\d+-\d+", token):
-            found.append(token)
-    return found
+C = Cue
+# Weak or strong, a request to get a coded item: what makes a part number an inventory check.
+_WANTS_IT = C.STOCK | C.ASK | C.BUY | C.CARRY
+_CODE = C.PART_NUMBER | C.CARTRIDGE_CODE
+_HANDS_ON = C.HOW | C.MALFUNCTION | C.DAMAGE
+RULES: tuple[Rule, ...] = (
+    Rule(
+        REPLACEMENT_PARTS,
+        "A part for some equipment, wanted or broken, not being fitted or fixed.",
+        any_of=C.PART | C.DE_PART,
+        all_of=C.FOR,
+        none_of=C.HOW | C.ASSEMBLY | C.MALFUNCTION | C.DIAGNOSE | C.STOCK | C.ORDER,
+    ),
+    Rule(
+        STOCK_BY_PART,
+        "A coded item with a stock, price, lead-time, transfer or pickup question.",
+        all_of=C.STOCK,
+        any_of=_CODE | C.BARE_NUMBER,
+        none_of=C.FIT | C.DISCOVERY,
+    ),
+    Rule(
+        GENERAL,
+        "Orders, invoices, payments, returns and accounts are general, whatever they name.",
+        all_of=C.ORDER,
+        none_of=C.DE | C.DE_PART,
+    ),
+    Rule(
+        DE_SUPPORT,
+        "A DE filter and something to do or something wrong with it, no part wanted.",
+        all_of=C.DE,
+        any_of=_HANDS_ON | C.DIAGNOSE,
+        none_of=C.BUY | C.REPLACE | C.FIT | C.CARRY | C.STOCK,
+    ),
+    Rule(
+        STOCK_BY_PART,
+        "A coded item asked for in other words (got any, do you have, need 4 of).",
+        any_of=_CODE,
+        all_of=C.ASK,
+        none_of=C.FIT | C.DISCOVERY | _HANDS_ON,
+    ),
+    Rule(
+        DE_SUPPORT,
+        "DE filter internals being put together, cleaned or misbehaving.",
+        all_of=C.DE_PART,
+        any_of=_HANDS_ON | C.DIAGNOSE,
+        none_of=C.BUY | C.REPLACE | C.FIT | C.CARRY,
+    ),
+    Rule(
+        DE_SUPPORT,
+        "A DE filter named with no part, stock or purchase in sight.",
+        all_of=C.DE,
+        none_of=C.BUY | C.REPLACE | C.PART | C.FIT | C.CARRY | C.SHOPPING,
+    ),
+    Rule(
+        DE_SUPPORT,
+        "A filter taken apart or put back together: DE filter assembly.",
+        all_of=C.FILTER | C.ASSEMBLY,
+        none_of=C.BUY | C.REPLACE | C.STOCK | C.PART,
+    ),
+    Rule(REPLACEMENT_PARTS, "A cartridge cross-reference code.", all_of=C.CARTRIDGE_CODE),
+    Rule(
+        REPLACEMENT_PARTS,
+        "Which part fits some equipment: a replacement part.",
+        any_of=C.PART | C.DE_PART,
+        none_of=C.STOCK | C.DIAGNOSE,
+        all_of=C.FIT,
+    ),
+    Rule(
+        PUMPS,
+        "Pumps compared or recommended, not a part of one.",
+        all_of=C.PUMP,
+        any_of=C.DISCOVERY | C.CHOICE,
+        none_of=C.FIT | C.REPLACE | C.DAMAGE | C.STOCK | C.MALFUNCTION,
+    ),
+    Rule(
+        GENERAL,
+        "Why a part misbehaves, or how to look after it: a general question.",
+        all_of=C.PART,
+        any_of=C.DIAGNOSE,
+        none_of=C.BUY | C.REPLACE | C.FIT | C.STOCK,
+    ),
+    Rule(
+        GENERAL,
+        "Cleaning or running a part that is not broken: a general question.",
+        all_of=C.PART,
+        any_of=C.HOW | C.MALFUNCTION,
+        none_of=C.BUY | C.REPLACE | C.FIT | C.FOR | C.DAMAGE | C.ASK | C.CARRY | C.STOCK,
+    ),
+    Rule(
+        REPLACEMENT_PARTS,
+        "A part or DE internals wanted, replaced, fitted or broken: a replacement part.",
+        any_of=C.PART | C.DE_PART,
+        none_of=C.DISCOVERY,
+    ),
+    Rule(
+        REPLACEMENT_PARTS,
+        "What fits or replaces something, with no shopping around: a replacement part.",
+        any_of=C.REPLACE | C.FIT,
+        none_of=C.DISCOVERY | C.SHOPPING,
+    ),
+    Rule(
+        GENERAL,
+        "A pump that misbehaves is a general question, not a shopping one.",
+        all_of=C.PUMP,
+        any_of=_HANDS_ON | C.DIAGNOSE,
+        none_of=C.DISCOVERY | C.SHOPPING | C.BUY | C.CARRY | C.CHOICE,
+    ),
+    Rule(PUMPS, "A pump, or choosing one: product discovery.", all_of=C.PUMP),
+    Rule(
+        PUMPS,
+        "Choosing between pieces of other equipment: product discovery.",
+        all_of=C.EQUIPMENT | C.DISCOVERY,
+    ),
+    Rule(
+        PUMPS,
+        "Shopping for other equipment, not caring for it: product discovery.",
+        all_of=C.EQUIPMENT,
+        any_of=C.SHOPPING | C.CARRY | C.BUY,
+        none_of=C.CARE | C.MALFUNCTION | C.DIAGNOSE,
+    ),
+    Rule(
+        PUMPS,
+        "One piece of equipment or another, with nothing wrong: a comparison.",
+        all_of=C.EQUIPMENT | C.CHOICE,
+        none_of=_HANDS_ON | C.DIAGNOSE,
+    ),
+    Rule(PUMPS, "Comparing coded models.", all_of=C.PART_NUMBER | C.DISCOVERY),
+    Rule(
+        PUMPS,
+        "Comparing or recommending anything, with nothing to fix: product discovery.",
+        all_of=C.DISCOVERY,
+        none_of=_HANDS_ON | C.DIAGNOSE | C.CARE | C.STORE | C.ORDER,
+    ),
+    Rule(
+        STOCK_BY_PART,
+        "A part number with little else: an inventory check.",
+        any_of=_CODE,
+        none_of=_HANDS_ON | C.DIAGNOSE,
+    ),
+    Rule(GENERAL, "Everything else: hours, branches, care, chit-chat.", all_of=Cue.NONE),
+)
 
 
-def _is_just_a_part_number(text: str, parts: list[str]) -> bool:
-    """Return whether the query is little more than part numbers ("SPX3200?", "part EC-40")."""
-    rest = text.lower()
-    for part in parts:
-        rest = rest.replace(part, " ")
-    words = re.findall(r"[a-z]+", rest)
-    return len(words) <= 2
+# The decision for each cue set seen so far: a few thousand sets cover any log.
+_DECISIONS: dict[int, int] = {}
+
+
+def decide(cues: int) -> int:
+    """Return the cluster of the first rule that holds for a text showing `cues`."""
+    cluster = _DECISIONS.get(cues)
+    if cluster is None:
+        cluster = _DECISIONS[cues] = next(rule.cluster for rule in RULES if rule.holds(cues))
+    return cluster
 
 
 def classify_text(text: str) -> int:
-    """Return the pain-point cluster (0-4) of one pool-supply chatbot query."""
-    lowered = text.lower()
-    parts = part_numbers(lowered)
-    de_context = bool(_DE.search(lowered))
-    technical = bool(_TECHNICAL.search(lowered))
-    replacement = bool(_REPLACEMENT.search(lowered))
-    # "Which cartridge do I need for a C4030?" asks what fits that model.
-    compatibility = bool(_COMPATIBILITY.search(lowered)) or bool(parts and "need for" in lowered)
-    stock = bool(_STOCK.search(lowered))
-
-    if _ORDER_OR_ACCOUNT.search(lowered) and not de_context:
-        return GENERAL
-    # DE filters: how they go together and why they misbehave; buying parts for one is cluster 2.
-    if de_context and (technical or not (replacement or stock)):
-        return DE_SUPPORT
-    if technical and _FILTER_CONTEXT.search(lowered) and not _BUY_PART.search(lowered):
-        return DE_SUPPORT
-    # A part number with a stock, price or pickup question, or on its own: an inventory check.
-    if parts and not compatibility and (stock or _is_just_a_part_number(lowered, parts)):
-        return STOCK_BY_PART
-    if replacement or compatibility or _PUMP_PART.search(lowered):
-        return REPLACEMENT_PARTS
-    discovery = bool(_DISCOVERY.search(lowered))
-    if _PUMP.search(lowered) and technical and not discovery:
-        # A pump that misbehaves is a general pool question, not a shopping one.
-        return GENERAL
-    if _PUMP.search(lowered) or (discovery and _PRODUCT.search(lowered)):
-        return PUMPS
-    if parts and stock:
-        return STOCK_BY_PART
-    return GENERAL
+    """Return the pain-point cluster (0-4) of one query."""
+    return decide(cue_bits(text))
 
 
 class KeywordClassifier:
-    """Classify queries with local rules: no network, deterministic, fast."""
+    """Classify queries with local rules: no network, deterministic, a few microseconds each."""
 
     name = "keyword"
 
-    async def classify(self, texts: Sequence[str]) -> list[int]:
-        """Return a cluster id (0-4) for each text."""
-        return [classify_text(text) for text in texts]
+    @staticmethod
+    def label(text: str) -> int:
+        """Return the cluster id (0-4) of one text."""
+        return classify_text(text)

@@ -14,9 +14,19 @@ from backend.app.analytics.classifier import PainPointClassifier
 from backend.app.analytics.declaration import BodyT, Kpi, ShapeContext
 from backend.app.db.client import Database
 from backend.app.db.expressions import AnySelect
-from backend.app.db.grains import Grain, grain_relation, grain_statement, kpi_row
+from backend.app.db.grains import (
+    Grain,
+    grain_relation,
+    grain_statement,
+    kpi_row,
+    stream_statement,
+)
 from backend.app.db.tables import table_for
 from backend.app.models.filters import AnalyticsFilters
+
+# Rows of a streamed grain fetched at once: about 15 ms of classification between two fetches,
+# so the event loop answers other requests (and /health) in between.
+STREAM_BATCH_ROWS = 2000
 
 
 async def compute(
@@ -48,14 +58,23 @@ async def compute_windows(
         return await db.fetch_one(statement)
 
     async def shape(
-        kpi: Kpi[Any], rows: dict[Grain, asyncio.Task[RowMapping]], context: ShapeContext
+        kpi: Kpi[Any],
+        rows: dict[Grain, asyncio.Task[RowMapping]],
+        selects: dict[Grain, AnySelect],
+        context: ShapeContext,
     ) -> BaseModel:
         # Each KPI is shaped as soon as its own grains are in: the pain points' classification
         # overlaps the other statements.
         row: dict[str, Any] = {}
         for grain in kpi.grains:
-            row.update(kpi_row(await rows[grain], kpi.name))
-        body: BaseModel = await kpi.shape(row, context)
+            if not grain.streamed:
+                row.update(kpi_row(await rows[grain], kpi.name))
+        if not kpi.grain.streamed:
+            body: BaseModel = await kpi.shape(row, context)
+            return body
+        # A streamed grain's rows are shaped as they arrive, on a connection of their own.
+        async with db.stream(selects[kpi.grain], batch_size=STREAM_BATCH_ROWS) as batches:
+            body = await kpi.shape({**row, "batches": batches}, context)
         return body
 
     selects = [statements(kpis, filters) for filters in windows]
@@ -67,9 +86,16 @@ async def compute_windows(
                 bodies = []
                 for filters, window in zip(windows, selects, strict=True):
                     context = ShapeContext(filters=filters, now=now, classifier=classifier)
-                    rows = {grain: group.create_task(run(s)) for grain, s in window.items()}
+                    rows = {
+                        grain: group.create_task(run(s))
+                        for grain, s in window.items()
+                        if not grain.streamed
+                    }
                     bodies.append(
-                        {kpi.name: group.create_task(shape(kpi, rows, context)) for kpi in kpis}
+                        {
+                            kpi.name: group.create_task(shape(kpi, rows, window, context))
+                            for kpi in kpis
+                        }
                     )
         except BaseExceptionGroup as failure:
             raise _first_error(failure) from None
@@ -88,7 +114,12 @@ def statements(kpis: Sequence[Kpi[Any]], filters: AnalyticsFilters) -> dict[Grai
         parts = frozenset().union(*(kpi.parts for kpi in members if kpi.grain is grain))
         relation = grain_relation(grain, table=table, filters=filters, parts=parts)
         columns = {kpi.name: kpi.columns_over(grain, relation) for kpi in members}
-        selects[grain] = grain_statement(relation, columns)
+        if grain.streamed:
+            # Its rows are one KPI's alone: no other KPI reads per-text rows.
+            [named] = columns.values()
+            selects[grain] = stream_statement(relation, named)
+        else:
+            selects[grain] = grain_statement(relation, columns)
     return selects
 
 

@@ -61,13 +61,9 @@ def top_value(
     return (query if where is None else query.where(where)).scalar_subquery()
 
 
-def trimmed(text: ColumnElement[str]) -> ColumnElement[str]:
-    """Return `text` without leading and trailing whitespace (spaces, tabs, newlines)."""
-    return func.regexp_replace(text, r"^\s+|\s+$", "", "g")
-
-
 def normalised_text(text: ColumnElement[str]) -> ColumnElement[str]:
     """Return `text` trimmed, with whitespace runs collapsed to one space, and case-folded."""
-    # Once every whitespace run is one space, trimming spaces trims all whitespace: one regular
-    # expression instead of two.
-    return func.lower(func.btrim(func.regexp_replace(text, r"\s+", " ", "g"), " "))
+    # Only a run of two or more whitespace characters, or one that is not a plain space, is
+    # replaced: matching every single space too made this four times slower on real text.
+    # Once every run is one space, trimming spaces trims all whitespace.
+    return func.lower(func.btrim(func.regexp_replace(text, r"\s{2,}|(?! )\s", " ", "g"), " "))

@@ -24,6 +24,15 @@ class Grain(StrEnum):
     USER = "user"
     QUERY_TEXT = "query_text"
 
+    @property
+    def streamed(self) -> bool:
+        """Return whether the grain's rows stream to Python instead of one row of aggregates.
+
+        Pain points classify each distinct text in Python; a window can hold millions of them,
+        so they arrive in batches and are never held at once.
+        """
+        return self is Grain.QUERY_TEXT
+
 
 @dataclass(frozen=True)
 class Relation:
@@ -56,6 +65,13 @@ def grain_statement(relation: Relation, columns: Mapping[str, Columns]) -> AnySe
     # count(*) makes the select an aggregate: exactly one row, even when a KPI's columns are all
     # scalar subqueries (volume's are).
     return select(func.count().label("relation_rows"), *labelled).select_from(relation.rows)
+
+
+def stream_statement(relation: Relation, columns: Columns) -> AnySelect:
+    """Return the select of one KPI's per-row `columns` over a streamed grain's `relation`."""
+    return select(*(expression.label(name) for name, expression in columns.items())).select_from(
+        relation.rows
+    )
 
 
 def kpi_row(row: RowMapping, kpi: str) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from sqlalchemy import (
     literal,
     select,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by, distinct_on
+from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
 
 from backend.app.db import category_queries
 from backend.app.db.expressions import (
@@ -29,7 +29,6 @@ from backend.app.db.expressions import (
     normalised_text,
     rounded,
     top_value,
-    trimmed,
     window_filter,
 )
 from backend.app.models.calendar import LocalCalendar
@@ -184,49 +183,32 @@ def volume_columns(sessions: FromClause, filters: AnalyticsFilters) -> Columns:
 
 
 def query_text_relation(*, table: Table, filters: AnalyticsFilters) -> CTE:
-    """Return one row per distinct normalised query: text, count and commonest original form."""
-    # Every row with a non-blank input is one query, session or not. Group the raw inputs first,
-    # so that the regular expressions run once per distinct input rather than once per row.
-    raw = (
-        select(table.c.input.label("input"), func.count().label("queries"))
-        .where(window_filter(table=table, filters=filters), table.c.input.regexp_match(r"\S"))
-        .group_by(table.c.input)
-        .subquery("raw_inputs")
-    )
-    # Two inputs differing only in outer whitespace are one original form.
-    spelled = select(
-        normalised_text(raw.c.input).label("normalised"),
-        trimmed(raw.c.input).label("original"),
-        raw.c.queries,
-    ).subquery("spelled")
-    forms = (
+    """Return one row per distinct normalised query: queries, last time, text, one spelling.
+
+    Every row of the window with a non-blank input is one query, session or not. `spelling` is
+    the text's first spelling in byte order (whatever the database's locale, leading spaces
+    aside), shown as its example.
+    """
+    text = normalised_text(table.c.input)
+    grouped = (
         select(
-            spelled.c.normalised, spelled.c.original, func.sum(spelled.c.queries).label("queries")
+            func.count().label("queries"),
+            func.max(table.c.time_stamp).label("latest"),
+            text.label("text"),
+            # Leading spaces aside, so that a stray one does not pick the spelling shown.
+            func.min(func.ltrim(table.c.input).collate("C")).label("spelling"),
         )
-        .group_by(spelled.c.normalised, spelled.c.original)
-        .subquery("forms")
+        .where(window_filter(table=table, filters=filters))
+        .group_by(text)
+        # OFFSET 0 keeps PostgreSQL from pushing the test below into the scan, where it would
+        # run the regular expression a second time on every row.
+        .offset(0)
+        .subquery("texts")
     )
-    # Per text, its total and its commonest spelling: the first form in (text, queries
-    # descending) order, ties between spellings by byte order whatever the database's locale.
-    return (
-        select(
-            forms.c.normalised.label("normalised"),
-            cast(func.sum(forms.c.queries).over(partition_by=forms.c.normalised), BigInteger).label(
-                "queries"
-            ),
-            forms.c.original.label("example"),
-        )
-        .ext(distinct_on(forms.c.normalised))
-        .order_by(forms.c.normalised, forms.c.queries.desc(), forms.c.original.collate("C"))
-        .cte("query_texts")
-    )
+    # A blank input normalises to '' (and NULL stays NULL): neither is a query.
+    return select(grouped).where(grouped.c.text != "").cte("query_texts")
 
 
 def query_text_columns(texts: FromClause) -> Columns:
-    """Return the distinct texts, their counts and examples as arrays, most frequent first."""
-    # Ties between texts go by byte order, whatever the database's locale.
-    order = (texts.c.queries.desc(), texts.c.normalised.collate("C"))
-    return {
-        name: func.array_agg(aggregate_order_by(texts.c[name], *order))
-        for name in ("normalised", "queries", "example")
-    }
+    """Return the per-text columns pain points read, one row per text, in no order."""
+    return {name: texts.c[name] for name in ("queries", "latest", "text", "spelling")}

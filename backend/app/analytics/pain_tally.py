@@ -1,0 +1,78 @@
+"""What pain points keep of a window's texts as they stream past: counts and a few examples."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from backend.app.models.taxonomy import PAIN_POINT_CLUSTERS
+
+EXAMPLES_PER_CLUSTER = 3
+
+
+class QueryText(NamedTuple):
+    """One distinct normalised query of the window, as SQL returns it.
+
+    As a tuple it sorts by frequency, then recency, then text: the order in which texts go to
+    the LLM.
+    """
+
+    queries: int  # rows of the window with this text
+    latest: datetime  # its last time_stamp in the window
+    text: str  # normalised: trimmed, whitespace runs collapsed, lower-cased
+    spelling: str  # its first raw spelling in byte order
+
+    def outranks(self, other: QueryText) -> bool:
+        """Return whether this text comes before `other` as an example.
+
+        Most frequent first; ties go to the most recent, then to the spelling first in byte
+        order, so that the order is total and the same on every run.
+        """
+        if (self.queries, self.latest) != (other.queries, other.latest):
+            return (self.queries, self.latest) > (other.queries, other.latest)
+        return self.spelling < other.spelling
+
+
+class Tally:
+    """Counts per cluster and classifier, and each cluster's best examples; memory stays small.
+
+    Only `EXAMPLES_PER_CLUSTER` texts per cluster are kept, however many stream past.
+    """
+
+    def __init__(self, classifiers: Iterable[str]) -> None:
+        self.counts = [0] * len(PAIN_POINT_CLUSTERS)
+        # Every classifier in play is named, with 0 when it labelled nothing.
+        self.texts_by_classifier: Counter[str] = Counter(dict.fromkeys(classifiers, 0))
+        self._best: list[list[QueryText]] = [[] for _ in PAIN_POINT_CLUSTERS]
+
+    @property
+    def texts(self) -> int:
+        """Return how many distinct texts were counted."""
+        return sum(self.texts_by_classifier.values())
+
+    def add(self, row: Sequence[Any], cluster: int, classifier: str) -> None:
+        """Count a QueryText-shaped row in `cluster`, as labelled by `classifier`."""
+        queries = row[0]
+        self.counts[cluster] += queries
+        self.texts_by_classifier[classifier] += 1
+        best = self._best[cluster]
+        if len(best) == EXAMPLES_PER_CLUSTER:
+            last = best[-1]
+            # The common case over distinct texts, decided without building a QueryText: fewer
+            # queries, or as many and older, than every example kept.
+            if (queries, row[1]) < (last.queries, last.latest):
+                return
+            text = QueryText(*row)
+            if not text.outranks(last):
+                return
+            best.pop()
+        else:
+            text = QueryText(*row)
+        position = next((i for i, kept in enumerate(best) if text.outranks(kept)), len(best))
+        best.insert(position, text)
+
+    def examples(self, cluster: int) -> list[str]:
+        """Return the examples of `cluster`, best first, as trimmed inputs."""
+        return [text.spelling.strip() for text in self._best[cluster]]
