@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from backend.app.analytics.registry import KPIS
+from bench import free_text
 
 ANALYSIS = Path(__file__).with_name("analysis.md")
 # The single KPI endpoints the benchmark times, besides the overview: one per declared KPI.
@@ -133,6 +134,8 @@ def render_markdown(report: dict[str, Any], command: str, reps: int) -> str:
             not load["errors"] and load["p99"] <= 3 * load["p50"],
         ),
     ]
+    free_targets, free_lines = free_text.render(report["free_text"], reps)
+    targets += free_targets
     lines = [
         "# Performance",
         "",
@@ -165,6 +168,7 @@ def render_markdown(report: dict[str, Any], command: str, reps: int) -> str:
         "",
         *_times_table(report["without"]),
         "",
+        *free_lines,
         "## The pandas peer",
         "",
         f"Fetching the 365-day window's rows and computing every KPI in pandas (`bench/peer.py`) "

@@ -26,11 +26,12 @@ from typing import Any
 
 import asyncpg
 import httpx
+from sqlalchemy.engine import make_url
 
 from backend.app.settings import Settings
 from backend.demo.embedded import apply_recommended_indexes, create_database, start_server
 from backend.demo.volume import load
-from bench import peer
+from bench import free_text, peer
 from bench.report import ENDPOINTS, render_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -375,6 +376,12 @@ async def main() -> None:
         server = start_server(args.data_dir)
         await create_database(server.get_uri("postgres"), "heritage_bench")
         url = server.get_uri("heritage_bench")
+    # The free-text data lives beside the main data, in a database of its own on the same server.
+    free_url = make_url(url).set(database=free_text.DATABASE).render_as_string(hide_password=False)
+    await create_database(
+        make_url(url).set(database="postgres").render_as_string(hide_password=False),
+        free_text.DATABASE,
+    )
     connection = await asyncpg.connect(url)
     existing = await connection.fetchval(f"SELECT to_regclass('{TABLE}') IS NOT NULL")
     count = await connection.fetchval(f"SELECT count(*) FROM {TABLE}") if existing else 0
@@ -418,6 +425,22 @@ async def main() -> None:
                 report["rss_load"] = service.memory_mb()
         finally:
             service.stop()
+    print("== free text: nearly every query distinct ==", flush=True)
+    await free_text.ensure_loaded(free_url, rows=args.rows, days=args.days)
+    service = Service(free_url)
+    try:
+        await service.ready()
+        report["free_text"] = await free_text.measure(
+            free_url,
+            service.base,
+            reps=args.reps,
+            windows={365: window(365), 7: window(7)},
+            bounds=bounds,
+            floor=floor_query,
+            rss=lambda: service.memory_mb()[0],
+        )
+    finally:
+        service.stop()
     print("== with the result cache (in-process, the defaults) ==", flush=True)
     cached = Service(url, cache=True)
     try:

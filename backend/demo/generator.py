@@ -6,6 +6,7 @@ from datetime import datetime
 
 import asyncpg
 
+from backend.demo import free_text as free_text_pieces
 from backend.demo.questions import (
     ANSWERS,
     LANDSCAPE_PARTS,
@@ -50,7 +51,8 @@ _COLUMNS = """time_stamp, user_id, session_id, input, output, full_prompt, chat_
 # $1 questions' categories, $2 questions, $3 categories, $4 weights, $5 answers, $6 part numbers,
 # $7 sessions, $8 id prefix, $9 long-tail users, $10 window end, $11 days, $12 assistant name,
 # $13 power users, $14 regular users, $15 rich texts (realistic sizes for output, full_prompt,
-# chat_history and context: hundreds of bytes to a few KB, as real chatbot logs have).
+# chat_history and context: hundreds of bytes to a few KB, as real chatbot logs have), $16 free
+# text (nearly every question distinct) and $17-$21 its pieces (free_text.py).
 #
 # Users come from three pools: 8% of sessions from a few power users (dozens of sessions each),
 # 17% from regular customers (a handful each), 75% from a long tail (mostly one session each);
@@ -111,13 +113,48 @@ WITH questions AS (
                    '{zip}', lpad(floor(r_num * 99999)::int::text, 5, '0'))
            -- People add a word or punctuation now and then; real logs have many distinct texts.
            || CASE WHEN r_gap < 0.04 THEN ' thanks' WHEN r_gap < 0.07 THEN ' please'
-                   WHEN r_gap < 0.09 THEN '??' ELSE '' END AS question,
-           c.answer
+                   WHEN r_gap < 0.09 THEN '??' ELSE '' END AS templated,
+           c.answer,
+           parts.list AS part_list
     FROM labelled
     JOIN question_counts qc ON qc.category = coalesce(labelled.category, 'general_conversation')
     JOIN questions q ON q.category = qc.category AND q.n = 1 + floor(labelled.r_q * qc.total)::int
     JOIN categories c ON c.category = qc.category
     CROSS JOIN parts
+), worded AS (
+    -- Free text ($16): greeting, template or Spanish question, tail, each picked by a byte of h.
+    SELECT texts.*, h,
+           CASE WHEN $16::bool THEN btrim(
+               ($17::text[])[1 + get_byte(h, 0) % cardinality($17::text[])] || ' '
+               || replace(replace(replace(replace(
+                      CASE WHEN get_byte(h, 6) < 13
+                           THEN ($21::text[])[1 + get_byte(h, 7) % cardinality($21::text[])]
+                           ELSE templated END
+                      || ' ' || ($18::text[])[1 + get_byte(h, 1) % cardinality($18::text[])]
+                      -- Half of them say one thing more.
+                      || CASE WHEN get_byte(h, 11) < 128 THEN ' ' || ($18::text[])[
+                             1 + get_byte(h, 10) % cardinality($18::text[])] ELSE '' END,
+                      '{model}', ($19::text[])[1 + get_byte(h, 2) % cardinality($19::text[])]),
+                      '{branch}', ($20::text[])[1 + get_byte(h, 3) % cardinality($20::text[])]),
+                      '{gallons}', ((10 + get_byte(h, 8) % 70) * 500)::text),
+                      '{part}', part_list[1 + get_byte(h, 9) % cardinality(part_list)]))
+           END AS free_text
+    FROM texts CROSS JOIN LATERAL (
+        SELECT decode(md5(texts.session_id || ':' || texts.m::text), 'hex') AS h
+    ) AS hashed
+), questioned AS (
+    -- One typo in about half the free texts: a letter dropped or two swapped, or the case lost.
+    SELECT worded.*,
+           CASE WHEN NOT $16::bool THEN templated
+                WHEN get_byte(h, 4) < 90 THEN overlay(free_text placing '' from pos for 1)
+                WHEN get_byte(h, 4) < 130 THEN overlay(free_text placing
+                     substr(free_text, pos + 1, 1) || substr(free_text, pos, 1) from pos for 2)
+                WHEN get_byte(h, 4) < 160 THEN lower(free_text)
+                WHEN get_byte(h, 4) < 170 THEN upper(free_text)
+                ELSE free_text END AS question
+    FROM worded CROSS JOIN LATERAL (
+        SELECT 1 + get_byte(h, 5) % greatest(length(free_text) - 1, 1) AS pos
+    ) AS typo
 )
 SELECT started + (m - 1) * interval '75 seconds' + r_gap * interval '40 seconds',
        user_id,
@@ -169,7 +206,7 @@ SELECT started + (m - 1) * interval '75 seconds' + r_gap * interval '40 seconds'
        r_misc < 0.05,
        CASE WHEN r_misc < 0.05 THEN question END
        {extra_select}
-FROM texts
+FROM questioned
 ORDER BY session_id, m
 """
 
@@ -183,6 +220,7 @@ async def insert_demo_rows(
     end: datetime,
     seed: float,
     rich_text: bool = False,
+    free_text: bool = False,
 ) -> int:
     """Insert about `rows` messages spread over `days` days before `end`; return how many."""
     table, prefix, questions, parts, assistant = PRODUCTS[product]
@@ -215,5 +253,11 @@ async def insert_demo_rows(
         max(5, sessions // 700),
         max(10, sessions // 36),
         rich_text,
+        free_text,
+        free_text_pieces.GREETINGS,
+        free_text_pieces.TAILS,
+        free_text_pieces.MODELS,
+        free_text_pieces.BRANCHES,
+        free_text_pieces.SPANISH,
     )
     return int(status.split()[-1])

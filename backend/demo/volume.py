@@ -2,6 +2,7 @@
 
     python -m backend.demo.volume --rows 1000000 --days 365
     python -m backend.demo.volume --rows 100000 --database-url postgresql://user@host/db --replace
+    python -m backend.demo.volume --free-text --database heritage_bench_free
 
 Without --database-url it uses an embedded PostgreSQL under --data-dir. It writes: point it only
 at a database made for the purpose.
@@ -22,9 +23,19 @@ SEEDS = {"pool": 0.31, "landscape": 0.73}
 
 
 async def load(
-    url: str, *, rows: int, days: int, products: list[str], replace: bool, end: datetime
+    url: str,
+    *,
+    rows: int,
+    days: int,
+    products: list[str],
+    replace: bool,
+    end: datetime,
+    free_text: bool = False,
 ) -> None:
-    """Create the schema at `url` and load `rows` rows per product over `days` days to `end`."""
+    """Create the schema at `url` and load `rows` rows per product over `days` days to `end`.
+
+    With `free_text`, nearly every query text is distinct, as in real chat logs.
+    """
     connection = await asyncpg.connect(url)
     try:
         await apply_schema(connection)
@@ -42,6 +53,7 @@ async def load(
                 end=end,
                 seed=SEEDS[product],
                 rich_text=True,
+                free_text=free_text,
             )
             size = await connection.fetchval(
                 "SELECT pg_size_pretty(pg_total_relation_size($1::regclass))", table
@@ -63,6 +75,7 @@ def main() -> None:
     parser.add_argument("--data-dir", default=".pgdata-bench", help="embedded PostgreSQL files")
     parser.add_argument("--database", default="heritage_bench", help="embedded database name")
     parser.add_argument("--replace", action="store_true", help="empty non-empty tables first")
+    parser.add_argument("--free-text", action="store_true", help="nearly every query text distinct")
     args = parser.parse_args()
     url = args.database_url
     if url is None:
@@ -78,6 +91,7 @@ def main() -> None:
             products=products,
             replace=args.replace,
             end=datetime.now(UTC),
+            free_text=args.free_text,
         )
     )
 
