@@ -17,9 +17,9 @@ from ahocorasick_rs import AhoCorasick, Implementation, MatchKind
 
 from backend.app.analytics.trade_vocabulary import UNITS, VOCABULARY, Cue, entries
 
-# Words, numbers and codes; a code may hold inner dashes, dots and slashes (EC-40, 1.5hp, p/n).
-# "#" is a token of its own: "part # 550031", "order #1148823".
-_TOKEN = re.compile(r"\w+(?:['\-./]\w+)*|#")
+# Punctuation separates tokens, but for the dash of codes (EC-40, o-ring) and the apostrophe of
+# words (won't). A comma is a separator too: "20,000" becomes "20 000", read as one measure.
+_SEPARATOR = re.compile(r"[!\"#$%&()*+,./:;<=>?@\[\\\]^_`{|}~¿¡“”«»…\u2013\u2014·\u2018\u2019]")
 # Units and ordinals that make a number a measure, not a part: 1.5hp, 20k, 3200ppm, 2nd, 10am.
 _UNITS = frozenset(entries(UNITS))
 _MEASURE = re.compile(r"\d+(?:[.,/]\d+)*(?:x\d+(?:\.\d+)?)*([a-z]*)")
@@ -83,7 +83,9 @@ def lexicon() -> Lexicon:
         bit = int(cue)
         for entry in entries(listed):
             for spelling in {entry, _strip_accents(entry)}:
-                tokens = tuple(_TOKEN.findall(spelling))
+                tokens = tuple(tokenized(spelling))
+                if not tokens:
+                    continue
                 if len(tokens) == 1:
                     words[tokens[0]] = words.get(tokens[0], 0) | bit
                 else:
@@ -107,6 +109,11 @@ def lexicon() -> Lexicon:
     return Lexicon(words, automaton, list(automaton_entries.values()))
 
 
+def tokenized(text: str) -> list[str]:
+    """Return the tokens of `text`, lower-cased: words, numbers, codes and "#"."""
+    return _SEPARATOR.sub(" ", text.lower()).split()
+
+
 def _padded(tokens: Sequence[str]) -> str:
     """Return tokens as the automaton reads them: joined by two spaces, one around."""
     return " " + "  ".join(tokens) + " "
@@ -119,10 +126,11 @@ _CODE_CONTEXT = int(Cue.PART_PREFIX | Cue.PART_MARKER)
 _NOT_A_PART = int(Cue.NUMBER_CONTEXT)
 
 
-def _number_cues(token: str, before: int, after: str | None) -> int:
+def _number_cues(token: str, before: int, after: str | None, *, thousands: bool) -> int:
     """Return what a token holding a digit shows: a part number, a code, a measure or nothing.
 
-    `before` is the cue bits of the token before it; `after` is the next token.
+    `before` is the cue bits of the token before it; `after` is the next token; `thousands` says
+    whether it follows a number of up to three digits (the "000" of "20,000").
     """
     if _CARTRIDGE_CODE.fullmatch(token):
         return _CARTRIDGE
@@ -148,7 +156,7 @@ def _number_cues(token: str, before: int, after: str | None) -> int:
     if before & _CODE_CONTEXT:
         # "sp 1600", "ec 40", "part # 550031", "item 62312".
         return _PART_NUMBER
-    if after in _UNITS or not token.isdigit():
+    if after in _UNITS or not token.isdigit() or thousands:
         return 0
     # A bare number is a SKU when long; shorter, it may still be a code asked about by number.
     if 6 <= len(token) <= 9:
@@ -168,7 +176,7 @@ def cue_bits(text: str) -> int:
     no pump.
     """
     lex = lexicon()
-    tokens = _TOKEN.findall(text.lower())
+    tokens = tokenized(text)
     cues = lex.cues
     bits = 0
     for entry, _, _ in lex.automaton.find_matches_as_indexes(_padded(tokens)):
@@ -193,10 +201,11 @@ def _code_bits(tokens: Sequence[str], words: dict[str, int]) -> int:
         if known and not (token[0].isdigit() or token[-1].isdigit()):
             continue
         before = words.get(tokens[i - 1], 0) if i else 0
-        if i > 1 and tokens[i - 1] == "#":
-            # "order #1148823": what comes before the "#" says what the number is.
-            before |= words.get(tokens[i - 2], 0)
-        bits |= _number_cues(token, before, tokens[i + 1] if i + 1 < len(tokens) else None)
+        thousands = (
+            i > 0 and len(token) == 3 and tokens[i - 1].isdigit() and len(tokens[i - 1]) <= 3
+        )
+        after = tokens[i + 1] if i + 1 < len(tokens) else None
+        bits |= _number_cues(token, before, after, thousands=thousands)
     return bits
 
 

@@ -280,7 +280,7 @@ VOCABULARY: dict[Cue, str] = {
     """,
     Cue.PART_MARKER: """
         part, part number, part no, part#, pn, p/n, item, item number, sku, model, model number,
-        #, número de parte, numero de parte
+        número de parte, numero de parte
     """,
     Cue.PART_PREFIX: """
         sp, spx, sw, ax, ec, dev, del, pgv, r, pa, c, cx, spv, w3sp, ch
