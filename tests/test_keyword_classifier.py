@@ -18,12 +18,12 @@ from backend.app.analytics.trade_vocabulary import Cue
 DATA = Path(__file__).parent / "data" / "pain_points"
 METRICS = Path(__file__).parents[1] / "docs" / "metrics.md"
 CLUSTERS = range(5)
-# The figures the rules reach on the held-out set: 371 of 395 (93.9%), the lowest recall 59 of
-# 68 (pump recommendations, 86.8%). They may rise, never fall.
-HELD_OUT_CORRECT = 371
-HELD_OUT_RECALL_FLOOR = 0.86
+# The figures the rules reach on the held-out set: 376 of 395 (95.2%), the lowest recall 61 of
+# 68 (pump recommendations, 89.7%). They may rise, never fall.
+HELD_OUT_CORRECT = 376
+HELD_OUT_RECALL_FLOOR = 0.89
 # On the sets they were tuned on.
-DEVELOPMENT_CORRECT = {"dev_a": 609, "dev_b": 484, "tidy": 112}
+DEVELOPMENT_CORRECT = {"dev_a": 610, "dev_b": 486, "dev_c": 432, "tidy": 112}
 SPANISH = frozenset(
     ["bomba", "cartucho", "cartuchos", "tienen", "tierra", "filtro", "alberca", "necesito", "hay"]
 )
@@ -64,7 +64,7 @@ def report(name: str, rows: Labelled, matrix: list[list[int]]) -> str:
 
 def test_the_sets_cover_what_customers_type() -> None:
     # At least 800 queries, both products, every cluster, some Spanish, in every set.
-    sets = {name: labelled(name) for name in ("dev_a", "dev_b", "heldout")}
+    sets = {name: labelled(name) for name in ("dev_a", "dev_b", "dev_c", "heldout")}
     assert sum(len(rows) for rows in sets.values()) >= 800
     for rows in sets.values():
         assert {product for _, product, _ in rows} == {"pool", "landscape"}

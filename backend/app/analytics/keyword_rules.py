@@ -42,6 +42,20 @@ _CODE = C.PART_NUMBER | C.CARTRIDGE_CODE
 _HANDS_ON = C.HOW | C.MALFUNCTION | C.DAMAGE
 RULES: tuple[Rule, ...] = (
     Rule(
+        PUMPS,
+        "Pumps compared or recommended, not a part of one.",
+        all_of=C.PUMP,
+        any_of=C.DISCOVERY | C.CHOICE,
+        none_of=C.FIT | C.REPLACE | C.DAMAGE | C.STOCK | C.MALFUNCTION | C.BUY,
+    ),
+    Rule(
+        DE_SUPPORT,
+        "Whether a DE filter can still run, or why it does what it does: technical support.",
+        any_of=C.DE | C.DE_PART,
+        all_of=C.DIAGNOSE,
+        none_of=C.STOCK | C.BUY | C.CARRY,
+    ),
+    Rule(
         REPLACEMENT_PARTS,
         "A part for some equipment, wanted or broken, not being fitted or fixed.",
         any_of=C.PART | C.DE_PART,
@@ -73,7 +87,7 @@ RULES: tuple[Rule, ...] = (
         "A coded item asked for in other words (got any, do you have, need 4 of).",
         any_of=_CODE,
         all_of=C.ASK,
-        none_of=C.FIT | C.DISCOVERY | _HANDS_ON,
+        none_of=C.FIT | C.REPLACE | C.DISCOVERY | _HANDS_ON,
     ),
     Rule(
         DE_SUPPORT,
@@ -94,6 +108,13 @@ RULES: tuple[Rule, ...] = (
         all_of=C.FILTER | C.ASSEMBLY,
         none_of=C.BUY | C.REPLACE | C.STOCK | C.PART,
     ),
+    Rule(
+        REPLACEMENT_PARTS,
+        "DE powder or another filter aid bought: a consumable.",
+        all_of=C.DE,
+        any_of=C.BUY | C.CARRY | C.SHOPPING,
+        none_of=_HANDS_ON | C.DE_PART | C.EQUIPMENT | C.ASSEMBLY,
+    ),
     Rule(REPLACEMENT_PARTS, "A cartridge cross-reference code.", all_of=C.CARTRIDGE_CODE),
     Rule(
         REPLACEMENT_PARTS,
@@ -101,13 +122,6 @@ RULES: tuple[Rule, ...] = (
         any_of=C.PART | C.DE_PART,
         none_of=C.STOCK | C.DIAGNOSE,
         all_of=C.FIT,
-    ),
-    Rule(
-        PUMPS,
-        "Pumps compared or recommended, not a part of one.",
-        all_of=C.PUMP,
-        any_of=C.DISCOVERY | C.CHOICE,
-        none_of=C.FIT | C.REPLACE | C.DAMAGE | C.STOCK | C.MALFUNCTION,
     ),
     Rule(
         GENERAL,
@@ -150,10 +164,16 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         PUMPS,
-        "Shopping for other equipment, not caring for it: product discovery.",
+        "Shopping for other equipment, nothing wrong with it: product discovery.",
         all_of=C.EQUIPMENT,
         any_of=C.SHOPPING | C.CARRY | C.BUY,
-        none_of=C.CARE | C.MALFUNCTION | C.DIAGNOSE,
+        none_of=C.MALFUNCTION | C.DIAGNOSE | C.DAMAGE | C.HOW,
+    ),
+    Rule(
+        PUMPS,
+        "Equipment for some pool, yard or job, nothing wrong with it: product discovery.",
+        all_of=C.EQUIPMENT | C.FOR,
+        none_of=_HANDS_ON | C.DIAGNOSE | C.ORDER | C.STOCK | C.ASSEMBLY,
     ),
     Rule(
         PUMPS,

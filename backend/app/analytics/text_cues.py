@@ -183,9 +183,11 @@ def cue_bits(text: str) -> int:
         bits |= cues[entry]
     if _CODE_HINT.search(text):
         bits |= _code_bits(tokens, lex.words)
-    if bits & _DE_WORD and (not bits & _SPANISH or _CAPITAL_DE.search(text)):
+    if bits & _DE_WORD and (
+        not bits & _SPANISH or (_CAPITAL_DE.search(text) and not text.isupper())
+    ):
         # "de" alone is DE in English; in Spanish it means "of" ("filtro de arena"), unless it
-        # is written in capitals ("filtro DE").
+        # is written in capitals in a text that is not all capitals ("filtro DE").
         bits |= _DE
     return bits
 

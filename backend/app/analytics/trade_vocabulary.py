@@ -68,7 +68,8 @@ VOCABULARY: dict[Cue, str] = {
         maxepro, dura-glas, duraglas, dyna-glas, dynaglas, silent flo, blue torrent, powerflo,
         power-flo, matrix, trimax, ultraflow, hydrostar, grundfos, goulds, magnum, whisper flo,
         super flo, tri star, max flo, eco star, intelli flo, eq series, superflow, super flow,
-        variable, thp, what pump, what pumps, qué bomba, which pump, lake pump, irrigation pump
+        variable, thp, what pump, what pumps, qué bomba, which pump, lake pump, irrigation pump,
+        intelliflow
     """,
     Cue.EQUIPMENT: """
         heater, heaters, heat pump, heat pumps, calentador, calentadores, cleaner, cleaners,
@@ -78,9 +79,9 @@ VOCABULARY: dict[Cue, str] = {
         intellicenter, omnilogic, aqualink, easytouch, screenlogic, controller, controllers,
         timer, pump timer, controlador, hydrawise, rain sensor, rotor, rotors, spray heads,
         sprayheads, spray head, spray body, sprays, drip, drip kit, drip tubing, techline,
-        dripline, emitters, light, lights, led, lighting, luces, lamparas, uplight, uplights,
-        uplighting, fixture, fixtures, path lights, landscape lights, cover, covers, uv, ozone,
-        solar, chiller, fountain, waterfall, water feature, skimmer, ladder, slide, mower, blower,
+        dripline, light, lights, led, lighting, luces, lamparas, uplight, uplights, uplighting,
+        fixture, fixtures, path lights, landscape lights, cover, covers, uv, ozone, solar,
+        chiller, fountain, waterfall, water feature, skimmer, ladder, slide, mower, blower,
         trimmer, equipment, equipo, sand filter, cartridge filter, de filter, filter, filters,
         filtro, system, systems, mp rotator, mp rotators, backflow, pvb, rpz, sprinkler,
         sprinklers, aspersor, aspersores, clean clear, clean and clear, clean clear plus,
@@ -88,7 +89,9 @@ VOCABULARY: dict[Cue, str] = {
         rain bird, toro, orbit, netafim, irritrol, pentair, hayward, sta-rite, starite, jandy,
         zodiac, waterway, raypak, aquacal, speck, rachio, b-hyve, bhyve, weathermatic, k-rain,
         febco, watts, wilkins, volt, pro-c, x-core, hpc, esp-tm2, esp-me, cleaning system, in
-        floor, in-floor
+        floor, in-floor, sand or cartridge, de or cartridge, cartridge or sand, sand or de,
+        cartridge or de, spot light, spot lite, spotlight, well light, well lights, path light,
+        jet pump, spray bodies, btu, btus, clorinador, clorinador salino, low voltage
     """,
     Cue.DISCOVERY: """
         recommend, recommendation, recommendations, recomend, reccomend, recomendations, suggest,
@@ -96,15 +99,21 @@ VOCABULARY: dict[Cue, str] = {
         differences, which one, which pump, which model, which brand, which would, which should,
         which is, which fixture, worth, quietest, quieter, go with, would you use, would you pick,
         your opinion, pros and cons, upgrade, upgrading, holds up, recomiendan, recomienda,
-        recomendación, mejor, conviene, cuál es mejor, recs, rec, recomendation
+        recomendación, mejor, conviene, cuál es mejor, recs, rec, recomendation, sand or
+        cartridge, de or cartridge, cartridge or sand, sand or de, cartridge or de
     """,
     Cue.SHOPPING: """
         which size, what size, should i use, should i go, what should i get, what kind, what type,
         what brand, right size, sizing, options, choices, efficient, quiet, cheapest, budget,
         rebate, energy star, looking for, shopping, thinking about, thinking of, should i get,
         should i buy, ideas, bucks, busco, opciones, qué tamaño, qué bomba, what pumps, what pump,
-        switch to, switching to, enough, big enough, under, for a new, do i need, show me, run on,
-        runs on
+        switch to, switching to, enough, big enough, under, do i need, show me, run on, runs on,
+        what would you put, what would u put, what would u use, what would you use, would u put,
+        would you put, thoughts, good idea, good call, leaning toward, leaning towards, thinking,
+        any good, stack up, stacks up, compared to, too much, enough for, looking at, will a, heat
+        a, that works with, that work with, easiest, good option, a good, whats a good, what's a
+        good, good one, sizes, overkill, with an app, thinking of adding, thinking about adding,
+        adding one, handle it, handle that, can handle
     """,
     Cue.CHOICE: """
         or
@@ -121,14 +130,16 @@ VOCABULARY: dict[Cue, str] = {
         grids, de grid, precoat, pre-coat, precoating, precoated, recoat, perlite, cellulose,
         bump, bumping, bumped, bump handle, polvo, polvo blanco, white powder, powder, scoops,
         scoop, how much de, how much powder, how much diatomaceous, how many scoops, how many lbs,
-        how many pounds, de modules, modules, teardown, teardowns, tear down
+        how many pounds, de modules, teardown, teardowns, tear down, jandy del, jandy         dev,
+        s7d75, s8d110, s8d150, flex tube, flex tubes, tube bundle
     """,
     Cue.DE_WORD: """
         de
     """,
     Cue.DE_PART: """
         grid, grids, rejilla, rejillas, manifold, manifolds, standpipe, stand pipe, fingers,
-        spreader, bump handle, tube sheet, modules, grid set, septum, septums
+        spreader, bump handle, tube sheet, grid set, septum, septums, flex tube, flex
+        tubes, tube bundle, flex tube bundle
     """,
     Cue.FILTER: """
         filter, filters, filtro, filtros, filtr, fliter, fillter
@@ -137,7 +148,7 @@ VOCABULARY: dict[Cue, str] = {
         assemble, assembly, assembled, reassemble, reassembled, reassembly, reassembling,
         disassemble, disassembled, take apart, taking apart, took apart, tear down, teardown, put
         back, putting back, back together, put it back, put together, line up, lined up, armo,
-        armar, desarmar
+        armar, desarmar, assy, grid assy
     """,
     Cue.HOW: """
         how do, how to, how does, how can, how should, how often, how long, how tight, how far,
@@ -152,7 +163,10 @@ VOCABULARY: dict[Cue, str] = {
         off, run, running, troubleshoot, prime, priming, tighten, tight, amount, coat, coated,
         lube, do i need to, have to go, go into, goes into, do you have instructions, do you have
         a diagram, do you have a video, how much de, how much powder, how much diatomaceous, how
-        many scoops, how many lbs, how many pounds
+        many scoops, how many lbs, how many pounds, whats the order, what's the order, the order
+        for, do you have to, does it go, go by, where does, grid assy, go in, dump, manual,
+        manuals, do i order, be set, set to, schedule, program, programming, swap them, swap them
+        in, swap them into, swap the grids
     """,
     Cue.MALFUNCTION: """
         pressure, presión, psi, climbing, climbs, rising, went up, goes up, going up, keeps going
@@ -163,57 +177,64 @@ VOCABULARY: dict[Cue, str] = {
         pool, shooting, cloudy, short cycling, problem, issue, wrong, loses prime, losing, won't
         seal, wont seal, icing, frozen, no prende, no funciona, ruido, sale, se sale, dirty water,
         dirt, dust, keeps, keep, popping, dont fit, don't fit, doesnt fit, doesn't fit, won't fit,
-        wont fit, dont rotate, don't rotate, not rotating, won't rotate, wont rotate
+        wont fit, dont rotate, don't rotate, not rotating, won't rotate, wont rotate, the returns,
+        out the returns, thru the returns, through the returns, return jets, blows, blow, blows
+        back, blowing back, screen says, screen shows, screen reads, clicks, never opens, won't
+        open, wont open, doesnt open, doesn't open, weak, spray weak, low pressure
     """,
     Cue.DIAGNOSE: """
         why, what causes, causing, cause, what does that mean, what gives, whats wrong, what's
         wrong, troubleshoot, how do i fix, fix, por qué, what happened, normal, is it normal,
-        supposed to, coming from
+        supposed to, coming from, will it still work, can i keep running, keep running, still run
+        it, safe to run, should i worry, look ok, looks ok, is that normal
     """,
     Cue.DAMAGE: """
         crack, cracked, broke, broken, torn, tore, ripped, rip, split, snapped, worn, worn out,
         wore out, fried, burnt, burned out, died, dead, stripped, leak, leaks, leaking, leeking,
         leaky, dripping, bowed, collapsing, collapsed, crooked, falling apart, se rompio, se
-        rompió, roto, rota, quebrado, ran over, lost, missing, melted
+        rompió, roto, rota, quebrado, ran over, lost, missing, melted, drips, shot, is shot
     """,
     Cue.PART: """
-        cartridge, cartridges, cart, carts, element, elements, cartucho, cartuchos, o-ring,
-        o-rings, oring, orings, o ring, o rings, gasket, gaskets, empaque, empaques, seal kit,
-        shaft seal, seal plate, seal, seals, sello, sellos, impeller, impellers, impulsor,
-        diffuser, diffusers, lid, lids, tapa, basket, baskets, baskit, canasta, canastilla,
-        strainer, lateral, laterals, multiport, spider gasket, handle, gauge, gauges, guage,
-        manometro, manómetro, filter sand, pool sand, sand, arena, glass media, media, zeolite,
-        filter bag, capacitor, bearing, bearings, bearing kit, wear ring, go kit, nozzle, nozzles,
-        boquilla, boquillas, diaphragm, diaphragms, diafragma, solenoid, solenoids, filter screen,
-        wiper seal, rotor cap, cap, rebuild kit, kit, kits, parts, maintenance, pieza, piezas,
-        repuesto, repuestos, refacción, refacciones, clamp, band clamp, clamp band, union, unions,
-        drain plug, drain plugs, air relief, sight glass, lube, bulb, bulbs, lamp, lamps, backwash
-        hose, salt cell, cell, tires, tire, flap, weir, internals, guts, insert, inserts, bonnet,
+        cartridge, cartridges, cart, carts, element, cartucho, cartuchos, o-ring, o-rings, oring,
+        orings, o ring, o rings, gasket, gaskets, empaque, empaques, seal kit, shaft seal, seal
+        plate, seal, seals, sello, sellos, impeller, impellers, impulsor, diffuser, diffusers,
+        lid, lids, tapa, basket, baskets, baskit, canasta, canastilla, strainer, lateral,
+        laterals, multiport, spider gasket, handle, gauge, gauges, guage, manometro, manómetro,
+        filter sand, pool sand, sand, arena, glass media, media, zeolite, filter bag, capacitor,
+        bearing, bearings, bearing kit, wear ring, go kit, nozzle, nozzles, boquilla, boquillas,
+        diaphragm, diaphragms, diafragma, solenoid, solenoids, filter screen, wiper seal, rotor
+        cap, cap, rebuild kit, kit, kits, parts, maintenance, pieza, piezas, repuesto, repuestos,
+        refacción, refacciones, clamp, band clamp, clamp band, union, unions, drain plug, drain
+        plugs, air relief, sight glass, lube, bulb, bulbs, lamp, lamps, backwash         hose,
+        salt cell, cell, tires, tire, flap, weir, internals, guts, insert, inserts, bonnet,
         screws, riser seal, emitter, gear drive, power supply, thrust washer, washer, motor,
         moter, tank o-ring, unicel, pleatco, filbur, cabeza, heads, replacement cartridge, mr16,
         gage, bonet, ignitor, igniter, heat exchanger, pressure switch, control board, circuit
         board, thermistor, flame sensor, gas valve, flow switch, sensor, tracks, wheels, swivel,
         float, bypass valve, check valve, lens, valve, valves, válvula, válvulas, solenoide,
-        solenoides, pump lid
+        solenoides, pump lid, pressure gauge, screen, screens, hose, hoses, sections, check
+        module, emitters, fuse, thermal fuse, what part, which part
     """,
     Cue.REPLACE: """
         replacement cartridge, replacement, replacements, replacment, replacments, replacemnt,
         replace, replaces, replacing, spare, spares, repuesto, repuestos, reemplazo, cambiar, new
-        one, a new one, new set, full set
+        one, a new one, new set, full set, swap out, swap
     """,
     Cue.FIT: """
         fit, fits, will fit, compatible, compatibility, cross, crosses, cross reference, cross
         references, cross-reference, crossreference, cross ref, equivalent, same as, substitute,
         interchange, goes on, goes with, goes w, works with, work with, works on, what replaces,
-        sirve, le queda, compatible con, which one do i need, aftermarket, generic
+        sirve, le queda, compatible con, which one do i need, aftermarket, generic, new number,
+        what is the new number, superseded, replaced by, newer version, do i order, should i
+        order, which one replaces, what replaces it
     """,
     Cue.FOR: """
         for, para
     """,
     Cue.BUY: """
-        need a, need an, need the, need new, need some, need one, need it, need them, need more,
-        need 2, need to buy, i need, buy, buying, purchase, a new, new set, want a, want to buy,
-        necesito, ocupo, quiero, comprar, nuevo, nueva, where can i
+        need new, need some, need one, need it, need them, need more, need 2, need to buy, i need,
+        buy, buying, purchase, a new, new set, want a, want to buy, necesito, ocupo, quiero,
+        comprar, nuevo, nueva, where can i
     """,
     Cue.STOCK: """
         stock, stok, in stock, instock, in-stock, stocked, available, availability, availible,
@@ -227,7 +248,8 @@ VOCABULARY: dict[Cue, str] = {
         inventario, la tienen, lo tienen, get more, any left, out of stock, sitting, in the back,
         back in yet, in yet, branch have, store have, location have, hold, put aside, save me, how
         many can, how many do you have, how many u got, how many you got, how many in, how many
-        on, turnaround, order it
+        on, turnaround, order it, in the store, at the store, in store, gotta wait, have to wait,
+        need to wait, check if
     """,
     Cue.ASK: """
         do you have, do u have, you have, u have, have any, got any, got, have them, have it, have
@@ -240,11 +262,11 @@ VOCABULARY: dict[Cue, str] = {
         order, placed an order, online order, order status, order number, ordered, orden, pedido,
         mi orden, invoice, invoices, factura, facturas, receipt, statement, payment, payments, pay
         my, pay online, pay the, paid, pago, autopay, credit, card on file, charged, charge,
-        billing, refund, reembolso, return, returns, returned, devolver, restocking, exchange,
-        cancel, cancell, canceled, cancelled, cancelar, tracking, track, delivery, deliveries,
-        deliver, delivered, entrega, shipped, shipment, when does it ship, driver, pallet,
-        account, accounts, acct, cuenta, trade account, tax exempt, rewards, price match, net 30,
-        terms, login, password, website, warranty, garantía, claim, porch
+        billing, refund, reembolso, return, returned, devolver, restocking, exchange, cancel,
+        cancell, canceled, cancelled, cancelar, tracking, track, delivery, deliveries, deliver,
+        delivered, entrega, shipped, shipment, when does it ship, driver, pallet, account,
+        accounts, acct, cuenta, trade account, tax exempt, rewards, price match, net 30, terms,
+        login, password, website, warranty, garantía, claim, porch, rma, sent back, sent it back
     """,
     Cue.STORE: """
         hours, hrs, open, opens, opening, close, closes, closing, closed, horario, abren, cierran,
@@ -264,7 +286,8 @@ VOCABULARY: dict[Cue, str] = {
         mulch, soil, topsoil, compost, weeds, weed, grub, grubs, pre emergent, polymeric sand,
         paver sand, pavers, paver, stone, gravel, rock, boulders, plant, planting, tree, trees,
         shrub, shrubs, watering, watered, schedule, mow, mowing, aerate, drainage, pest, bugs,
-        pasto, césped, weather, joke, poem, game, hi, hello, hola, thanks, thank, gracias, bye
+        pasto, césped, weather, joke, poem, game, hi, hello, hola, thanks, thank, gracias, bye,
+        wall cap, wall caps
     """,
     Cue.SPANISH: """
         el, la, los, las, del, para, una, mi, mis, tengo, necesito, que, qué, por, con, hay,
