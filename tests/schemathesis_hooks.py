@@ -29,7 +29,9 @@ CROSS_FIELD_RULES = (
     "must not be before start_date",
     "the window may span at most",
     "outside the range of representable dates",
+    "does not exist in",
     "would begin before year 1",
+    "would be empty in",
 )
 A_WEEK = ("2025-06-01", "2025-06-07")
 

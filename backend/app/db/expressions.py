@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any, TypeAlias
 
-from sqlalchemy import ColumnElement, FromClause, Numeric, Select, Table, and_, cast, func, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    DateTime,
+    FromClause,
+    Numeric,
+    Select,
+    String,
+    Table,
+    and_,
+    cast,
+    func,
+    literal,
+    select,
+)
 
 from backend.app.models.filters import AnalyticsFilters
 
@@ -15,11 +30,30 @@ AnySelect: TypeAlias = Select[*tuple[Any, ...]]
 Columns: TypeAlias = dict[str, ColumnElement[Any]]
 
 
+# asyncpg sends the first and last date (and datetime) Python can hold as -infinity and infinity.
+# A window bound or a day there is sent as text instead, which PostgreSQL reads as that very day.
+_SENT_AS_INFINITY = (date.min, date.max, datetime.min, datetime.max)
+
+
+def exact_date(value: date) -> ColumnElement[date]:
+    """Return `value` as a bound DATE parameter, year 1 and 9999 included."""
+    if value in _SENT_AS_INFINITY:
+        return cast(literal(value.isoformat(), String), Date)
+    return cast(literal(value, Date), Date)
+
+
+def exact_timestamp(value: datetime) -> ColumnElement[datetime]:
+    """Return the naive `value` as a bound TIMESTAMP parameter, year 1 and 9999 included."""
+    if value in _SENT_AS_INFINITY:
+        return cast(literal(value.isoformat(), String), DateTime)
+    return literal(value, DateTime)
+
+
 def window_filter(*, table: Table, filters: AnalyticsFilters) -> ColumnElement[bool]:
     """Return the WHERE condition for "in the window": time range plus optional exact filters."""
     conditions: list[ColumnElement[bool]] = [
-        table.c.time_stamp >= filters.start_utc,
-        table.c.time_stamp <= filters.end_utc,
+        table.c.time_stamp >= exact_timestamp(filters.start_utc),
+        table.c.time_stamp <= exact_timestamp(filters.end_utc),
     ]
     if filters.environment is not None:
         conditions.append(table.c.environment == filters.environment)

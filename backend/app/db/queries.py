@@ -9,7 +9,6 @@ from sqlalchemy import (
     CTE,
     BigInteger,
     ColumnElement,
-    Date,
     DateTime,
     FromClause,
     Numeric,
@@ -24,6 +23,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
 from backend.app.db import category_queries
 from backend.app.db.expressions import (
     Columns,
+    exact_date,
     has_session,
     normalised_feedback,
     normalised_text,
@@ -127,13 +127,18 @@ def window_days(*, calendar: LocalCalendar) -> CTE:
     """Return every local date of the window's calendar, inclusive at both ends."""
     # A series of dates, not of timestamptz, which would follow the session's time zone.
     offset = func.generate_series(0, calendar.day_count - 1).column_valued("offset")
-    first_day = cast(literal(calendar.first_day, Date), Date)
-    return select((first_day + offset).label("day")).cte("window_days")
+    day = (exact_date(calendar.first_day) + offset).label("day")
+    days = select(day)
+    skipped = calendar.skipped_days()
+    if skipped:
+        # Dates the zone skipped (Samoa's 2011-12-30) never happened: they are no day of the window.
+        days = days.where(day.not_in([exact_date(date) for date in skipped]))
+    return days.cte("window_days")
 
 
 def local_day(instant: ColumnElement[Any], calendar: LocalCalendar) -> ColumnElement[Any]:
     """Return the local date, in the calendar's zone, of a UTC `instant` inside the window."""
-    first_day = cast(literal(calendar.first_day, Date), Date)
+    first_day = exact_date(calendar.first_day)
     starts = calendar.later_day_starts()
     if not starts:
         return first_day

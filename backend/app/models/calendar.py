@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from functools import cache
+from functools import cache, cached_property
 from zoneinfo import ZoneInfo, available_timezones
 
 from backend.app.models.rounding import two_places
@@ -51,7 +51,11 @@ class LocalDay:
 
 @dataclass(frozen=True)
 class LocalCalendar:
-    """The local dates a window of UTC instants touches in one time zone."""
+    """The local dates a window of UTC instants touches in one time zone.
+
+    A local date the zone skipped (Pacific/Apia has no 2011-12-30) begins at the same instant as
+    the next one: it lasts no time, and is not a day of the window.
+    """
 
     zone: ZoneInfo
     start: datetime  # aware UTC, inclusive
@@ -69,30 +73,62 @@ class LocalCalendar:
 
     @property
     def day_count(self) -> int:
-        """Return how many local dates the window touches."""
+        """Return how many local dates lie from the first to the last, skipped ones included."""
         return (self.last_day - self.first_day).days + 1
+
+    @cached_property
+    def _starts(self) -> list[datetime | None]:
+        """Return when each local date of the range begins, and then when the next one does.
+
+        None where that instant lies outside what Python can hold: only the first date (0001-01-01
+        east of UTC) and the one after the last (after 9999-12-31) can; every other one begins
+        inside the window.
+        """
+        starts: list[datetime | None] = []
+        for offset in range(self.day_count + 1):
+            try:
+                starts.append(day_start(self.first_day + timedelta(days=offset), self.zone))
+            except OverflowError:
+                starts.append(None)
+        return starts
+
+    def skipped_days(self) -> list[date]:
+        """Return the local dates of the range that never happened in the zone."""
+        starts = self._starts
+        return [
+            self.first_day + timedelta(days=offset)
+            for offset in range(self.day_count)
+            if starts[offset] is not None and starts[offset] == starts[offset + 1]
+        ]
 
     def later_day_starts(self) -> list[datetime]:
         """Return, as naive UTC, the instant each local date after the first begins."""
-        return [
-            day_start(self.first_day + timedelta(days=offset), self.zone).replace(tzinfo=None)
-            for offset in range(1, self.day_count)
-        ]
+        inner = self._starts[1 : self.day_count]
+        return [start.replace(tzinfo=None) for start in inner if start is not None]
 
     def days(self, now: datetime) -> list[LocalDay]:
         """Return every local date of the window with its hours inside it and completeness."""
-        # The window as a half-open range of instants, [start, end + 1 µs).
-        stop = self.end + ONE_MICROSECOND
+        skipped = set(self.skipped_days())
         result = []
         for offset in range(self.day_count):
             day = self.first_day + timedelta(days=offset)
-            begins, ends = day_start(day, self.zone), day_start(day + timedelta(days=1), self.zone)
-            inside = min(ends, stop) - max(begins, self.start)
+            if day in skipped:
+                continue
+            begins, next_begins = self._starts[offset], self._starts[offset + 1]
+            # The day's part inside the window, as inclusive instants: from the later of the two
+            # beginnings to the earlier of the two ends (end + 1 µs might not be representable).
+            first = self.start if begins is None else max(begins, self.start)
+            last = self.end if next_begins is None else min(next_begins - ONE_MICROSECOND, self.end)
+            inside = last - first + ONE_MICROSECOND
             result.append(
                 LocalDay(
                     date=day,
                     hours=two_places(Decimal(inside.total_seconds()) / 3600),
-                    complete=begins >= self.start and ends <= stop and ends <= now,
+                    complete=begins is not None
+                    and next_begins is not None
+                    and begins >= self.start
+                    and next_begins - ONE_MICROSECOND <= self.end
+                    and next_begins <= now,
                 )
             )
         return result

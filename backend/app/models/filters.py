@@ -99,12 +99,42 @@ def _zone(info: ValidationInfo) -> ZoneInfo:
 
 
 def _instant(value: date | datetime, zone: ZoneInfo) -> datetime:
+    """Return the UTC instant of a bound, refusing one outside what Python's calendar can hold."""
     try:
         if isinstance(value, datetime):
-            return local_wall_clock(value, zone)
-        return day_start(value, zone)
+            instant = local_wall_clock(value, zone)
+        else:
+            instant = day_start(value, zone)
     except OverflowError:
-        raise ValueError("is outside the range of representable dates") from None
+        raise ValueError(
+            f"is outside the range of representable dates: in {zone.key} it is an instant "
+            "before 0001-01-01T00:00:00Z or after 9999-12-31T23:59:59.999999Z"
+        ) from None
+    try:
+        # Its local date names a day of the window: it must be a date too.
+        instant.astimezone(zone)
+    except OverflowError:
+        raise ValueError(
+            f"is outside the range of representable dates: in {zone.key} it falls on a local "
+            "date before 0001-01-01 or after 9999-12-31"
+        ) from None
+    return instant
+
+
+def _skipped_before(instant: datetime, zone: ZoneInfo) -> list[date]:
+    """Return the local dates the zone skipped just before `instant` (each began at it)."""
+    local = instant.astimezone(zone)
+    skipped: list[date] = []
+    if local.time() != time.min:
+        return skipped
+    day = local.date()
+    try:
+        while day_start(day - timedelta(days=1), zone) == instant:
+            day -= timedelta(days=1)
+            skipped.insert(0, day)
+    except OverflowError:
+        pass
+    return skipped
 
 
 def _window_start(value: Any, info: ValidationInfo) -> datetime:
@@ -249,12 +279,29 @@ class AnalyticsFilters(BaseModel):
     @classmethod
     def _not_before_start(cls, value: datetime, info: ValidationInfo) -> datetime:
         start = info.data.get("start_date")
-        if start is not None and value < start:
+        if start is None:
+            return value
+        zone = _zone(info)
+        if value < start:
+            # Bare dates the zone skipped (Pacific/Apia has no 2011-12-30) hold no time: such a
+            # window ends 1 µs before it starts. Say so, rather than "end before start".
+            skipped = _skipped_before(start, zone) if value + ONE_MICROSECOND == start else []
+            if skipped:
+                dates = ", ".join(day.isoformat() for day in skipped)
+                raise ValueError(
+                    f"the local date {dates} does not exist in {zone.key} (the zone skipped it), "
+                    "so the window holds no time"
+                )
             raise ValueError(
                 f"must not be before start_date ({start.isoformat()} > {value.isoformat()})"
             )
-        if start is not None and (value.date() - start.date()).days >= MAX_WINDOW_DAYS:
-            raise ValueError(f"the window may span at most {MAX_WINDOW_DAYS} days")
+        # Counted in local dates, as /analytics/volume lists them.
+        span = LocalCalendar(zone=zone, start=start, end=value).day_count
+        if span > MAX_WINDOW_DAYS:
+            raise ValueError(
+                f"the window may span at most {MAX_WINDOW_DAYS} days (local dates in {zone.key}), "
+                f"not {span}"
+            )
         return value
 
     @field_validator("compare")
@@ -265,11 +312,19 @@ class AnalyticsFilters(BaseModel):
             end = info.data.get("end_date", start)
             zone = ZoneInfo(tz)
             try:
-                _previous_start(start, end, zone)
+                previous_start = _previous_start(start, end, zone)
             except OverflowError:
                 raise ValueError(
                     "previous_period: the window just before this one would begin before year 1"
                 ) from None
+            if previous_start > start - ONE_MICROSECOND:
+                # A window that ends at an earlier wall-clock time than it starts (across a fall
+                # back), or a previous start read in a DST gap, leaves the previous period no time.
+                raise ValueError(
+                    "previous_period: the window just before this one would be empty in "
+                    f"{zone.key}: it would begin at {previous_start.isoformat()}, after its end "
+                    f"{(start - ONE_MICROSECOND).isoformat()}, because of a DST change"
+                )
         return value
 
     @field_validator("tz")
