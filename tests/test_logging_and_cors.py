@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import httpx
 import pytest
@@ -154,3 +160,121 @@ async def test_a_long_path_is_logged_cut(
     [line] = [entry for entry in json_lines(caplog) if entry["logger"] == "backend.app.requests"]
     assert len(json.dumps(line)) < 1_000
     assert "(60011 characters)" in str(line["message"])
+
+
+def _request_lines(caplog: pytest.LogCaptureFixture) -> list[dict[str, object]]:
+    return [line for line in json_lines(caplog) if line["logger"] == "backend.app.requests"]
+
+
+async def test_an_unexpected_error_is_a_logged_json_500_never_stored(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    app = create_app(make_settings(database_url, cors_origins=["https://console.example"]))
+
+    async def broken() -> None:
+        raise OverflowError("date value out of range: 9999-12-31 secret-user-9")
+
+    # A route with a bug, as a stand-in for one nobody has found yet.
+    app.add_api_route("/broken", broken)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        response = await http.get("/broken", headers={"Origin": "https://console.example"})
+    assert response.status_code == 500
+    assert response.json() == {"detail": "Internal server error."}
+    assert response.headers["cache-control"] == "no-store"
+    # The console can read it: the CORS headers are there as on any answer.
+    assert response.headers["access-control-allow-origin"] == "https://console.example"
+    [line] = _request_lines(caplog)
+    assert (line["message"], line["severity"]) == ("GET /broken 500", "WARNING")
+    errors = [line for line in json_lines(caplog) if line.get("error")]
+    assert [(line["message"], line["error"]) for line in errors] == [
+        ("unhandled error on /broken", "OverflowError")
+    ]
+    assert "secret-user-9" not in json.dumps(json_lines(caplog))
+
+
+async def test_a_client_that_goes_away_is_logged_as_499(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="backend.app.requests")
+    app = create_app(make_settings(database_url))
+    waiting = asyncio.Event()
+
+    async def slow() -> None:
+        waiting.set()
+        await asyncio.Event().wait()  # never answers on its own
+
+    app.add_api_route("/slow", slow)
+    messages: asyncio.Queue[dict[str, object]] = asyncio.Queue()
+    await messages.put({"type": "http.request", "body": b"", "more_body": False})
+    sent: list[dict[str, object]] = []
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": "/slow",
+        "raw_path": b"/slow",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"testserver")],
+        "client": ("127.0.0.1", 1),
+        "server": ("testserver", 80),
+    }
+    request = asyncio.create_task(app(scope, messages.get, send))  # type: ignore[arg-type]
+    await asyncio.wait_for(waiting.wait(), timeout=10)
+    await messages.put({"type": "http.disconnect"})
+    await asyncio.wait_for(request, timeout=10)
+    assert sent == []  # nobody was left to answer
+    [line] = _request_lines(caplog)
+    assert line["message"] == "GET /slow 499"
+    assert line["severity"] == "INFO"
+
+
+async def _start(app: object) -> list[dict[str, object]]:
+    """Run the ASGI lifespan startup of `app`; return what it sent the server."""
+    messages: asyncio.Queue[dict[str, object]] = asyncio.Queue()
+    await messages.put({"type": "lifespan.startup"})
+    sent: list[dict[str, object]] = []
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    with contextlib.suppress(Exception):
+        await app({"type": "lifespan", "asgi": {"version": "3.0"}}, messages.get, send)  # type: ignore[operator]
+    return sent
+
+
+async def test_a_failed_start_is_reported_by_its_type(database_url: str) -> None:
+    # A CACHE_URL whose port is no number: the parser's message would repeat it.
+    settings = make_settings(database_url, cache_url="redis://:hunter2@cache.internal:sixty/0")
+    sent = await _start(create_app(settings))
+    assert sent == [
+        {"type": "lifespan.startup.failed", "message": "the service could not start: ValueError"}
+    ]
+
+
+def test_uvicorn_logs_a_failed_start_without_a_traceback(tmp_path: Path) -> None:
+    env = {**os.environ, "DATABASE_URL": "mysql://analyst:hunter2@db.internal/analytics"}
+    run = subprocess.run(
+        [sys.executable, "-m", "uvicorn", "backend.app.main:app", "--port", "0"],
+        cwd=Path(__file__).resolve().parents[1],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert run.returncode != 0
+    lines = [json.loads(line) for line in run.stderr.splitlines() if line.startswith("{")]
+    messages = [str(line["message"]) for line in lines]
+    assert "Application startup failed. Exiting." in messages
+    assert any(message.startswith("the service could not start: ") for message in messages)
+    assert "Traceback" not in run.stderr
+    assert "hunter2" not in run.stderr

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import math
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from backend.app.logging import logged_path
+
+logger = logging.getLogger(__name__)
+INTERNAL_ERROR = {"detail": "Internal server error."}
 
 
 class ServiceError(Exception):
@@ -115,3 +122,36 @@ def _message(err: dict[str, object]) -> str:
     message = str(err.get("msg", "invalid value"))
     # Pydantic prefixes messages raised from validators with "Value error, ".
     return message.removeprefix("Value error, ")
+
+
+class ContainUnexpectedErrors:
+    """ASGI middleware: an error no handler answered becomes a JSON 500 here, inside the stack.
+
+    Innermost of the middleware, so that this 500 passes through the others like any answer: it
+    carries no-store and the CORS headers, and the request log writes its line.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run the app; answer a 500 for an exception it raised before answering."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        answered = False
+
+        async def send_noting(message: Message) -> None:
+            nonlocal answered
+            answered = answered or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_noting)
+        except Exception as error:
+            if answered:
+                raise
+            # The type only (the formatter never writes a traceback, which could carry SQL
+            # values); the client gets no internals.
+            logger.error("unhandled error on %s", logged_path(scope["path"]), exc_info=error)
+            await JSONResponse(status_code=500, content=INTERNAL_ERROR)(scope, receive, send)

@@ -6,11 +6,10 @@ import json
 import logging
 import sys
 import time
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TextIO
 
-from fastapi import Request, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # Fields a log call may add through `extra=` and that belong in the JSON line.
 _EXTRA_FIELDS = ("httpRequest", "sqlstate", "reason")
@@ -73,32 +72,65 @@ def configure_logging(level: str) -> None:
 
 
 request_logger = logging.getLogger("backend.app.requests")
+# The status nginx logs for a client that closed the connection before it got its answer.
+CLIENT_CLOSED_REQUEST = 499
 
 
-async def log_request(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    """Log one line per request: method, path (never the query string), status and latency."""
-    started = time.perf_counter()
-    response = await call_next(request)
-    latency = time.perf_counter() - started
-    status = response.status_code
-    path = request.url.path
+def logged_path(path: str) -> str:
+    """Return a request path as logs show it: at most MAX_LOGGED_PATH characters."""
     if len(path) > MAX_LOGGED_PATH:
-        path = f"{path[:MAX_LOGGED_PATH]}… ({len(path)} characters)"
+        return f"{path[:MAX_LOGGED_PATH]}… ({len(path)} characters)"
+    return path
+
+
+class RequestLog:
+    """ASGI middleware: one line per request, with method, path (no query), status and latency.
+
+    Outermost, so that it sees every ending: an answer (its status), a client that went away
+    before it was answered (499), or an error nothing answered (500).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run the request and log how it ended."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status: int | None = None
+
+        async def send_noting_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_noting_status)
+        except Exception:
+            _log_request(scope, status or 500, time.perf_counter() - started)
+            raise
+        # Returning without an answer: the client disconnected and its work was cancelled.
+        ended = status if status is not None else CLIENT_CLOSED_REQUEST
+        _log_request(scope, ended, time.perf_counter() - started)
+
+
+def _log_request(scope: Scope, status: int, latency: float) -> None:
+    method, path = scope["method"], logged_path(scope["path"])
     request_logger.log(
         logging.WARNING if status >= 500 else logging.INFO,
         "%s %s %d",
-        request.method,
+        method,
         path,
         status,
         extra={
             "httpRequest": {
-                "requestMethod": request.method,
+                "requestMethod": method,
                 "requestUrl": path,
                 "status": status,
                 "latency": f"{latency:.3f}s",
             }
         },
     )
-    return response

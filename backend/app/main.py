@@ -22,10 +22,17 @@ from backend.app.cache.http import NoStoreErrors
 from backend.app.cache.setup import build_cache
 from backend.app.db.client import Database, create_engine
 from backend.app.disconnect import CancelOnDisconnect
-from backend.app.errors import ServiceError, service_error_handler, validation_error_handler
-from backend.app.logging import configure_logging, log_request
+from backend.app.errors import (
+    INTERNAL_ERROR,
+    ContainUnexpectedErrors,
+    ServiceError,
+    service_error_handler,
+    validation_error_handler,
+)
+from backend.app.logging import RequestLog, configure_logging, logged_path
 from backend.app.openapi import with_time_zones
 from backend.app.settings import Settings, get_settings
+from backend.app.startup import StartupError, StartupFailureByType
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +58,7 @@ async def _database_url(settings: Settings) -> str:
 
         from backend.demo.embedded import start_demo_database
     except ImportError as error:
-        raise RuntimeError(
+        raise StartupError(
             "DATABASE_URL is not set and the embedded demo database is not installed "
             "(pip install '.[demo]'). Set DATABASE_URL to the analytics database."
         ) from error
@@ -100,8 +107,9 @@ def create_app(
     app.openapi = with_time_zones(app)  # type: ignore[method-assign]
     app.add_exception_handler(ServiceError, service_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
+    # Only for an error in the middleware itself: ContainUnexpectedErrors answers the others.
     app.add_exception_handler(Exception, _unexpected_error_handler)
-    app.middleware("http")(log_request)
+    app.add_middleware(ContainUnexpectedErrors)
     if app_settings.cors_origins:
         # The console reads from a browser on its own origin; the API only ever answers GETs.
         app.add_middleware(
@@ -115,16 +123,21 @@ def create_app(
     app.include_router(analytics.router)
     app.include_router(system.router)
     app.add_middleware(NoStoreErrors)
-    # Outermost, so that a client that goes away cancels everything below, SQL included.
+    # A client that goes away cancels everything below, SQL included.
     app.add_middleware(CancelOnDisconnect)
+    # Outermost: one line per request, however it ended.
+    app.add_middleware(RequestLog)
+    app.add_middleware(StartupFailureByType)
     return app
 
 
 async def _unexpected_error_handler(request: Request, exc: Exception) -> JSONResponse:
     # Log the failure's type for operators (the formatter never writes a traceback, which could
-    # carry SQL values); answer the client without internals.
-    logger.error("unhandled error on %s", request.url.path, exc_info=exc)
-    return JSONResponse(status_code=500, content={"detail": "Internal server error."})
+    # carry SQL values); answer the client without internals, and never to be stored.
+    logger.error("unhandled error on %s", logged_path(request.url.path), exc_info=exc)
+    return JSONResponse(
+        status_code=500, content=INTERNAL_ERROR, headers={"Cache-Control": "no-store"}
+    )
 
 
 app = create_app()
