@@ -1,39 +1,388 @@
-"""DATABASE_URL forms the service accepts."""
+"""DATABASE_URL as operators write it: libpq parameters, mapped to asyncpg or refused at start.
+
+The parsing is checked alone first; then every parameter against two real PostgreSQL servers of
+the module's own on 127.0.0.1 (tests/tcp_postgres.py): one without TLS, one with TLS from a
+certificate authority the test made. Each URL is served by a new app; what its engine's
+connections are (application_name, TLS, the client certificate) is read from PostgreSQL itself.
+"""
 
 from __future__ import annotations
 
-import pytest
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
-from backend.app.db.client import async_database_url
+import asyncpg
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from backend.app.db.connection_url import parse_database_url
+from backend.app.startup import StartupError
+from backend.demo.embedded import apply_schema
+from tests.conftest import running_app
+from tests.helpers import pool
+from tests.tcp_postgres import TcpPostgres, binaries, tcp_postgres
+
+# --- The URL alone ------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    ("raw", "host", "database"),
+    "raw",
     [
-        ("postgresql://analyst:pw@db.internal:5432/analytics", "db.internal", "analytics"),
-        ("postgres://analyst:pw@db.internal/analytics", "db.internal", "analytics"),
-        ("postgresql+asyncpg://analyst:pw@10.0.0.5:6432/analytics", "10.0.0.5", "analytics"),
+        "postgresql://analyst:pw@db.internal:5432/analytics",
+        "postgres://analyst:pw@db.internal/analytics",
+        "postgresql+asyncpg://analyst:pw@10.0.0.5:6432/analytics",
+        "postgresql+psycopg2://analyst:pw@10.0.0.5:6432/analytics",
     ],
 )
-def test_tcp_urls_use_asyncpg(raw: str, host: str, database: str) -> None:
-    url = async_database_url(raw)
-    assert url.drivername == "postgresql+asyncpg"
-    assert (url.host, url.database) == (host, database)
-    assert url.password == "pw"
+def test_every_postgresql_scheme_becomes_a_libpq_dsn(raw: str) -> None:
+    target = parse_database_url(raw)
+    assert target.dsn == "postgresql://" + raw.partition("://")[2]
+    assert target.server_settings == {}
 
 
-def test_cloud_sql_unix_socket_url() -> None:
-    url = async_database_url("postgresql://analyst:pw@/analytics?host=/cloudsql/proj:region:inst")
-    assert url.drivername == "postgresql+asyncpg"
-    assert url.host is None
-    assert url.query["host"] == "/cloudsql/proj:region:inst"
+def test_cloud_sql_unix_socket_url_keeps_its_host() -> None:
+    url = "postgresql://analyst:pw@/analytics?host=/cloudsql/proj:region:inst"
+    assert parse_database_url(url).dsn == (
+        "postgresql://analyst:pw@/analytics?host=%2Fcloudsql%2Fproj%3Aregion%3Ainst"
+    )
+    # And libpq's form without any netloc at all keeps its //.
+    assert parse_database_url("postgresql:///analytics?host=/tmp").dsn.startswith(
+        "postgresql:///analytics?"
+    )
 
 
-def test_libpq_sslmode_becomes_asyncpg_ssl() -> None:
-    url = async_database_url("postgresql://a:b@h/d?sslmode=require")
-    assert url.query == {"ssl": "require"}
+def test_mapped_parameters() -> None:
+    target = parse_database_url(
+        "postgresql://a:b@h/d?application_name=analytics&connect_timeout=7"
+        "&options=-c%20search_path%3Dreporting&sslmode=prefer&target_session_attrs=read-write"
+        "&prepared_statement_cache_size=0&statement_cache_size=0&channel_binding=prefer"
+    )
+    assert target.server_settings == {
+        "application_name": "analytics",
+        "options": "-c search_path=reporting",
+    }
+    assert target.connect_timeout == 7.0
+    assert dict(target.cache_sizes) == {
+        "prepared_statement_cache_size": 0,
+        "statement_cache_size": 0,
+    }
+    # asyncpg reads sslmode itself; read-write asks for a primary (see connection_url.py).
+    assert target.dsn == "postgresql://a:b@h/d?sslmode=prefer&target_session_attrs=primary"
+
+
+def test_fallback_application_name_yields_to_application_name() -> None:
+    fallback = parse_database_url("postgresql://h/d?fallback_application_name=guide")
+    both = parse_database_url("postgresql://h/d?fallback_application_name=guide&application_name=x")
+    assert fallback.server_settings == {"application_name": "guide"}
+    assert both.server_settings == {"application_name": "x"}
+
+
+def test_asyncpg_spelling_ssl_is_sslmode() -> None:
+    assert parse_database_url("postgresql://a:b@h/d?ssl=require").dsn.endswith("?sslmode=require")
+
+
+@pytest.mark.parametrize(
+    ("query", "parameter"),
+    [
+        ("sslmode=required", "sslmode"),
+        ("sslmode=require&ssl=require", "ssl"),
+        ("sslmode=verify-full&sslrootcert=/no/such/ca.crt", "sslrootcert"),
+        ("sslmode=verify-ca", "sslrootcert"),
+        ("sslrootcert=system&sslmode=require", "sslrootcert"),
+        ("sslcert=/no/such/client.crt", "sslcert"),
+        ("ssl_min_protocol_version=SSLv3", "ssl_min_protocol_version"),
+        ("sslnegotiation=direct", "sslnegotiation"),
+        ("target_session_attrs=master", "target_session_attrs"),
+        ("connect_timeout=soon", "connect_timeout"),
+        ("connect_timeout=0", "connect_timeout"),
+        ("options=-c%20default_transaction_read_only%3Doff", "options"),
+        ("options=--statement-timeout%3D0", "options"),
+        ("keepalives=1", "keepalives"),
+        ("channel_binding=require", "channel_binding"),
+        ("gssencmode=require", "gssencmode"),
+        ("service=analytics", "service"),
+        ("colour=blue", "colour"),
+        ("application_name=a&application_name=b", "application_name"),
+        ("port=fifty", "port"),
+    ],
+)
+def test_a_parameter_the_service_cannot_honour_is_refused_naming_it(
+    query: str, parameter: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # No default root certificate either (libpq and asyncpg would look in ~/.postgresql).
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("PGSSLROOTCERT", raising=False)
+    with pytest.raises(StartupError, match=f"^DATABASE_URL parameter {parameter}: ") as refusal:
+        parse_database_url(f"postgresql://analyst:hunter2@db.internal/analytics?{query}")
+    assert "hunter2" not in str(refusal.value)
+
+
+def test_a_port_that_is_no_number_is_refused_without_the_url() -> None:
+    with pytest.raises(StartupError, match="parameter port") as refusal:
+        parse_database_url("postgresql://analyst:hunter2@db.internal:notaport/analytics")
+    assert "hunter2" not in str(refusal.value)
 
 
 def test_other_schemes_are_refused() -> None:
-    with pytest.raises(ValueError, match="postgresql://"):
-        async_database_url("mysql://a:b@h/d")
+    with pytest.raises(StartupError, match="postgresql://"):
+        parse_database_url("mysql://a:b@h/d")
+
+
+# --- Against real servers -----------------------------------------------------------------------
+
+
+def _server(tmp_path_factory: pytest.TempPathFactory, name: str, *, tls: bool) -> Iterator[Any]:
+    bin_dir = binaries(tls=tls)
+    if bin_dir is None:
+        pytest.skip(
+            "no PostgreSQL built with TLS here (set POSTGRES_BIN to its bin directory, or "
+            "apt-get install postgresql)"
+        )
+    with tcp_postgres(tmp_path_factory.mktemp(name), bin_dir, tls=tls) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def plain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TcpPostgres]:
+    """Yield a PostgreSQL on TCP without TLS."""
+    yield from _server(tmp_path_factory, "plain", tls=False)
+
+
+@pytest.fixture(scope="module")
+def tls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TcpPostgres]:
+    """Yield a PostgreSQL on TCP with TLS (and a client-certificate authority)."""
+    yield from _server(tmp_path_factory, "tls", tls=True)
+
+
+async def _with_tables(server: TcpPostgres) -> None:
+    connection = await asyncpg.connect(server.url(), ssl=False)
+    try:
+        exists = await connection.fetchval("SELECT 1 FROM pg_database WHERE datname = 'analytics'")
+        if not exists:
+            await connection.execute("CREATE DATABASE analytics")
+    finally:
+        await connection.close()
+    connection = await asyncpg.connect(server.url("analytics"), ssl=False)
+    try:
+        await apply_schema(connection)
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(scope="module")
+async def plain_db(plain: TcpPostgres) -> TcpPostgres:
+    """Return the plain server once it holds the analytics tables."""
+    await _with_tables(plain)
+    return plain
+
+
+@pytest.fixture(scope="module")
+async def tls_db(tls: TcpPostgres) -> TcpPostgres:
+    """Return the TLS server once it holds the analytics tables."""
+    await _with_tables(tls)
+    return tls
+
+
+async def _ask(app: FastAPI, sql: str) -> Any:
+    """Return the value `sql` gives on one of the app's own pooled connections."""
+    async with app.state.database.engine.connect() as connection:
+        return (await connection.execute(text(sql))).scalar_one()
+
+
+CONNECTION_TLS = "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"
+
+
+async def served(url: str, *questions: str) -> tuple[dict[str, Any], list[Any]]:
+    """Return the app's answers on `url` (an analytics endpoint, readiness), and the values of
+    `questions` asked on its own connections."""
+    async with running_app(url) as (app, client):
+        sessions = await client.get("/analytics/sessions", params=pool())
+        ready = await client.get("/health/ready")
+        values = [await _ask(app, question) for question in questions]
+    answers = {
+        "sessions": sessions.status_code,
+        "ready": (ready.status_code, ready.json()["status"]),
+        "detail": sessions.json().get("detail"),
+    }
+    return answers, values
+
+
+OK = {"sessions": 200, "ready": (200, "ready"), "detail": None}
+
+
+async def test_application_name_options_and_connect_timeout(plain_db: TcpPostgres) -> None:
+    url = plain_db.url(
+        "analytics",
+        query="application_name=analytics-console&connect_timeout=3"
+        "&options=-c%20search_path%3Dpublic%2Cpg_catalog%20-c%20geqo%3Doff",
+    )
+    answers, values = await served(
+        url,
+        "SHOW application_name",
+        "SHOW search_path",
+        "SHOW geqo",
+        "SHOW default_transaction_read_only",
+    )
+    assert answers == OK
+    # The URL's own settings reach the server; the service's read-only one still wins.
+    assert values == ["analytics-console", "public,pg_catalog", "off", "on"]
+
+
+@pytest.mark.parametrize("mode", ["disable", "allow", "prefer"])
+async def test_modes_that_allow_plain_connections_work_without_tls(
+    plain_db: TcpPostgres, mode: str
+) -> None:
+    answers, [encrypted] = await served(
+        plain_db.url("analytics", query=f"sslmode={mode}"), CONNECTION_TLS
+    )
+    assert answers == OK
+    assert encrypted is False
+
+
+@pytest.mark.parametrize("mode", ["require", "verify-ca", "verify-full"])
+async def test_modes_that_need_tls_are_a_503_naming_tls_without_it(
+    plain_db: TcpPostgres, mode: str
+) -> None:
+    query = f"sslmode={mode}&sslrootcert={plain_db.file('ca.crt')}"
+    answers, _ = await served(plain_db.url("analytics", query=query))
+    assert answers["sessions"] == 503
+    assert answers["ready"] == (503, "tls_failed")
+    assert "TLS" in answers["detail"]
+    assert "does not offer TLS" in answers["detail"]
+    assert str(plain_db.port) not in answers["detail"]
+
+
+@pytest.mark.parametrize(
+    ("attrs", "expected"),
+    [("any", OK), ("primary", OK), ("read-write", OK), ("prefer-standby", OK)],
+)
+async def test_target_session_attrs_on_a_primary(
+    plain_db: TcpPostgres, attrs: str, expected: dict[str, Any]
+) -> None:
+    answers, _ = await served(plain_db.url("analytics", query=f"target_session_attrs={attrs}"))
+    assert answers == expected
+
+
+@pytest.mark.parametrize("attrs", ["standby", "read-only"])
+async def test_asking_a_primary_for_a_standby_is_a_503_saying_so(
+    plain_db: TcpPostgres, attrs: str
+) -> None:
+    answers, _ = await served(plain_db.url("analytics", query=f"target_session_attrs={attrs}"))
+    assert answers["sessions"] == 503
+    assert answers["ready"] == (503, "unavailable")
+    assert "target_session_attrs" in answers["detail"]
+
+
+async def test_a_host_list_and_a_socket_directory(plain_db: TcpPostgres) -> None:
+    # The first host refuses (nothing listens there), the second answers, as libpq tries them.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    hosts = f"postgresql://postgres@127.0.0.1:{closed},127.0.0.1:{plain_db.port}/analytics"
+    assert (await served(hosts))[0] == OK
+    # The same server through its Unix socket, named by host= as Cloud SQL does on Cloud Run.
+    socket_url = f"postgresql://postgres@/analytics?host={plain_db.socket_dir}&port={plain_db.port}"
+    assert (await served(socket_url))[0] == OK
+
+
+async def test_statement_caches_can_be_turned_off_for_pgbouncer(plain_db: TcpPostgres) -> None:
+    query = "statement_cache_size=0&prepared_statement_cache_size=0"
+    assert (await served(plain_db.url("analytics", query=query)))[0] == OK
+
+
+@pytest.mark.parametrize("mode", ["require", "prefer"])
+async def test_tls_is_used_where_the_server_offers_it(tls_db: TcpPostgres, mode: str) -> None:
+    answers, [encrypted] = await served(
+        tls_db.url("analytics", query=f"sslmode={mode}"), CONNECTION_TLS
+    )
+    assert answers == OK
+    assert encrypted is True
+
+
+@pytest.mark.parametrize(("mode", "expected"), [("disable", False), ("allow", False)])
+async def test_plain_modes_stay_plain_on_a_tls_server(
+    tls_db: TcpPostgres, mode: str, expected: bool
+) -> None:
+    # allow tries without TLS first, and this server accepts that.
+    answers, [encrypted] = await served(
+        tls_db.url("analytics", query=f"sslmode={mode}"), CONNECTION_TLS
+    )
+    assert answers == OK
+    assert encrypted is expected
+
+
+@pytest.mark.parametrize(
+    ("host", "mode", "authority"),
+    [
+        ("127.0.0.1", "verify-ca", "ca.crt"),  # verify-ca does not check the host name
+        ("localhost", "verify-full", "ca.crt"),  # the certificate's name
+    ],
+)
+async def test_verified_tls(tls_db: TcpPostgres, host: str, mode: str, authority: str) -> None:
+    query = f"sslmode={mode}&sslrootcert={tls_db.file(authority)}"
+    answers, [encrypted] = await served(
+        tls_db.url("analytics", host=host, query=query), CONNECTION_TLS
+    )
+    assert answers == OK
+    assert encrypted is True
+
+
+@pytest.mark.parametrize(
+    ("host", "mode", "authority"),
+    [
+        ("127.0.0.1", "verify-full", "ca.crt"),  # the certificate is for localhost only
+        ("localhost", "verify-ca", "stranger.crt"),  # signed by another authority
+        ("localhost", "verify-full", "stranger.crt"),
+    ],
+)
+async def test_a_certificate_not_accepted_is_a_503_naming_tls(
+    tls_db: TcpPostgres, host: str, mode: str, authority: str
+) -> None:
+    query = f"sslmode={mode}&sslrootcert={tls_db.file(authority)}"
+    answers, _ = await served(tls_db.url("analytics", host=host, query=query))
+    assert answers["sessions"] == 503
+    assert answers["ready"] == (503, "tls_failed")
+    assert "TLS" in answers["detail"]
+    assert "certificate was not accepted" in answers["detail"]
+
+
+async def test_a_client_certificate_is_presented(tls_db: TcpPostgres) -> None:
+    query = (
+        f"sslmode=verify-full&sslrootcert={tls_db.file('ca.crt')}"
+        f"&sslcert={tls_db.file('client.crt')}&sslkey={tls_db.file('client.key')}"
+        "&ssl_min_protocol_version=TLSv1.3"
+    )
+    answers, values = await served(
+        tls_db.url("analytics", host="localhost", query=query),
+        "SELECT client_dn FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+        "SELECT version FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+    )
+    assert answers == OK
+    assert values == ["/CN=postgres", "TLSv1.3"]
+
+
+async def test_direct_tls_negotiation(tls_db: TcpPostgres) -> None:
+    # PostgreSQL 17 and later accept TLS at once, without the SSLRequest round trip.
+    connection = await asyncpg.connect(tls_db.url(), ssl=False)
+    try:
+        version = int(await connection.fetchval("SHOW server_version_num"))
+    finally:
+        await connection.close()
+    if version < 170000:
+        pytest.skip(
+            f"the PostgreSQL built with TLS here is {version // 10000}; direct TLS needs 17"
+        )
+    answers, [encrypted] = await served(
+        tls_db.url("analytics", query="sslmode=require&sslnegotiation=direct"), CONNECTION_TLS
+    )
+    assert answers == OK
+    assert encrypted is True
+
+
+async def test_a_refused_url_stops_the_start(database_url: str) -> None:
+    with pytest.raises(StartupError, match="DATABASE_URL parameter keepalives"):
+        async with running_app(f"{database_url}&keepalives=1"):
+            pass

@@ -76,6 +76,13 @@ class DatabasePermissionError(DatabaseUnavailableError):
     )
 
 
+class DatabaseTLSError(DatabaseUnavailableError):
+    """TLS with the database failed: it offers none, or its certificate was not accepted."""
+
+    readiness_status = "tls_failed"
+    default_detail = "TLS with the analytics database failed: check sslmode in DATABASE_URL."
+
+
 class SchemaMismatchError(ServiceError):
     """The database answers, but a table or column the service reads is missing."""
 

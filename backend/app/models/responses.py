@@ -291,7 +291,8 @@ class Readiness(_Body):
 
     status: str = Field(
         description="`ready`; or why not: `unavailable` (database unreachable or not answering), "
-        "`authentication_failed`, `database_missing`, `permission_denied` (the role may not read "
+        "`authentication_failed`, `database_missing`, `tls_failed` (no TLS where sslmode asks "
+        "for it, or a certificate not accepted), `permission_denied` (the role may not read "
         "a table or column the service needs) or `schema_mismatch` (one is missing).",
         examples=["ready"],
     )

@@ -1,0 +1,128 @@
+"""What a database or driver failure means to a client: the service's errors, said plainly."""
+
+from __future__ import annotations
+
+import logging
+import ssl
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import asyncpg
+from asyncpg.exceptions import ClientConfigurationError, TargetServerAttributeNotMatched
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+
+from backend.app.errors import (
+    DatabaseAuthenticationError,
+    DatabaseBusyError,
+    DatabaseMissingError,
+    DatabasePermissionError,
+    DatabaseTLSError,
+    DatabaseUnavailableError,
+    QueryTimeoutError,
+    SchemaMismatchError,
+    ServiceError,
+)
+
+logger = logging.getLogger(__name__)
+
+# SQLSTATEs: 57014 query_canceled (statement_timeout); 42P01 undefined_table,
+# 42703 undefined_column (a schema that drifted); class 08 and these 57P/53 codes mean the
+# server is unreachable, shutting down or full.
+_TIMEOUT_STATES = {"57014"}
+_SCHEMA_STATES = {"42P01", "42703"}
+_UNAVAILABLE_STATES = {"57P01", "57P02", "57P03", "53300"}
+# The database refuses the service: 28P01 invalid_password (also an unknown role, which
+# PostgreSQL reports the same way), 28000 invalid_authorization_specification, 3D000
+# invalid_catalog_name (no such database), 42501 insufficient_privilege.
+_REFUSALS: dict[str, type[ServiceError]] = {
+    "28P01": DatabaseAuthenticationError,
+    "28000": DatabaseAuthenticationError,
+    "3D000": DatabaseMissingError,
+    "42501": DatabasePermissionError,
+}
+NO_SERVER_MATCHED = (
+    "No analytics database server named in DATABASE_URL matches its target_session_attrs (a "
+    "primary or a standby, as asked). Try again shortly."
+)
+DRIVER_REFUSED = (
+    "The analytics database cannot be reached: the driver refused DATABASE_URL's connection "
+    "settings."
+)
+
+
+def _sqlstate(error: DBAPIError | asyncpg.PostgresError) -> str | None:
+    state = getattr(error.orig if isinstance(error, DBAPIError) else error, "sqlstate", None)
+    return state if isinstance(state, str) else None
+
+
+@asynccontextmanager
+async def translated_errors(pool_timeout: float) -> AsyncIterator[None]:
+    """Turn driver and pool failures into the service's errors, without leaking their text."""
+    try:
+        yield
+    except PoolTimeoutError:
+        logger.warning("no pooled database connection became free in time")
+        raise DatabaseBusyError(pool_timeout) from None
+    except (DBAPIError, asyncpg.PostgresError) as error:
+        # The driver's own errors come from streamed statements, which bypass SQLAlchemy.
+        state = _sqlstate(error)
+        logger.warning("database error %s", state, extra={"sqlstate": state})
+        # SQLAlchemy wraps what asyncpg raised while connecting; its cause is the driver's own.
+        cause = error.orig.__cause__ if isinstance(error, DBAPIError) and error.orig else None
+        if isinstance(cause, TargetServerAttributeNotMatched):
+            raise DatabaseUnavailableError(NO_SERVER_MATCHED) from None
+        if isinstance(cause, ClientConfigurationError):
+            # DATABASE_URL is checked at start; this is what the driver found wrong beyond that.
+            raise DatabaseUnavailableError(DRIVER_REFUSED) from None
+        if state in _TIMEOUT_STATES:
+            raise QueryTimeoutError() from None
+        if state in _REFUSALS:
+            raise _REFUSALS[state]() from None
+        if state in _SCHEMA_STATES:
+            raise SchemaMismatchError(
+                "The analytics tables are missing a table or column the service reads; "
+                "see /health/ready."
+            ) from None
+        if (
+            (isinstance(error, DBAPIError) and error.connection_invalidated)
+            or state in _UNAVAILABLE_STATES
+            or (state is not None and state.startswith("08"))
+        ):
+            raise DatabaseUnavailableError() from None
+        raise
+    except TimeoutError:
+        # The connect timeout, the driver's command timeout, or the call's deadline: the server
+        # stopped answering.
+        logger.warning("the database did not answer in time")
+        raise DatabaseUnavailableError(
+            "The analytics database did not answer in time. Try again shortly."
+        ) from None
+    except ssl.SSLError as error:
+        logger.warning("TLS with the database failed (%s)", type(error).__name__)
+        raise _tls_error(error) from None
+    except OSError as error:
+        if _tls_refused(error):
+            logger.warning("the database refused TLS")
+            raise DatabaseTLSError(
+                "TLS with the analytics database failed: the server does not offer TLS, which "
+                "sslmode in DATABASE_URL asks for."
+            ) from None
+        # Connecting failed: refused, no such socket, DNS.
+        logger.warning("cannot connect to the database")
+        raise DatabaseUnavailableError() from None
+
+
+def _tls_refused(error: OSError) -> bool:
+    """Return whether asyncpg gave up because the server would not start TLS."""
+    # asyncpg raises a plain ConnectionError then, which only its words tell apart.
+    return isinstance(error, ConnectionError) and "SSL" in str(error)
+
+
+def _tls_error(error: ssl.SSLError) -> DatabaseTLSError:
+    if isinstance(error, ssl.SSLCertVerificationError):
+        return DatabaseTLSError(
+            "TLS with the analytics database failed: its certificate was not accepted "
+            "(sslmode=verify-ca checks it against sslrootcert, verify-full also its host name)."
+        )
+    return DatabaseTLSError()
