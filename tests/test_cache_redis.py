@@ -9,20 +9,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import socket
-from collections.abc import AsyncIterator, Iterator
+import struct
+import zlib
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from redis.asyncio import Redis
+from redis.exceptions import OutOfMemoryError
 
 from backend.app.analytics.registry import schema_fingerprint
+from backend.app.cache.answers import MAX_STORED_BYTES
 from backend.app.cache.setup import ANSWERS_VERSION
 from tests.conftest import running_app
 from tests.fake_llm_server import FakeLLMServer, fake_llm_server
 from tests.helpers import FakeClock, pool, pool_q
-from tests.private_redis import free_port
+from tests.private_redis import free_port, private_redis
 from tests.test_cache import REUSE, SESSIONS, SETTLED, _get
 
 Q = pool_q()
@@ -206,3 +211,125 @@ async def test_the_classifier_is_in_the_key(
         "keyword",
         "claude-haiku-5-5",
     )
+
+
+# --- A full Redis, and what is read from Redis -------------------------------------------------
+
+FORGED_BODY = b'{"forged": true}'
+
+
+def _stored(stored_at: float, ttl: float, body: bytes = FORGED_BODY) -> bytes:
+    """Return a value in the stored answers' format (header, then the zlib-compressed body)."""
+    return struct.pack("!Bdd", 1, stored_at, ttl) + zlib.compress(body)
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        pytest.param(lambda now: _stored(now, math.inf), id="infinite TTL"),
+        pytest.param(lambda now: _stored(now, math.nan), id="TTL not a number"),
+        pytest.param(lambda now: _stored(now, -5), id="negative TTL"),
+        pytest.param(lambda now: _stored(math.inf, 60), id="stored at infinity"),
+        # Longer than any TTL the service gives (86,400 s).
+        pytest.param(lambda now: _stored(now, 10**9), id="a TTL of 31 years"),
+        # Ten days ahead of every clock: it would never age.
+        pytest.param(lambda now: _stored(now + 864_000, 86_400), id="stored in the future"),
+        # 64 MiB of zeros, 64 KiB compressed: inflated only up to the largest body's bound.
+        pytest.param(lambda now: _stored(now, 60, bytes(64 << 20)), id="inflates to 64 MiB"),
+        pytest.param(lambda now: _stored(now, 60) + b"trailing", id="bytes after the body"),
+        pytest.param(lambda now: b"x" * (MAX_STORED_BYTES + 10), id="longer than any answer"),
+    ],
+)
+async def test_a_forged_answer_in_redis_is_a_miss(
+    database_url: str, redis_url: str, redis: Redis, forged: Callable[[float], bytes]
+) -> None:
+    clock = FakeClock(SETTLED)
+    async with running_app(database_url, clock=clock, **REUSE, cache_url=redis_url) as (app, c):
+        first, _ = await _get(app, c, SESSIONS, pool())
+        [key] = await redis.keys("*")
+        await redis.set(key, forged(clock()))
+        again, ran = await _get(app, c, SESSIONS, pool())
+    # Computed again (one statement), never the forged body, never a 500.
+    assert (again.status_code, ran) == (200, 1)
+    assert again.content == first.content
+    assert again.headers["cache-control"] == "private, max-age=86400"
+
+
+async def test_a_key_of_another_type_is_a_miss_and_redis_stays_in_use(
+    database_url: str, redis_url: str, redis: Redis
+) -> None:
+    async with running_app(
+        database_url, clock=FakeClock(SETTLED), **REUSE, cache_url=redis_url
+    ) as (
+        app,
+        client,
+    ):
+        _, ran_first = await _get(app, client, SESSIONS, pool())
+        [key] = await redis.keys("*")
+        await redis.delete(key)
+        await redis.rpush(key, "not a string")  # GETRANGE on it: WRONGTYPE
+        _, ran_miss = await _get(app, client, SESSIONS, pool())
+        # The miss stored the answer again (SET replaces the list); the next request reads it.
+        _, ran_hit = await _get(app, client, SESSIONS, pool())
+    assert (ran_first, ran_miss, ran_hit) == (1, 1, 0)
+
+
+async def test_a_label_that_is_no_cluster_is_not_trusted(
+    database_url: str, redis_url: str, redis: Redis, llm_server: FakeLLMServer
+) -> None:
+    async with running_app(database_url, cache_url=redis_url, **_llm(llm_server)) as (_, first):
+        paid = (await first.get("/analytics/pain-points", params=Q)).json()
+    keys = [key async for key in redis.scan_iter("heritage-analytics:labels:*")]
+    assert len(keys) == 9  # window Q's distinct texts (see the module's docstring)
+    for index, key in enumerate(keys):
+        await redis.set(key, [b"7", b"-1", b"x", b"01", b"4 "][index % 5])
+    calls = llm_server.calls
+    async with running_app(database_url, cache_url=redis_url, **_llm(llm_server)) as (_, second):
+        response = await second.get("/analytics/pain-points", params=Q)
+    # None was a label: the LLM is asked again for every text, and the answer is the same.
+    assert response.status_code == 200
+    assert llm_server.calls == calls + 1
+    assert response.json()["clusters"] == paid["clusters"]
+
+
+async def _fill(url: str) -> None:
+    """Make the Redis at `url` (the test's own) full: maxmemory below what it holds."""
+    client = Redis.from_url(url)
+    try:
+        # Filling it with junk instead leaves it hovering at the limit, where a small write may
+        # still fit as client buffers come and go; this refuses every write, every time.
+        await client.config_set("maxmemory", 1)
+        with pytest.raises(OutOfMemoryError):
+            await client.set("junk", b"x")
+    finally:
+        await client.aclose()
+
+
+async def test_a_full_redis_stops_writes_and_keeps_serving_reads(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A Redis at maxmemory with noeviction refuses every write ("OOM command not allowed") and
+    # still answers reads. Window W's sessions are stored before it is full; then new windows
+    # are asked (their writes refused) in turn with W (its answer read from Redis each time).
+    clock = FakeClock(SETTLED)
+    with (
+        private_redis(maxmemory="64mb", maxmemory_policy="noeviction") as url,
+        caplog.at_level(logging.WARNING, logger="backend.app.cache.redis_store"),
+    ):
+        async with running_app(database_url, clock=clock, **REUSE, cache_url=url) as (app, c):
+            stored, ran_stored = await _get(app, c, SESSIONS, pool())
+            await _fill(url)
+            runs = []
+            for day in range(1, 21):
+                other = {"start_date": f"2025-05-{day:02d}", "end_date": f"2025-05-{day:02d}"}
+                fresh, ran_fresh = await _get(app, c, SESSIONS, pool(**other))
+                reused, ran_reused = await _get(app, c, SESSIONS, pool())
+                runs.append((fresh.status_code, ran_fresh, reused.status_code, ran_reused))
+                assert reused.content == stored.content
+    assert ran_stored == 1
+    # Every new window computed (1 statement), every W read from Redis (none): 20 of 20.
+    assert runs == [(200, 1, 200, 0)] * 20
+    # The refused writes are told once, not once a request.
+    assert [record.getMessage() for record in caplog.records] == [
+        "cache: Redis write failed (OutOfMemoryError); writing nothing for 10 s"
+    ]

@@ -16,6 +16,11 @@ Clock = Callable[[], float]
 # Stored answers are a small header (format, stored-at, TTL) then the zlib-compressed body.
 _HEADER = struct.Struct("!Bdd")
 _FORMAT = 1
+# The largest body the service writes is about 0.5 MB (a 3,660-day overview under compare).
+# A shared store holds what anyone could have written: a stored answer longer than this, or one
+# that inflates to more, is not one the service wrote, and is not read.
+MAX_BODY_BYTES = 8 * 1024 * 1024
+MAX_STORED_BYTES = _HEADER.size + MAX_BODY_BYTES
 
 
 @dataclass(frozen=True)
@@ -44,15 +49,25 @@ class CachedAnswer:
 
     @classmethod
     def decode(cls, data: bytes) -> CachedAnswer | None:
-        """Return the answer `encode` wrote, or None for bytes in any other format."""
-        if len(data) < _HEADER.size:
+        """Return the answer `encode` wrote, or None for any other bytes (a miss).
+
+        Nothing is trusted: the format, finite times and a positive TTL, the size before
+        inflating and, while inflating, the size after.
+        """
+        if not _HEADER.size <= len(data) <= MAX_STORED_BYTES:
             return None
         version, stored_at, ttl = _HEADER.unpack_from(data)
-        if version != _FORMAT:
+        if version != _FORMAT or not (math.isfinite(stored_at) and math.isfinite(ttl)):
             return None
+        if stored_at < 0 or ttl <= 0:
+            return None
+        inflater = zlib.decompressobj()
         try:
-            body = zlib.decompress(data[_HEADER.size :])
+            # At most MAX_BODY_BYTES come out, however much the input would inflate to.
+            body = inflater.decompress(data[_HEADER.size :], MAX_BODY_BYTES)
         except zlib.error:
+            return None
+        if not inflater.eof or inflater.unused_data:
             return None
         return cls(body=body, stored_at=stored_at, ttl=ttl)
 

@@ -7,21 +7,25 @@ import hashlib
 import logging
 import math
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.exceptions import RedisError
+from redis.exceptions import RedisError, ResponseError
 
 from backend.app.analytics.breaker import CircuitBreaker
-from backend.app.cache.answers import CachedAnswer
+from backend.app.cache.answers import MAX_BODY_BYTES, MAX_STORED_BYTES, CachedAnswer
+from backend.app.models.taxonomy import PAIN_POINT_CLUSTERS
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
 PREFIX = "heritage-analytics"
+Kind = Literal["read", "write"]
+# A label is a cluster id, one or two digits.
+_LABELS = {str(cluster).encode() for cluster in range(len(PAIN_POINT_CLUSTERS))}
 
 
 def _digest(text: str) -> str:
@@ -31,9 +35,12 @@ def _digest(text: str) -> str:
 class RedisStore:
     """An AnswerStore and a shared label store in Redis; an unreachable or slow Redis is skipped.
 
-    Every call is bounded by `timeout`, connecting included. After a failure, calls skip Redis
-    for `retry_after` seconds (then one call probes it), so that a dead Redis costs at most one
-    timeout per request and a warning per `retry_after`.
+    Every call is bounded by `timeout`, connecting included. Reads and writes have a circuit
+    breaker each: a Redis that cannot be reached (refused, reset, too slow) opens both, so that
+    calls skip it for `retry_after` seconds (then one call probes it) and a dead Redis costs at
+    most one timeout per request and a warning per `retry_after`. A Redis that answers but refuses
+    writes (full at maxmemory with noeviction, or a read-only replica) opens the write breaker
+    only: the answers it holds are still read.
     """
 
     def __init__(
@@ -56,38 +63,62 @@ class RedisStore:
         self._labels = f"{PREFIX}:labels"
         self._timeout = timeout
         self._label_ttl = label_ttl
-        self._breaker = CircuitBreaker(failures=1, cooldown=retry_after)
+        self._breakers: dict[Kind, CircuitBreaker] = {
+            "read": CircuitBreaker(failures=1, cooldown=retry_after),
+            "write": CircuitBreaker(failures=1, cooldown=retry_after),
+        }
 
-    async def _call(self, what: str, operation: Callable[[], Awaitable[T]]) -> T | None:
+    async def _call(self, kind: Kind, operation: Callable[[], Awaitable[T]]) -> T | None:
         """Return the operation's result, or None when Redis is skipped, fails or is too slow."""
-        if not self._breaker.allow():
+        breaker = self._breakers[kind]
+        if not breaker.allow():
             return None
         try:
             async with asyncio.timeout(self._timeout):
                 result = await operation()
+        except ResponseError as error:
+            # Redis answered, refusing this command. A refused read is one unreadable key (a
+            # miss); refused writes (OOM, READONLY) are all refused alike: stop writing a while.
+            if kind == "write":
+                breaker.failed()
+                self._warn(kind, error, "writing nothing")
+            else:
+                breaker.succeeded()
+            return None
         except (RedisError, OSError, TimeoutError) as error:
-            self._breaker.failed()
-            # The type only: a message could hold the URL and its password.
-            logger.warning(
-                "cache: Redis %s failed (%s); answering without it for %g s",
-                what,
-                type(error).__name__,
-                self._breaker.cooldown,
-            )
+            # Redis cannot be reached: neither reads nor writes will get through.
+            for each in self._breakers.values():
+                each.failed()
+            self._warn(kind, error, "answering without it")
             return None
         except BaseException:
-            self._breaker.abandoned()
+            breaker.abandoned()
             raise
-        self._breaker.succeeded()
+        breaker.succeeded()
         return result
+
+    def _warn(self, kind: Kind, error: Exception, meanwhile: str) -> None:
+        # The type only: a message could hold the URL and its password.
+        logger.warning(
+            "cache: Redis %s failed (%s); %s for %g s",
+            kind,
+            type(error).__name__,
+            meanwhile,
+            self._breakers[kind].cooldown,
+        )
 
     async def get(self, key: str) -> CachedAnswer | None:
         """Return the answer stored under `key`, or None (absent, unreadable or Redis away)."""
-        data = await self._call("read", lambda: self._redis.get(f"{self._answers}:{key}"))
+        # One byte past the longest answer the service writes, so that a longer value is seen
+        # for what it is without being read whole.
+        name = f"{self._answers}:{key}"
+        data = await self._call("read", lambda: self._redis.getrange(name, 0, MAX_STORED_BYTES))
         return CachedAnswer.decode(data) if isinstance(data, bytes) else None
 
     async def put(self, key: str, answer: CachedAnswer) -> None:
         """Store `answer` with its TTL set in Redis, so that Redis drops it when it expires."""
+        if len(answer.body) > MAX_BODY_BYTES:
+            return  # no reader would take it
         milliseconds = max(1, math.ceil(answer.ttl * 1000))
         await self._call(
             "write",
@@ -105,7 +136,8 @@ class RedisStore:
         values = await self._call("read", lambda: self._redis.mget(keys))
         found: dict[str, int] = {}
         for text, value in zip(texts, values or [], strict=False):
-            if isinstance(value, bytes) and value.isdigit():
+            # Only a cluster id this service knows; anything else is no label.
+            if isinstance(value, bytes) and value in _LABELS:
                 found[text] = int(value)
         return found
 

@@ -11,6 +11,9 @@ from datetime import datetime
 
 from backend.app.cache.answers import AnswerStore, CachedAnswer, Clock
 
+# How far ahead of this instance's clock another instance's may run.
+CLOCK_SKEW_SECONDS = 60.0
+
 
 @dataclass(frozen=True)
 class Computed:
@@ -32,6 +35,11 @@ class CachePolicy:
     def enabled(self) -> bool:
         """Return whether any answer may be reused."""
         return self.settled_ttl > 0 or self.recent_ttl > 0
+
+    @property
+    def longest_ttl(self) -> float:
+        """Return the longest reuse time any answer is given."""
+        return max(self.settled_ttl, self.recent_ttl)
 
     def ttl(self, window_end: datetime, now: float) -> float:
         """Return the reuse time of an answer about a window ending at `window_end`."""
@@ -69,7 +77,7 @@ class ResultCache:
             computed = await compute()
             return CachedAnswer(body=computed.body, stored_at=self.clock(), ttl=0)
         stored = await self.store.get(key)
-        if stored is not None and stored.fresh(self.clock()):
+        if stored is not None and self._plausible(stored) and stored.fresh(self.clock()):
             return stored
         flight = self._flights.get(key)
         if flight is None:
@@ -86,6 +94,15 @@ class ResultCache:
                     del self._flights[key]
                 # Nobody waits for it any more: stop it, and its SQL with it.
                 flight.task.cancel()
+
+    def _plausible(self, stored: CachedAnswer) -> bool:
+        """Return whether this service could have stored `stored`: its TTL and its time."""
+        # A shared store is read as warily as the database: a TTL longer than any this service
+        # gives, or an answer stored in the future (beyond other instances' clock skew), is a miss.
+        return (
+            stored.ttl <= self.policy.longest_ttl
+            and stored.stored_at <= self.clock() + CLOCK_SKEW_SECONDS
+        )
 
     def waiters(self) -> int:
         """Return how many requests wait on computations in flight now."""
