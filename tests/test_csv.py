@@ -3,7 +3,10 @@
 The rule the comparison applies (the contract's): the rows are the body's list where it has one,
 each item a row with its fields as columns; otherwise one row of every top-level scalar. A cell
 is a number as JSON writes it, empty for null, `true`/`false` for a boolean, a list's items
-joined with " | ", and text as is, with a leading `'` when it begins with = + - @ tab or CR.
+joined with " | ", and text as is, with a leading `'` when it begins with a tab or CR, or when its
+first visible character (past spaces and invisible ones, in NFKC form) is = + - or @ (OWASP's
+rule). The file starts with a UTF-8 byte-order mark, and a cell holding a comma, a quote, a line
+break or a semicolon is quoted.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import unicodedata
 from datetime import datetime
 from typing import Any
 
@@ -29,6 +33,7 @@ CSV = "text/csv; charset=utf-8"
 Q = pool_q()
 LISTS = ("daily", "categories", "tools", "segments", "clusters")
 HOSTILE = '=SUM(A1:A2), "quoted"\nnaïve Größe'
+BOM = "\ufeff".encode()
 
 
 def _params(path: str) -> dict[str, str]:
@@ -46,7 +51,9 @@ def _expected_cell(value: Any) -> str:
     if isinstance(value, list):
         value = " | ".join(_expected_cell(item) for item in value)
     text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    visible = text.lstrip(" \t\r\n\u00a0\u200b\u2060\ufeff\u3000")
+    first = unicodedata.normalize("NFKC", visible[:1])[:1]
+    return "'" + text if text[:1] in ("\t", "\r") or first in ("=", "+", "-", "@") else text
 
 
 def _expected_table(body: dict[str, Any]) -> list[list[str]]:
@@ -66,7 +73,8 @@ def _expected_table(body: dict[str, Any]) -> list[list[str]]:
 
 def _parse(response: httpx.Response) -> list[list[str]]:
     assert response.headers["content-type"] == CSV
-    return list(csv.reader(io.StringIO(response.content.decode("utf-8"), newline="")))
+    assert response.content.startswith(BOM)
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"), newline="")))
 
 
 @pytest.mark.parametrize("path", ANALYTICS_PATHS)
@@ -141,26 +149,69 @@ async def test_hostile_text_survives_the_round_trip(server_url: str) -> None:
     assert cells == ["'" + HOSTILE]
 
 
-def test_every_formula_start_is_defused_and_nothing_else() -> None:
-    starts = ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "plain", " =not first"]
-    body = ToolUsage(
-        total_sessions=1,
-        tools=[ToolShare(tool=text, sessions=-1, percent=-0.5) for text in starts],
+# Each text, and the cell a spreadsheet must get: defused with a leading ' or left as it is.
+CELLS = [
+    ("=1+1", "'=1+1"),
+    ("+1", "'+1"),
+    ("-1", "'-1"),
+    ("@SUM(A1)", "'@SUM(A1)"),
+    ("\tx", "'\tx"),
+    ("\rx", "'\rx"),
+    ("plain", "plain"),
+    # Past what a spreadsheet skips: spaces, a line break, no-break and zero-width spaces, a
+    # word joiner, a byte-order mark, an ideographic space.
+    (" =1+2", "' =1+2"),
+    ("\n=1+2", "'\n=1+2"),
+    ("\u00a0=1+2", "'\u00a0=1+2"),
+    ("\u200b=1+2", "'\u200b=1+2"),
+    ("\u2060\ufeff@A1", "'\u2060\ufeff@A1"),
+    ("\u3000-1", "'\u3000-1"),
+    # Full-width and small forms, which spreadsheets read as = + - @.
+    ("\uff1d1+2", "'\uff1d1+2"),
+    ("\ufe62A1", "'\ufe62A1"),
+    ("\uff20A1", "'\uff20A1"),
+    # A formula that does not begin the cell is text (the semicolon gets the cell quoted).
+    ("abc;=1+2", "abc;=1+2"),
+    ("a - b", "a - b"),
+    (
+        "Replacement filter parts \u2013 maintenance needs",
+        "Replacement filter parts \u2013 maintenance needs",
+    ),
+]
+
+
+def _tools(texts: list[str]) -> ToolUsage:
+    return ToolUsage(
+        total_sessions=1, tools=[ToolShare(tool=text, sessions=-1, percent=-0.5) for text in texts]
     )
-    table = list(csv.reader(io.StringIO(csv_body(body).decode(), newline="")))
+
+
+def test_every_formula_start_is_defused_and_nothing_else() -> None:
+    body = csv_body(_tools([text for text, _ in CELLS]))
+    assert body.startswith(BOM)
+    table = list(csv.reader(io.StringIO(body.decode("utf-8-sig"), newline="")))
     assert table[0] == ["tool", "sessions", "percent"]
-    assert [row[0] for row in table[1:]] == [
-        "'=1+1",
-        "'+1",
-        "'-1",
-        "'@SUM(A1)",
-        "'\tx",
-        "'\rx",
-        "plain",
-        " =not first",
-    ]
+    assert [row[0] for row in table[1:]] == [cell for _, cell in CELLS]
     # Numbers are numbers, never text: a negative one keeps its sign.
     assert {(row[1], row[2]) for row in table[1:]} == {("-1", "-0.5")}
+
+
+def test_a_cell_with_a_separator_quote_line_break_or_semicolon_is_quoted() -> None:
+    body = csv_body(_tools(["abc;=1+2", 'say "hi"', "a,b", "two\nlines", "plain"]))
+    text = body.decode("utf-8-sig")
+    assert text.split("\r\n") == [
+        "tool,sessions,percent",
+        '"abc;=1+2",-1,-0.5',
+        '"say ""hi""",-1,-0.5',
+        '"a,b",-1,-0.5',
+        '"two\nlines",-1,-0.5',
+        "plain,-1,-0.5",
+        "",
+    ]
+    # Read as Excel reads it where ; separates cells: the quoted cell stays one, no formula.
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+    assert rows[1] == ["abc;=1+2,-1,-0.5"]
+    assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
 
 
 @pytest.mark.parametrize(

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
+import unicodedata
 from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel
@@ -14,8 +13,19 @@ from backend.app.models.filters import AnalyticsFilters
 
 # Never columns: the echo of the request, and the comparison (the CSV holds this window only).
 _NOT_COLUMNS = frozenset({"filters", "previous", "changes"})
-# A cell starting with one of these is a formula to a spreadsheet.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# OWASP's rule against CSV injection: a cell a spreadsheet would read as a formula gets a leading
+# '. A tab or a carriage return at the very start does; so does = + - or @ as the first character
+# a spreadsheet sees, which may come after spaces or invisible characters (it skips them) and may
+# be a full-width or small form (U+FF1D, U+FE62), which it reads as the ASCII one (NFKC).
+_FORMULA_CHARACTERS = frozenset("=+-@")
+_CONTROL_STARTS = ("\t", "\r")
+# Separators (spaces of every width), controls, and format characters such as U+200B.
+_UNSEEN_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf"})
+# A cell holding one of these is quoted: the separator, the quote, a line break, and the
+# semicolon, which is the separator of Excel in many locales (a;=1+2 would be two cells there).
+_QUOTED_CHARACTERS = frozenset(',";\r\n')
+# So that Excel reads the file as UTF-8 (an en dash, not â€“), whatever its locale.
+BYTE_ORDER_MARK = "\ufeff"
 LIST_SEPARATOR = " | "
 
 
@@ -58,19 +68,35 @@ def _cell(value: Any) -> str:
         value = LIST_SEPARATOR.join(_cell(item) for item in value)
     text = str(value)
     # A leading quote makes the spreadsheet show the text instead of running it as a formula.
-    return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
+    return f"'{text}" if starts_a_formula(text) else text
+
+
+def starts_a_formula(text: str) -> bool:
+    """Return whether a spreadsheet could read `text` as a formula (OWASP's rule, see above)."""
+    if text.startswith(_CONTROL_STARTS):
+        return True
+    for character in text:
+        if character.isspace() or unicodedata.category(character) in _UNSEEN_CATEGORIES:
+            continue
+        return unicodedata.normalize("NFKC", character)[:1] in _FORMULA_CHARACTERS
+    return False
+
+
+def _quoted(cell: str) -> str:
+    """Return `cell` as RFC 4180 writes it, quoted also when it holds a semicolon."""
+    if _QUOTED_CHARACTERS.isdisjoint(cell):
+        return cell
+    return '"' + cell.replace('"', '""') + '"'
 
 
 def csv_body(body: BaseModel) -> bytes:
-    """Return `body` as UTF-8 CSV with a header row."""
+    """Return `body` as UTF-8 CSV with a byte-order mark and a header row."""
     rows_field, columns = _layout(type(body))
     data = body.model_dump(mode="json")
     rows = data[rows_field] if rows_field is not None else [data]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(columns)
-    writer.writerows([_cell(row[column]) for column in columns] for row in rows)
-    return buffer.getvalue().encode()
+    table = [columns, *([_cell(row[column]) for column in columns] for row in rows)]
+    lines = "".join(",".join(_quoted(cell) for cell in line) + "\r\n" for line in table)
+    return (BYTE_ORDER_MARK + lines).encode()
 
 
 def csv_filename(endpoint: str, filters: AnalyticsFilters) -> str:
