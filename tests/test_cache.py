@@ -18,6 +18,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from backend.app.cache.answers import CachedAnswer, MemoryStore, entry_size
 from tests.conftest import recording, running_app
 from tests.helpers import FakeClock, pool, table_locked
 
@@ -260,3 +261,33 @@ async def test_a_waiter_that_leaves_does_not_cancel_the_others(database_url: str
             response = await staying
     assert response.status_code == 200
     assert len(log.statements) == 1
+
+
+async def test_the_in_process_store_is_bounded_by_bytes() -> None:
+    # Four answers of 1,000-byte bodies under one-character keys: each costs 1,000 + 1 + 512 bytes
+    # (entry_size). A bound of three entries' worth minus one byte holds two.
+    one = entry_size("a", CachedAnswer(body=bytes(1000), stored_at=0, ttl=60))
+    assert one == 1_513
+    store = MemoryStore(max_entries=100, max_bytes=3 * one - 1)
+    for key in "abc":
+        await store.put(key, CachedAnswer(body=bytes(1000), stored_at=0, ttl=60))
+    assert [key for key in "abc" if await store.get(key)] == ["b", "c"]
+    assert store.size_bytes == 2 * one
+    # b was just read: d evicts c, the least recently used.
+    await store.get("b")
+    await store.put("d", CachedAnswer(body=bytes(1000), stored_at=0, ttl=60))
+    assert [key for key in "abcd" if await store.get(key)] == ["b", "d"]
+    # A key stored again replaces its answer and its size; one larger than the bound is not kept.
+    await store.put("b", CachedAnswer(body=bytes(10), stored_at=0, ttl=60))
+    assert store.size_bytes == one + (10 + 1 + 512)
+    await store.put("e", CachedAnswer(body=bytes(3 * one), stored_at=0, ttl=60))
+    assert await store.get("e") is None
+    assert len(store) == 2
+
+
+async def test_cache_max_bytes_bounds_the_service_s_store(database_url: str) -> None:
+    # 100 bytes hold no answer (the overhead alone is 512): every request computes again.
+    async with cached_app(database_url, FakeClock(SETTLED), cache_max_bytes=100) as (app, client):
+        runs = [(await _get(app, client, SESSIONS, pool()))[1] for _ in range(2)]
+        held = len(app.state.cache.store)
+    assert (runs, held) == ([1, 1], 0)

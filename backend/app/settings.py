@@ -126,6 +126,13 @@ class Settings(BaseSettings):
         ge=0,
         description="Answers the in-process cache keeps (least recently used evicted first).",
     )
+    cache_max_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        ge=0,
+        description="Bytes the in-process cache may hold (bodies, keys and about 512 bytes per "
+        "answer); least recently used evicted first. 64 MiB leaves a 512 MiB instance room for "
+        "its queries.",
+    )
     cache_settle_seconds: float = Field(
         default=3600,
         ge=0,

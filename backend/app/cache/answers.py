@@ -88,15 +88,28 @@ class AnswerStore(Protocol):
         ...
 
 
+# What one kept answer costs beyond its body: the key, the CachedAnswer and the LRU's node (about
+# 400 bytes in CPython, rounded up).
+ENTRY_OVERHEAD_BYTES = 512
+
+
+def entry_size(key: str, answer: CachedAnswer) -> int:
+    """Return what keeping `answer` under `key` costs the in-process store, in bytes."""
+    return len(answer.body) + len(key) + ENTRY_OVERHEAD_BYTES
+
+
 class MemoryStore:
-    """Answers in this process, at most `max_entries`, the least recently used evicted first.
+    """Answers in this process, within `max_entries` and `max_bytes`, least recently used out first.
 
     Like Redis, it returns what it holds: whether an answer is still fresh, ResultCache decides.
+    An answer larger than `max_bytes` alone is not kept at all.
     """
 
-    def __init__(self, max_entries: int) -> None:
+    def __init__(self, max_entries: int, max_bytes: int) -> None:
         self.max_entries = max_entries
+        self.max_bytes = max_bytes
         self._items: OrderedDict[str, CachedAnswer] = OrderedDict()
+        self._bytes = 0
 
     async def get(self, key: str) -> CachedAnswer | None:
         """Return the answer under `key` and mark it recently used."""
@@ -106,15 +119,28 @@ class MemoryStore:
         return answer
 
     async def put(self, key: str, answer: CachedAnswer) -> None:
-        """Store `answer`, evicting the least recently used answers beyond the bound."""
+        """Store `answer`, evicting the least recently used answers beyond the bounds."""
+        replaced = self._items.pop(key, None)
+        if replaced is not None:
+            self._bytes -= entry_size(key, replaced)
+        size = entry_size(key, answer)
+        if size > self.max_bytes:
+            return
         self._items[key] = answer
-        self._items.move_to_end(key)
-        while len(self._items) > self.max_entries:
-            self._items.popitem(last=False)
+        self._bytes += size
+        while len(self._items) > self.max_entries or self._bytes > self.max_bytes:
+            evicted_key, evicted = self._items.popitem(last=False)
+            self._bytes -= entry_size(evicted_key, evicted)
 
     async def close(self) -> None:
         """Forget every answer."""
         self._items.clear()
+        self._bytes = 0
+
+    @property
+    def size_bytes(self) -> int:
+        """Return what the answers held cost, as `entry_size` counts it."""
+        return self._bytes
 
     def __len__(self) -> int:
         return len(self._items)

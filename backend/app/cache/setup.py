@@ -20,7 +20,7 @@ def build_cache(settings: Settings, *, clock: Clock) -> tuple[ResultCache, Redis
         recent_ttl=settings.cache_recent_ttl_seconds,
     )
     if settings.cache_url is None:
-        memory = MemoryStore(settings.cache_max_entries)
+        memory = MemoryStore(settings.cache_max_entries, settings.cache_max_bytes)
         return ResultCache(memory, policy, clock=clock), None
     # Versioned by the response shapes: a deploy that changes one never reads the old answers.
     redis = RedisStore(
