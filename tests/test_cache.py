@@ -291,3 +291,18 @@ async def test_cache_max_bytes_bounds_the_service_s_store(database_url: str) -> 
         runs = [(await _get(app, client, SESSIONS, pool()))[1] for _ in range(2)]
         held = len(app.state.cache.store)
     assert (runs, held) == ([1, 1], 0)
+
+
+async def test_a_fresh_answer_has_its_whole_ttl_by_the_real_clock(database_url: str) -> None:
+    # With the real clock, some time passes between computing and answering; a fresh answer's
+    # max-age is still the TTL (a settled window: a day), and the repeat counts down from it.
+    async with running_app(database_url, **REUSE) as (app, client):
+        fresh, ran_fresh = await _get(app, client, SESSIONS, pool())
+        reused, ran_reused = await _get(app, client, SESSIONS, pool())
+        recent, _ = await _get(app, client, SESSIONS, pool(end_date=datetime.now(UTC).isoformat()))
+    assert (ran_fresh, ran_reused) == (1, 0)
+    assert fresh.headers["cache-control"] == "private, max-age=86400"
+    # Reused a moment later: less than a day left, in whole seconds rounded down.
+    left = int(reused.headers["cache-control"].removeprefix("private, max-age="))
+    assert 86_300 < left < 86_400
+    assert recent.headers["cache-control"] == "private, max-age=60"

@@ -7,7 +7,7 @@ import struct
 import zlib
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 # Seconds since the epoch: ages must compare across instances sharing Redis.
@@ -25,11 +25,13 @@ MAX_STORED_BYTES = _HEADER.size + MAX_BODY_BYTES
 
 @dataclass(frozen=True)
 class CachedAnswer:
-    """A rendered body, when it was computed, and how long it may be reused."""
+    """A rendered body, when it was computed, how long it may be reused, and if this is a reuse."""
 
     body: bytes
     stored_at: float
     ttl: float
+    # Set on an answer read back from a store; a fresh one has all of its TTL left.
+    reused: bool = field(default=False, compare=False)
 
     def age(self, now: float) -> float:
         """Return the answer's age in seconds (never negative)."""
@@ -40,7 +42,13 @@ class CachedAnswer:
         return self.age(now) < self.ttl
 
     def max_age(self, now: float) -> int:
-        """Return the whole seconds of reuse left, for Cache-Control's max-age."""
+        """Return the whole seconds of reuse left, for Cache-Control's max-age.
+
+        A fresh answer has its whole TTL (the time spent sending it is not counted against it);
+        a reused one the TTL minus its age, rounded down, so that no client is promised more.
+        """
+        if not self.reused:
+            return max(0, math.floor(self.ttl))
         return max(0, math.floor(self.ttl - self.age(now)))
 
     def encode(self) -> bytes:
@@ -70,6 +78,11 @@ class CachedAnswer:
         if not inflater.eof or inflater.unused_data:
             return None
         return cls(body=body, stored_at=stored_at, ttl=ttl)
+
+
+def reused(answer: CachedAnswer) -> CachedAnswer:
+    """Return `answer` marked as read back from a store."""
+    return replace(answer, reused=True)
 
 
 class AnswerStore(Protocol):

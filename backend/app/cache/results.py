@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from backend.app.cache.answers import AnswerStore, CachedAnswer, Clock
+from backend.app.cache.answers import AnswerStore, CachedAnswer, Clock, reused
 
 # How far ahead of this instance's clock another instance's may run.
 CLOCK_SKEW_SECONDS = 60.0
@@ -78,7 +78,7 @@ class ResultCache:
             return CachedAnswer(body=computed.body, stored_at=self.clock(), ttl=0)
         stored = await self.store.get(key)
         if stored is not None and self._plausible(stored) and stored.fresh(self.clock()):
-            return stored
+            return reused(stored)
         flight = self._flights.get(key)
         if flight is None:
             flight = _Flight(asyncio.create_task(self._compute_and_store(key, ttl, compute)))
