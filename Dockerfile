@@ -23,4 +23,4 @@ USER analytics
 # Cloud Run sets $PORT; 8080 is its default.
 ENV PORT=8080
 EXPOSE 8080
-CMD ["sh", "-c", "exec uvicorn backend.app.main:app --host 0.0.0.0 --port ${PORT} --proxy-headers --forwarded-allow-ips='*'"]
+CMD ["sh", "-c", "exec uvicorn backend.app.main:app --host 0.0.0.0 --port ${PORT} --proxy-headers --forwarded-allow-ips='*' --no-server-header"]

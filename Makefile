@@ -61,7 +61,7 @@ lock-check: $(UV)
 # With DATABASE_URL unset, the service starts an embedded PostgreSQL (files in .pgdata/) and loads
 # demo data on first start. Swagger UI: http://$(HOST):$(PORT)/docs
 run: $(STAMP)
-	$(BIN)/uvicorn backend.app.main:app --host $(HOST) --port $(PORT)
+	$(BIN)/uvicorn backend.app.main:app --host $(HOST) --port $(PORT) --no-server-header
 
 test: $(STAMP)
 	$(BIN)/pytest

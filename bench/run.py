@@ -135,6 +135,7 @@ class Service:
                 "-m",
                 "uvicorn",
                 "backend.app.main:app",
+                "--no-server-header",
                 "--port",
                 str(self.port),
                 "--log-level",

@@ -216,6 +216,11 @@ def live_server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
         yield base
 
 
+# The service as `make run` and the Dockerfile start it (tests/test_security_headers.py checks
+# that they do), with no `server` header.
+SERVE = [sys.executable, "-m", "uvicorn", "backend.app.main:app", "--no-server-header"]
+
+
 @contextmanager
 def uvicorn_server(database_url: str, log_dir: Path, **settings: str) -> Iterator[str]:
     """Run the service under uvicorn on a free local port; yield its base URL."""
@@ -225,7 +230,7 @@ def uvicorn_server(database_url: str, log_dir: Path, **settings: str) -> Iterato
     log_path = log_dir / "uvicorn.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "backend.app.main:app", "--port", str(port)],
+            [*SERVE, "--port", str(port)],
             cwd=Path(__file__).resolve().parents[1],
             env=env,
             stdout=log,

@@ -95,3 +95,30 @@ async def test_swagger_try_it_out_shows_fixture_numbers(browser_server: str) -> 
             assert body["avg_session_duration_seconds"] == 40.0
         finally:
             await browser.close()
+
+
+async def test_redoc_renders_under_the_security_headers(browser_server: str) -> None:
+    # ReDoc is served with the service's security headers too (tests/test_security_headers.py);
+    # nothing it needs may be refused by them.
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = await browser.new_page()
+            refused: list[str] = []
+            page.on(
+                "console",
+                lambda message: (
+                    refused.append(message.text)
+                    if "Content Security Policy" in message.text
+                    else None
+                ),
+            )
+            response = await page.goto(f"{browser_server}/redoc")
+            assert response is not None
+            assert response.headers["content-security-policy"] == "frame-ancestors 'none'"
+            # ReDoc draws the API's title and an operation of it from the OpenAPI document.
+            await page.get_by_text("Heritage chatbot analytics").first.wait_for()
+            await page.get_by_text("Session metrics").first.wait_for(state="attached")
+            assert refused == []
+        finally:
+            await browser.close()

@@ -31,6 +31,7 @@ from backend.app.errors import (
 )
 from backend.app.logging import RequestLog, configure_logging, logged_path
 from backend.app.openapi import with_time_zones
+from backend.app.security import SecurityHeaders
 from backend.app.settings import Settings, get_settings
 from backend.app.startup import StartupError, StartupFailureByType
 
@@ -123,6 +124,7 @@ def create_app(
     app.include_router(analytics.router)
     app.include_router(system.router)
     app.add_middleware(NoStoreErrors)
+    app.add_middleware(SecurityHeaders)
     # A client that goes away cancels everything below, SQL included.
     app.add_middleware(CancelOnDisconnect)
     # Outermost: one line per request, however it ended.
