@@ -11,6 +11,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from backend.app.analytics import runner
 from backend.app.main import create_app
 from backend.demo.embedded import start_server
 from tests.conftest import make_settings
@@ -83,6 +84,31 @@ async def test_exhausted_pool_is_503_after_the_pool_timeout(database_url: str) -
         assert busy.json()["detail"] == "All database connections are busy. Try again shortly."
         # Released, the same connection serves the next request.
         assert (await http.get("/analytics/sessions", params=pool())).status_code == 200
+
+
+async def test_a_request_refused_for_busy_connections_builds_no_statement(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Building an overview's statements costs tens of milliseconds of CPU; in a rush, requests
+    # that end in a 503 must not spend it (while /health waits behind them). Counted by wrapping
+    # the builder, which runs no SQL itself.
+    built: list[object] = []
+    build = runner.statements
+
+    def counted(kpis: Any, filters: Any) -> Any:
+        built.append(filters)
+        return build(kpis, filters)
+
+    monkeypatch.setattr(runner, "statements", counted)
+    app = create_app(make_settings(database_url, db_pool_timeout_seconds=0.5))
+    async with app.router.lifespan_context(app), await _client(app) as http:
+        admission = app.state.database.admission
+        # Every connection reserved, as a rush's admitted requests would.
+        async with admission.admit(admission.capacity):
+            busy = await http.get("/analytics/overview", params=pool())
+        assert (busy.status_code, built) == (503, [])
+        assert (await http.get("/analytics/overview", params=pool())).status_code == 200
+    assert len(built) == 1
 
 
 @pytest.fixture

@@ -77,10 +77,14 @@ async def compute_windows(
             body = await kpi.shape({**row, "batches": batches}, context)
         return body
 
-    selects = [statements(kpis, filters) for filters in windows]
-    # Admitted only once a connection is free for each statement: a rush queues here, briefly,
-    # rather than on the pool with every connection taken.
-    async with db.admission.admit(sum(len(window) for window in selects)):
+    # Admitted only once a connection is free for each statement (one per grain and window): a
+    # rush queues here, briefly, rather than on the pool with every connection taken. The
+    # statements are built once admitted: building them costs CPU (tens of milliseconds for an
+    # overview) that a request refused after the pool timeout would have spent for nothing,
+    # while /health waited behind it.
+    grains = {grain for kpi in kpis for grain in kpi.grains}
+    async with db.admission.admit(len(grains) * len(windows)):
+        selects = [statements(kpis, filters) for filters in windows]
         try:
             async with asyncio.TaskGroup() as group:
                 bodies = []
