@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from backend.app.analytics.registry import KPIS
-from bench import free_text
+from bench import free_text, limits
 
 ANALYSIS = Path(__file__).with_name("analysis.md")
 # The single KPI endpoints the benchmark times, besides the overview: one per declared KPI.
@@ -135,7 +135,8 @@ def render_markdown(report: dict[str, Any], command: str, reps: int) -> str:
         ),
     ]
     free_targets, free_lines = free_text.render(report["free_text"], reps)
-    targets += free_targets
+    limit_targets, limit_lines = limits.render(report, report["settings"]["pool_timeout"])
+    targets += free_targets + limit_targets
     lines = [
         "# Performance",
         "",
@@ -210,6 +211,7 @@ def render_markdown(report: dict[str, Any], command: str, reps: int) -> str:
         + " (latencies as the benchmark's own "
         "clients see them, all 50 in one Python process).",
         "",
+        *limit_lines,
         "## EXPLAIN (ANALYZE, BUFFERS) of the floor query, 7-day window",
         "",
         "Without the index:",

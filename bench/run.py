@@ -19,7 +19,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,7 @@ from sqlalchemy.engine import make_url
 from backend.app.settings import Settings
 from backend.demo.embedded import apply_recommended_indexes, create_database, start_server
 from backend.demo.volume import load
-from bench import free_text, peer
+from bench import free_text, limits, peer
 from bench.report import ENDPOINTS, render_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -119,7 +119,9 @@ async def explain(url: str, params: dict[str, str]) -> str:
 class Service:
     """The service under uvicorn on a free port, as a subprocess."""
 
-    def __init__(self, url: str, *, cache: bool = False) -> None:
+    def __init__(
+        self, url: str, *, cache: bool = False, settings: Mapping[str, str] | None = None
+    ) -> None:
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             self.port = sock.getsockname()[1]
@@ -129,6 +131,7 @@ class Service:
         if not cache:
             # The cold figures: every request computes.
             env |= {"CACHE_SETTLED_TTL_SECONDS": "0", "CACHE_RECENT_TTL_SECONDS": "0"}
+        env |= settings or {}
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -369,6 +372,12 @@ async def main() -> None:
     parser.add_argument("--load-requests", type=int, default=320)
     parser.add_argument("--rush-clients", type=int, default=50)
     parser.add_argument("--rush-rounds", type=int, default=4)
+    parser.add_argument(
+        "--largest-requests",
+        type=int,
+        default=600,
+        help="distinct 3,660-day overviews sent to fill the cache (bench/limits.py)",
+    )
     parser.add_argument("--output", default=str(ROOT / "docs" / "performance.md"))
     args = parser.parse_args()
 
@@ -420,9 +429,12 @@ async def main() -> None:
                 report["load"] = await load_run(
                     service, clients=args.load_clients, requests=args.load_requests
                 )
-                report["rush"] = await rush_run(
-                    service, clients=args.rush_clients, rounds=args.rush_rounds, days=90
-                )
+                # Watched from a second process too (bench/limits.py).
+                async with limits.watched(service.base, window(90)) as outside:
+                    report["rush"] = await rush_run(
+                        service, clients=args.rush_clients, rounds=args.rush_rounds, days=90
+                    )
+                report["rush_outside"] = outside.seen
                 report["rss_load"] = service.memory_mb()
         finally:
             service.stop()
@@ -454,6 +466,12 @@ async def main() -> None:
         )
     finally:
         cached.stop()
+    print("== memory with the cache full of the largest bodies ==", flush=True)
+    report["largest_bodies"] = await limits.memory_under_largest_bodies(
+        lambda settings: Service(url, cache=True, settings=settings),
+        requests=args.largest_requests,
+        concurrency=4,
+    )
     command = "make bench" + (f' BENCH_ARGS="{" ".join(sys.argv[1:])}"' if sys.argv[1:] else "")
     await asyncio.to_thread(
         Path(args.output).write_text, render_markdown(report, command, args.reps)
