@@ -165,7 +165,15 @@ def render(
     bounded, entries = memory["bytes"], memory["entries"]
     seen = report["rush_outside"]
     health = seen["health"]
-    slowest_503 = seen["overview"]["by_status"].get("503", {}).get("max", 0.0)
+    refused = seen["overview"]["by_status"].get("503")
+    slowest_503 = refused["max"] if refused else 0.0
+    if refused:
+        refusals = (
+            f"{refused['count']} of its {seen['overview']['count']} overviews got a 503, the "
+            f"slowest in {slowest_503:.2f} s"
+        )
+    else:
+        refusals = f"none of its {seen['overview']['count']} overviews got a 503"
     targets = [
         (
             f"RSS with the cache full of the largest bodies ≤ 75 % of a {INSTANCE_MIB} MiB "
@@ -176,7 +184,7 @@ def render(
         ),
         (
             "rush, seen from a second process: every 503 within the pool timeout + 1 s",
-            f"slowest 503 {slowest_503:.2f} s (bound {pool_timeout + 1:g} s)",
+            f"{refusals} (bound {pool_timeout + 1:g} s)",
             slowest_503 <= pool_timeout + 1,
         ),
         (
