@@ -16,6 +16,7 @@ import pytest
 
 from backend.app.logging import JsonFormatter, configure_logging
 from backend.app.main import create_app
+from backend.app.settings import Settings
 from tests.conftest import make_settings
 from tests.fake_anthropic import FakeAnthropic, all_in
 from tests.helpers import pool
@@ -278,3 +279,53 @@ def test_uvicorn_logs_a_failed_start_without_a_traceback(tmp_path: Path) -> None
     assert any(message.startswith("the service could not start: ") for message in messages)
     assert "Traceback" not in run.stderr
     assert "hunter2" not in run.stderr
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "http://127.0.0.1:5173/",  # a trailing slash: a browser never sends one
+        "https://console.example/app",
+        "https://console.example?x=1",
+        "console.example",
+        "*",
+        "ftp://console.example",
+        "https://console.example:99999",
+        "https://user:pw@console.example",
+    ],
+)
+def test_an_entry_that_is_not_an_origin_is_refused(
+    entry: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The environment variable as an operator writes it, comma-separated beside a good origin.
+    monkeypatch.setenv("CORS_ORIGINS", f"https://console.example,{entry}")
+    with pytest.raises(ValueError, match="CORS_ORIGINS") as refused:
+        Settings()
+    assert "pw" not in str(refused.value)
+
+
+def test_origins_are_kept_as_a_browser_sends_them() -> None:
+    settings = make_settings(
+        "postgresql://unused/db",
+        cors_origins=["HTTPS://Console.Example:443", "http://127.0.0.1:5173", "http://[::1]:80"],
+    )
+    assert settings.cors_origins == [
+        "https://console.example",
+        "http://127.0.0.1:5173",
+        "http://[::1]",
+    ]
+
+
+def test_the_service_does_not_start_with_a_bad_origin(tmp_path: Path) -> None:
+    env = {**os.environ, "DATABASE_URL": "postgresql://unused/db", "CORS_ORIGINS": "http://h:1/"}
+    run = subprocess.run(
+        [sys.executable, "-m", "uvicorn", "backend.app.main:app", "--port", "0"],
+        cwd=Path(__file__).resolve().parents[1],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert run.returncode != 0
+    assert "CORS_ORIGINS: 'http://h:1/' is not an origin" in run.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -15,7 +16,9 @@ from backend.app.models.calendar import iana_zones
 class Settings(BaseSettings):
     """Everything the service can be configured with; each field is an environment variable."""
 
-    model_config = SettingsConfigDict(env_file=None, extra="ignore")
+    # An error names the setting and says what is wrong; it never echoes the raw environment,
+    # which may hold a password (CACHE_URL, a DATABASE_URL that failed to parse).
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", hide_input_in_errors=True)
 
     database_url: SecretStr | None = Field(
         default=None,
@@ -98,7 +101,9 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Origins allowed to call the API from a browser (the console's), as a JSON "
-        'list (["https://console.example.com"]) or comma-separated; none by default.',
+        'list (["https://console.example.com"]) or comma-separated; none by default. Each is an '
+        "origin as a browser sends it: scheme, host and optional port, with no path and no "
+        "trailing slash.",
     )
     llm_breaker_failures: int = Field(
         default=5,
@@ -180,6 +185,45 @@ class Settings(BaseSettings):
                 return json.loads(value)
             return [origin.strip() for origin in value.split(",") if origin.strip()]
         return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        return [_origin(entry) for entry in value]
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_ORIGIN_FORM = "an origin is scheme://host[:port] with no path and no trailing slash"
+
+
+def _origin(entry: str) -> str:
+    """Return `entry` as the origin a browser sends, or refuse what no browser ever sends."""
+    # CORSMiddleware compares the Origin header with each entry as a string: an entry no browser
+    # sends (a path, a trailing slash) would be accepted here and never match there.
+    try:
+        parts = urlsplit(entry)
+        port = parts.port
+    except ValueError:
+        parts, port = None, None
+    if parts is not None and (parts.username is not None or parts.password is not None):
+        raise ValueError(f"CORS_ORIGINS: an entry holds a user or password; {_ORIGIN_FORM}")
+    if (
+        parts is None
+        or parts.scheme.lower() not in _DEFAULT_PORTS
+        or not parts.hostname
+        or parts.path
+        or entry.endswith(("?", "#"))
+        or parts.query
+        or parts.fragment
+        or any(character.isspace() for character in entry)
+    ):
+        raise ValueError(f"CORS_ORIGINS: {entry!r} is not an origin; {_ORIGIN_FORM}")
+    # Browsers send the scheme and host in lower case and leave out a default port.
+    scheme = parts.scheme.lower()
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    if port is None or port == _DEFAULT_PORTS[scheme]:
+        return f"{scheme}://{host}"
+    return f"{scheme}://{host}:{port}"
 
 
 @lru_cache(maxsize=1)
