@@ -88,7 +88,8 @@ async def test_the_last_day_of_9999_east_of_utc(edges: httpx.AsyncClient) -> Non
     # In Tokyo (+9) the local 9999-12-31 is 9999-12-30 15:00Z .. 9999-12-31 14:59:59.999999Z:
     # 24 hours, and `last` (23:59:59Z) lies after it.
     body = await get_json(edges, VOLUME, **window("9999-12-31", "9999-12-31", tz="Asia/Tokyo"))
-    assert body["filters"]["start_date"] == "9999-12-30T15:00:00Z"
+    # Echoed with Tokyo's offset: the same instant, 9999-12-30 15:00Z.
+    assert body["filters"]["start_date"] == "9999-12-31T00:00:00+09:00"
     assert daily(body) == [("9999-12-31", 0, 24.0, False)]
 
 

@@ -93,8 +93,8 @@ async def test_a_dst_window_is_compared_with_as_many_local_days(
     }
     body = await get_json(client, "/analytics/volume", **params)
     previous = body["previous"]
-    assert previous["filters"]["start_date"] == "2026-03-06T06:00:00Z"
-    assert previous["filters"]["end_date"] == "2026-03-08T05:59:59.999999Z"
+    assert previous["filters"]["start_date"] == "2026-03-06T00:00:00-06:00"
+    assert previous["filters"]["end_date"] == "2026-03-07T23:59:59.999999-06:00"
     assert [(d["date"], d["sessions"], d["hours"]) for d in previous["daily"]] == [
         ("2026-03-06", 0, 24.0),
         ("2026-03-07", 1, 24.0),

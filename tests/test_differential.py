@@ -68,8 +68,8 @@ async def test_every_kpi_equals_the_peer(
         generated_client, "/analytics/overview", product_context="pool", **params
     )
     applied = overview["filters"]
-    start = datetime.fromisoformat(applied["start_date"]).replace(tzinfo=None)
-    end = datetime.fromisoformat(applied["end_date"]).replace(tzinfo=None)
+    start = datetime.fromisoformat(applied["start_date"]).astimezone(UTC).replace(tzinfo=None)
+    end = datetime.fromisoformat(applied["end_date"]).astimezone(UTC).replace(tzinfo=None)
     frame = await peer.fetch(
         generated_url,
         "interaction_log",

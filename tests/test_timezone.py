@@ -44,8 +44,9 @@ async def test_us_spring_forward_day_has_23_hours(client: httpx.AsyncClient) -> 
     ]
     assert (body["total_sessions"], body["days"], body["avg_sessions_per_day"]) == (4, 3, 1.33)
     assert body["peak_day"] == {"date": "2026-03-08", "sessions": 2}
-    assert body["filters"]["start_date"] == "2026-03-07T06:00:00Z"
-    assert body["filters"]["end_date"] == "2026-03-10T04:59:59.999999Z"
+    # The window's instants, written with Chicago's offset then (06:00Z and 04:59:59.999999Z).
+    assert body["filters"]["start_date"] == "2026-03-07T00:00:00-06:00"
+    assert body["filters"]["end_date"] == "2026-03-09T23:59:59.999999-05:00"
     assert body["filters"]["tz"] == "America/Chicago"
     # Durations are differences of instants: c2's 01:30 CST to 03:30 CDT is 3,600 s, not 2 h.
     # (3,600 + 0 + 0 + 0) / 4 = 900.
@@ -82,7 +83,7 @@ async def test_an_ambiguous_naive_time_is_its_first_occurrence(client: httpx.Asy
     # to 11-02 06:00Z is 23.5 hours.
     params = pool("2026-11-01T01:30:00", "2026-11-01", "America/Chicago")
     body = await get_json(client, VOLUME, **params)
-    assert body["filters"]["start_date"] == "2026-11-01T06:30:00Z"
+    assert body["filters"]["start_date"] == "2026-11-01T01:30:00-05:00"
     assert daily(body) == [("2026-11-01", 2, 23.5, False)]
 
 
@@ -91,7 +92,7 @@ async def test_berlin_spring_forward(client: httpx.AsyncClient) -> None:
     # is inside although its UTC date is 03-28; b2 (00:30 CEST on 03-30) is not.
     body = await get_json(client, VOLUME, **pool("2026-03-29", "2026-03-29", "Europe/Berlin"))
     assert daily(body) == [("2026-03-29", 1, 23.0, True)]
-    assert body["filters"]["start_date"] == "2026-03-28T23:00:00Z"
+    assert body["filters"]["start_date"] == "2026-03-29T00:00:00+01:00"
 
 
 async def test_half_hour_zone_and_midnight_crossings(client: httpx.AsyncClient) -> None:
@@ -121,8 +122,9 @@ async def test_a_skipped_midnight_starts_the_day_at_its_first_instant(
     # Santiago 09-06: clocks jump from 00:00 -04 to 01:00 -03, so the day begins at 01:00 -03
     # (04:00Z) and lasts 23 hours. s1 (09-05 23:30 -04) is outside, s2 (01:10 -03) inside.
     body = await get_json(client, VOLUME, **pool("2026-09-06", "2026-09-06", "America/Santiago"))
-    assert body["filters"]["start_date"] == "2026-09-06T04:00:00Z"
-    assert body["filters"]["end_date"] == "2026-09-07T02:59:59.999999Z"
+    # 04:00Z and 02:59:59.999999Z on 09-07, with Santiago's offset then.
+    assert body["filters"]["start_date"] == "2026-09-06T01:00:00-03:00"
+    assert body["filters"]["end_date"] == "2026-09-06T23:59:59.999999-03:00"
     assert daily(body) == [("2026-09-06", 1, 23.0, True)]
 
 
@@ -134,12 +136,35 @@ async def test_naive_and_aware_datetimes_in_a_zone(client: httpx.AsyncClient) ->
     aware = await get_json(
         client, SESSIONS, **pool("2026-05-10T00:00:00Z", "2026-05-10T18:29:59Z", "Asia/Kolkata")
     )
-    assert (
-        naive["filters"]["start_date"] == aware["filters"]["start_date"] == "2026-05-10T00:00:00Z"
-    )
-    assert naive["filters"]["end_date"] == aware["filters"]["end_date"] == "2026-05-10T18:29:59Z"
+    # 00:00:00Z and 18:29:59Z, echoed with Kolkata's offset.
+    start, end = "2026-05-10T05:30:00+05:30", "2026-05-10T23:59:59+05:30"
+    assert naive["filters"]["start_date"] == aware["filters"]["start_date"] == start
+    assert naive["filters"]["end_date"] == aware["filters"]["end_date"] == end
     # k1's first row (18:00Z) is inside both: 1 session, whose second row (18:40Z) is outside.
     assert naive["total_sessions"] == aware["total_sessions"] == 1
+
+
+async def test_filters_echo_local_instants_that_read_back_as_the_same_window(
+    client: httpx.AsyncClient,
+) -> None:
+    # Chicago 2026-11-04 .. 2026-12-03 (CST all along): 06:00Z on 11-04 to 05:59:59.999999Z on
+    # 12-04, written with -06:00, so a console shows the dates asked for, not 12-04.
+    params = pool("2026-11-04", "2026-12-03", "America/Chicago")
+    body = await get_json(client, SESSIONS, **params)
+    assert body["filters"]["start_date"] == "2026-11-04T00:00:00-06:00"
+    assert body["filters"]["end_date"] == "2026-12-03T23:59:59.999999-06:00"
+    # Sent back as they came, they name the same window.
+    again = await get_json(
+        client,
+        SESSIONS,
+        **pool(body["filters"]["start_date"], body["filters"]["end_date"], "America/Chicago"),
+    )
+    assert again["filters"] == body["filters"]
+    # In UTC the offset is written Z; in a zone at UTC+0 that is not UTC, +00:00.
+    utc = await get_json(client, SESSIONS, **pool("2026-01-10", "2026-01-10", "UTC"))
+    assert utc["filters"]["start_date"] == "2026-01-10T00:00:00Z"
+    london = await get_json(client, SESSIONS, **pool("2026-01-10", "2026-01-10", "Europe/London"))
+    assert london["filters"]["end_date"] == "2026-01-10T23:59:59.999999+00:00"
 
 
 async def test_today_is_not_complete(client: httpx.AsyncClient) -> None:

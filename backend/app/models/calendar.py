@@ -33,6 +33,24 @@ def local_wall_clock(value: datetime, zone: ZoneInfo) -> datetime:
     return value.astimezone(UTC)
 
 
+def rfc3339_local(instant: datetime, zone: ZoneInfo) -> str:
+    """Return an aware instant as RFC 3339 with the offset `zone` has then (`Z` where it is UTC)."""
+    try:
+        local = instant.astimezone(zone)
+    except OverflowError:
+        # Its local date would fall outside years 1-9999: the same instant in UTC.
+        local = instant.astimezone(UTC)
+    offset = local.utcoffset()
+    if offset is not None and offset.seconds % 60:
+        # A local mean time offset with seconds (before the zone adopted standard time) has no
+        # RFC 3339 form: the same instant in UTC.
+        local = instant.astimezone(UTC)
+    text = local.isoformat()
+    if local.tzname() == "UTC" or local.tzinfo is UTC:
+        return text.replace("+00:00", "Z")
+    return text
+
+
 def day_start(day: date, zone: ZoneInfo) -> datetime:
     """Return the UTC instant at which the local date `day` begins in `zone`."""
     # Where midnight is skipped (America/Santiago, say), fold=0 maps it to the gap's end: the

@@ -26,6 +26,7 @@ from backend.app.models.calendar import (
     day_start,
     iana_zones,
     local_wall_clock,
+    rfc3339_local,
 )
 
 # What `tz` is when a request does not give it; the HTTP layer applies REPORT_TIMEZONE instead.
@@ -348,8 +349,10 @@ class AnalyticsFilters(BaseModel):
         return value
 
     @field_serializer("start_date", "end_date")
-    def _iso_utc(self, value: datetime) -> str:
-        return value.isoformat().replace("+00:00", "Z")
+    def _local_instant(self, value: datetime) -> str:
+        # The same instant, written with the offset of `tz` then: a console shows local dates
+        # without arithmetic.
+        return rfc3339_local(value, ZoneInfo(self.tz))
 
     def previous_period(self) -> AnalyticsFilters:
         """Return the same filters for the previous window, without comparison.

@@ -20,7 +20,9 @@ class Filtered(_Body):
     """A response that echoes the filters it was computed with."""
 
     filters: AnalyticsFilters = Field(
-        description="The filters as applied; start_date and end_date as ISO datetimes in UTC."
+        description="The filters as applied; start_date and end_date as RFC 3339 date-times with "
+        "the offset of `tz` at that instant (`Z` in UTC), naming the window's first and last "
+        "instant."
     )
 
 
