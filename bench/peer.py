@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -66,8 +67,39 @@ async def fetch(
     return frame.astype({"time_stamp": "datetime64[ns]"})
 
 
-def kpis(df: pd.DataFrame, first_day: date, last_day: date, tz: str = "UTC") -> dict[str, Any]:
-    """Compute every KPI of the contract from the window's rows; days are local dates in `tz`."""
+def _local_days(
+    start: datetime, end: datetime, tz: str, now: datetime
+) -> tuple[list[date], list[float], list[bool]]:
+    """Return the window's local dates, each one's elapsed share at `now`, and completeness."""
+    begin, last = pd.Timestamp(start, tz="UTC"), pd.Timestamp(end, tz="UTC")
+    # The window as [start, end + 1 µs), as the service takes it.
+    stop = last + pd.Timedelta(1, "us")
+    moment = pd.Timestamp(now).tz_convert("UTC")
+    first_day, last_day = begin.tz_convert(tz).date(), last.tz_convert(tz).date()
+    days = list(pd.date_range(first_day, last_day, freq="D").date)
+    # Each local midnight as an instant; a skipped midnight is the first instant after the gap.
+    midnights = [
+        pd.Timestamp(day).tz_localize(tz, nonexistent="shift_forward").tz_convert("UTC")
+        for day in [*days, days[-1] + timedelta(days=1)]
+    ]
+    shares, complete = [], []
+    for opens, closes in itertools.pairwise(midnights):
+        part_start, part_end = max(opens, begin), min(closes, stop)
+        whole = (part_end - part_start).value
+        passed = (min(part_end, max(moment, part_start)) - part_start).value
+        shares.append(passed / whole if whole > 0 else 0.0)
+        complete.append(opens >= begin and closes <= stop and closes <= moment)
+    return days, shares, complete
+
+
+def kpis(
+    df: pd.DataFrame, start: datetime, end: datetime, tz: str = "UTC", *, now: datetime
+) -> dict[str, Any]:
+    """Compute every KPI of the contract from the window's rows; days are local dates in `tz`.
+
+    `start` and `end` are the window's first and last instants (naive UTC, as fetched), `now`
+    the request time: the mean is per elapsed day, the lowest day among the complete days.
+    """
     s = df[df.session_id.notna() & (df.session_id != "")]
     by_session = s.groupby("session_id")
     first = by_session.time_stamp.min()
@@ -88,15 +120,18 @@ def kpis(df: pd.DataFrame, first_day: date, last_day: date, tz: str = "UTC") -> 
             "p90_session_duration_seconds": r2(float(durations.quantile(0.9))) if total else None,
         }
     }
-    days = pd.date_range(first_day, last_day, freq="D").date
+    days, shares, complete = _local_days(start, end, tz, now)
     local_first = first.dt.tz_localize("UTC").dt.tz_convert(tz).dt.date
     daily = local_first.value_counts().reindex(days, fill_value=0)
     peak = max(daily.items(), key=lambda item: (item[1], -item[0].toordinal()))
-    low = min(daily.items(), key=lambda item: (item[1], item[0].toordinal()))
+    finished = [item for item, done in zip(daily.items(), complete, strict=True) if done]
+    low = min(finished or daily.items(), key=lambda item: (item[1], item[0].toordinal()))
+    elapsed = sum(shares)
     out["volume"] = {
         "total_sessions": int(daily.sum()),
         "days": len(days),
-        "avg_sessions_per_day": r2(daily.sum() / len(days)),
+        "elapsed_days": r2(elapsed),
+        "avg_sessions_per_day": r2(daily.sum() / elapsed) if elapsed else None,
         "peak_day": {"date": peak[0].isoformat(), "sessions": int(peak[1])},
         "lowest_day": {"date": low[0].isoformat(), "sessions": int(low[1])},
         "daily": [{"date": d.isoformat(), "sessions": int(n)} for d, n in daily.items()],

@@ -237,13 +237,17 @@ async def run_peer(url: str, service: Service, reps: int, days: int) -> tuple[fl
     params = window(days)
     start, end = bounds(params)
 
-    async def compute() -> dict[str, Any]:
+    async def compute() -> tuple[Any, dict[str, Any]]:
         frame = await peer.fetch(url, TABLE, start, end)
-        return peer.kpis(frame, start.date(), end.date())
+        return frame, peer.kpis(frame, start, end, now=datetime.now(UTC))
 
-    seconds, answers = await timed(compute, reps)
+    seconds, (frame, _) = await timed(compute, reps)
     async with httpx.AsyncClient(base_url=service.base, timeout=900) as client:
+        asked = datetime.now(UTC)
         overview = (await client.get("/analytics/overview", params=params)).json()
+    # The window ends today: its elapsed days depend on the request time, so the peer's answer is
+    # taken at the instant the service's request was sent.
+    answers = peer.kpis(frame, start, end, now=asked)
     expected = peer.service_view(overview)
     differences = [key for key in expected if expected[key] != answers[key]]
     for key in differences:

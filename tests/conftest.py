@@ -28,6 +28,7 @@ from backend.demo.generator import insert_demo_rows
 from tests.fixture_rows import (
     LANDSCAPE_ROWS,
     LANDSCAPE_USER_ROWS,
+    NOW_ROWS,
     POOL_ROWS,
     QUERY_ROWS,
     TZ_ROWS,
@@ -63,7 +64,9 @@ async def insert_rows(connection: asyncpg.Connection, table: str, rows: list[Row
 
 
 async def _fixture_rows(connection: asyncpg.Connection) -> None:
-    await insert_rows(connection, "interaction_log", POOL_ROWS + USER_ROWS + QUERY_ROWS + TZ_ROWS)
+    await insert_rows(
+        connection, "interaction_log", POOL_ROWS + USER_ROWS + QUERY_ROWS + TZ_ROWS + NOW_ROWS
+    )
     await insert_rows(connection, "landscape_interaction_log", LANDSCAPE_ROWS + LANDSCAPE_USER_ROWS)
 
 

@@ -232,3 +232,49 @@ TZ_ROWS: list[Row] = [
     _tz_row("2026-09-06 03:30:00", "s1"),
     _tz_row("2026-09-06 04:10:00", "s2"),
 ]
+
+
+# Pool, 2025, for windows that reach past the request time (tests/test_elapsed.py), which set the
+# app's clock to one of these request times and put the rows around it:
+#
+#   NOW_UTC     = 2025-10-15 18:00 UTC (0.75 of 10-15 has elapsed)
+#   NOW_CHICAGO = 2025-11-02 21:00 UTC = 15:00 CST on Chicago's 25-hour fall-back day, which
+#                 began at 00:00 CDT (05:00 UTC): 16 of its 25 hours (0.64) have elapsed
+#
+#   session  UTC            local (Chicago)        note
+#   n1       10-11 12:00
+#   n2       10-12 10:00
+#   n3       10-12 20:00                           after 18:00, the cut previous window's end
+#   n4..n7   10-13 08:00, 09:00, 10:00, 11:00
+#   n8, n9   10-14 09:00, 15:00
+#   n10      10-15 09:00                           today, before NOW_UTC
+#   d1, d2   10-31 15:00, 20:00  10-31 10:00, 15:00 CDT
+#   d3, d4   11-01 14:00, 16:00  11-01 09:00, 11:00 CDT
+#   d5       11-02 04:30         11-01 23:30 CDT    its UTC date is the next one
+#   d6       11-02 16:00         11-02 10:00 CST    today, before NOW_CHICAGO
+NOW_UTC = datetime.fromisoformat("2025-10-15T18:00:00+00:00")
+NOW_CHICAGO = datetime.fromisoformat("2025-11-02T21:00:00+00:00")
+
+
+def _now_row(when: str, session: str) -> Row:
+    return Row(ts(when), "now-user", session, environment="tz")
+
+
+NOW_ROWS: list[Row] = [
+    _now_row("2025-10-11 12:00:00", "n1"),
+    _now_row("2025-10-12 10:00:00", "n2"),
+    _now_row("2025-10-12 20:00:00", "n3"),
+    _now_row("2025-10-13 08:00:00", "n4"),
+    _now_row("2025-10-13 09:00:00", "n5"),
+    _now_row("2025-10-13 10:00:00", "n6"),
+    _now_row("2025-10-13 11:00:00", "n7"),
+    _now_row("2025-10-14 09:00:00", "n8"),
+    _now_row("2025-10-14 15:00:00", "n9"),
+    _now_row("2025-10-15 09:00:00", "n10"),
+    _now_row("2025-10-31 15:00:00", "d1"),
+    _now_row("2025-10-31 20:00:00", "d2"),
+    _now_row("2025-11-01 14:00:00", "d3"),
+    _now_row("2025-11-01 16:00:00", "d4"),
+    _now_row("2025-11-02 04:30:00", "d5"),
+    _now_row("2025-11-02 16:00:00", "d6"),
+]

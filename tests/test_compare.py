@@ -103,6 +103,8 @@ async def test_a_dst_window_is_compared_with_as_many_local_days(
     assert body["changes"] == {
         "total_sessions": change(3, 1, 2.0, 200.0),
         "days": change(2, 2, 0.0, 0.0),
+        # Both windows ended before the request: every day elapsed.
+        "elapsed_days": change(2.0, 2.0, 0.0, 0.0),
         "avg_sessions_per_day": change(1.5, 0.5, 1.0, 200.0),
     }
 

@@ -95,9 +95,9 @@ async def test_a_request_refused_for_busy_connections_builds_no_statement(
     built: list[object] = []
     build = runner.statements
 
-    def counted(kpis: Any, filters: Any) -> Any:
+    def counted(kpis: Any, filters: Any, *, now: Any) -> Any:
         built.append(filters)
-        return build(kpis, filters)
+        return build(kpis, filters, now=now)
 
     monkeypatch.setattr(runner, "statements", counted)
     app = create_app(make_settings(database_url, db_pool_timeout_seconds=0.5))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -15,7 +16,7 @@ from backend.app.analytics.runner import statements
 from backend.app.models.filters import AnalyticsFilters
 from backend.demo.embedded import SCHEMA_DIR
 from tests.conftest import insert_rows, running_app
-from tests.fixture_rows import POOL_ROWS, QUERY_ROWS, USER_ROWS
+from tests.fixture_rows import NOW_ROWS, POOL_ROWS, QUERY_ROWS, USER_ROWS
 from tests.helpers import (
     ANALYTICS_PATHS,
     DIALECT,
@@ -48,7 +49,8 @@ async def _monthly_partitions(connection: asyncpg.Connection) -> None:
             f"CREATE TABLE interaction_log_{suffix} PARTITION OF interaction_log "
             f"FOR VALUES FROM ('{start}') TO ('{end}')"
         )
-    await insert_rows(connection, "interaction_log", POOL_ROWS + USER_ROWS + QUERY_ROWS)
+    # NOW_ROWS (October and November) land in the default partition.
+    await insert_rows(connection, "interaction_log", POOL_ROWS + USER_ROWS + QUERY_ROWS + NOW_ROWS)
     await connection.execute("ANALYZE interaction_log")
 
 
@@ -87,7 +89,7 @@ async def test_plans_read_only_the_windows_months(partitioned_url: str) -> None:
     filters = AnalyticsFilters.model_validate(pool())
     connection = await asyncpg.connect(partitioned_url)
     try:
-        for grain, statement in statements(KPIS, filters).items():
+        for grain, statement in statements(KPIS, filters, now=datetime.now(UTC)).items():
             sql = statement.compile(dialect=DIALECT, compile_kwargs={"literal_binds": True})
             plan = "\n".join(row[0] for row in await connection.fetch(f"EXPLAIN {sql}"))
             scanned = set(re.findall(r"on (interaction_log_\w+)", plan))

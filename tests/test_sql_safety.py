@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -110,6 +111,7 @@ def test_session_statement_aggregates_in_sql() -> None:
         table=interaction_log,
         filters=filters,
         parts=frozenset({SessionPart.FEEDBACK}),
+        now=datetime.now(UTC),
     )
     columns = queries.session_metrics_columns(relation.rows, filters)
     sql = str(grains.grain_statement(relation, {"sessions": columns}).compile(dialect=DIALECT))

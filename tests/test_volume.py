@@ -33,6 +33,9 @@ async def test_window_w(client: httpx.AsyncClient) -> None:
     ]
     assert body["total_sessions"] == 7
     assert body["days"] == 7
+    # W ended long before the request: all 7 days have elapsed, and every day is complete.
+    assert body["elapsed_days"] == 7.0
+    assert all(day["complete"] for day in body["daily"])
     assert body["avg_sessions_per_day"] == 1.0
     assert body["peak_day"] == {"date": "2025-06-01", "sessions": 2}
     assert body["lowest_day"] == {"date": "2025-06-05", "sessions": 0}

@@ -12,6 +12,7 @@ from backend.app.db.category_queries import ALL_BUCKETS, LABELLED_BUCKETS
 from backend.app.db.client import Database
 from backend.app.db.grains import Grain
 from backend.app.db.queries import SessionPart
+from backend.app.models.calendar import elapsed_days
 from backend.app.models.filters import AnalyticsFilters
 from backend.app.models.responses import (
     CategoryShare,
@@ -23,6 +24,7 @@ from backend.app.models.responses import (
     ToolUsage,
     VolumeTrends,
 )
+from backend.app.models.rounding import two_places
 from backend.app.models.taxonomy import BUCKET_NAMES
 
 
@@ -50,6 +52,7 @@ async def _shape_volume(row: Mapping[str, Any], context: ShapeContext) -> Volume
     return VolumeTrends(
         total_sessions=row["total_sessions"],
         days=row["days"],
+        elapsed_days=two_places(elapsed_days(days)),
         avg_sessions_per_day=row["avg_sessions_per_day"],
         peak_day=DayCount(date=row["peak_date"], sessions=row["peak_sessions"]),
         lowest_day=DayCount(date=row["lowest_date"], sessions=row["lowest_sessions"]),
@@ -67,9 +70,11 @@ VOLUME = Kpi(
     path="/volume",
     summary="Volume trends",
     description="Count sessions per local day (in `tz`) of the window, zero-filled, with the "
-    "mean, peak and lowest day.",
+    "mean per elapsed day, the peak day and the lowest complete day.",
     grain=Grain.SESSION,
-    columns=lambda relation: queries.volume_columns(relation.rows, relation.filters),
+    columns=lambda relation: queries.volume_columns(
+        relation.rows, relation.filters, now=relation.now
+    ),
     shape=_shape_volume,
     model=VolumeTrends,
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
@@ -10,17 +11,22 @@ from backend.app.analytics.classifier import PainPointClassifier
 from backend.app.analytics.comparison import changes_of, respond
 from backend.app.analytics.declaration import Kpi
 from backend.app.analytics.registry import KPIS, RESPONSE_MODELS, OverviewResponse
-from backend.app.analytics.runner import compute_windows
+from backend.app.analytics.runner import compute_windows, request_time
 from backend.app.db.client import Database
 from backend.app.models.filters import AnalyticsFilters
 
 
 async def overview(
-    db: Database, filters: AnalyticsFilters, classifier: PainPointClassifier
+    db: Database,
+    filters: AnalyticsFilters,
+    classifier: PainPointClassifier,
+    *,
+    now: datetime | None = None,
 ) -> BaseModel:
     """Compute every KPI: three statements per window (session, user and query-text grains)."""
-    windows = filters.windows()
-    bodies = await compute_windows(KPIS, db, windows, classifier)
+    now = request_time(now)
+    windows = filters.windows(now)
+    bodies = await compute_windows(KPIS, db, windows, classifier, now=now)
     return respond(
         OverviewResponse,
         windows,
@@ -30,11 +36,18 @@ async def overview(
 
 
 async def kpi_response(
-    kpi: Kpi[Any], db: Database, filters: AnalyticsFilters, classifier: PainPointClassifier
+    kpi: Kpi[Any],
+    db: Database,
+    filters: AnalyticsFilters,
+    classifier: PainPointClassifier,
+    *,
+    now: datetime | None = None,
 ) -> BaseModel:
     """Compute one KPI's response body: its statements, for each window at once."""
-    windows = filters.windows()
-    bodies = [body[kpi.name] for body in await compute_windows([kpi], db, windows, classifier)]
+    now = request_time(now)
+    windows = filters.windows(now)
+    computed = await compute_windows([kpi], db, windows, classifier, now=now)
+    bodies = [body[kpi.name] for body in computed]
     return respond(
         RESPONSE_MODELS[kpi.name],
         windows,

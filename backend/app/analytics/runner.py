@@ -40,18 +40,26 @@ async def compute(
     return bodies
 
 
+def request_time(now: datetime | None) -> datetime:
+    """Return the request time as an aware UTC datetime: `now`, or this instant."""
+    return datetime.now(UTC) if now is None else now.astimezone(UTC)
+
+
 async def compute_windows(
     kpis: Sequence[Kpi[Any]],
     db: Database,
     windows: Sequence[AnalyticsFilters],
     classifier: PainPointClassifier | None = None,
+    *,
+    now: datetime | None = None,
 ) -> list[dict[str, BaseModel]]:
     """Compute `kpis` for each of `windows` at once; return their bodies by KPI name, in order.
 
-    Every statement of every window is in flight together, each on its own connection; when one
-    fails, all are cancelled.
+    `now` is the request time (the app's clock; this instant when None): which local days had
+    ended, and how much of the window had elapsed. Every statement of every window is in flight
+    together, each on its own connection; when one fails, all are cancelled.
     """
-    now = datetime.now(UTC)
+    now = request_time(now)
 
     async def run(statement: AnySelect) -> RowMapping:
         # Database.fetch_one checks out a connection of its own: no two tasks share one.
@@ -84,7 +92,7 @@ async def compute_windows(
     # while /health waited behind it.
     grains = {grain for kpi in kpis for grain in kpi.grains}
     async with db.admission.admit(len(grains) * len(windows)):
-        selects = [statements(kpis, filters) for filters in windows]
+        selects = [statements(kpis, filters, now=now) for filters in windows]
         try:
             async with asyncio.TaskGroup() as group:
                 bodies = []
@@ -106,8 +114,10 @@ async def compute_windows(
     return [{name: task.result() for name, task in window.items()} for window in bodies]
 
 
-def statements(kpis: Sequence[Kpi[Any]], filters: AnalyticsFilters) -> dict[Grain, AnySelect]:
-    """Return the one statement per grain that computes every column of `kpis`."""
+def statements(
+    kpis: Sequence[Kpi[Any]], filters: AnalyticsFilters, *, now: datetime
+) -> dict[Grain, AnySelect]:
+    """Return the one statement per grain that computes every column of `kpis` at `now`."""
     table = table_for(filters.product_context)
     by_grain: dict[Grain, list[Kpi[Any]]] = {}
     for kpi in kpis:
@@ -116,7 +126,7 @@ def statements(kpis: Sequence[Kpi[Any]], filters: AnalyticsFilters) -> dict[Grai
     selects: dict[Grain, AnySelect] = {}
     for grain, members in by_grain.items():
         parts = frozenset().union(*(kpi.parts for kpi in members if kpi.grain is grain))
-        relation = grain_relation(grain, table=table, filters=filters, parts=parts)
+        relation = grain_relation(grain, table=table, filters=filters, parts=parts, now=now)
         columns = {kpi.name: kpi.columns_over(grain, relation) for kpi in members}
         if grain.streamed:
             # Its rows are one KPI's alone: no other KPI reads per-text rows.

@@ -40,7 +40,7 @@ async def overview(
         endpoint="overview",
         filters=filters,
         classifier=classifier,
-        compute=lambda: compute_overview(db, filters, classifier),
+        compute=lambda now: compute_overview(db, filters, classifier, now=now),
     )
 
 
@@ -62,7 +62,7 @@ def _add_kpi_route(kpi: Kpi[Any]) -> None:
             endpoint=kpi.path.removeprefix("/"),
             filters=filters,
             classifier=classifier,
-            compute=lambda: kpi_response(kpi, db, filters, classifier),
+            compute=lambda now: kpi_response(kpi, db, filters, classifier, now=now),
             representation=choose(query.format, request.headers.get("accept")),
         )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 
 from fastapi import Request, Response
 from pydantic import BaseModel
@@ -25,13 +26,19 @@ async def serve(
     endpoint: str,
     filters: AnalyticsFilters,
     classifier: PainPointClassifier,
-    compute: Callable[[], Awaitable[BaseModel]],
+    compute: Callable[[datetime], Awaitable[BaseModel]],
     representation: Representation = JSON,
 ) -> Response:
-    """Answer from the cache when a fresh answer is there, else compute, render and keep it."""
+    """Answer from the cache when a fresh answer is there, else compute, render and keep it.
+
+    `compute` gets the request time, read from the cache's clock (the app's): a window that
+    reaches past it is "recent" (its end is not settled), so its answer, elapsed days and
+    complete flags included, is reused for the recent TTL at most.
+    """
+    now = datetime.fromtimestamp(cache.clock(), UTC)
 
     async def render() -> Computed:
-        body = await compute()
+        body = await compute(now)
         if representation.format is Format.CSV:
             return Computed(csv_body(body), fell_back=fell_back(body))
         return Computed(body.model_dump_json().encode(), fell_back=fell_back(body))

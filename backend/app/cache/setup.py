@@ -9,7 +9,8 @@ from backend.app.cache.results import CachePolicy, ResultCache
 from backend.app.settings import Settings
 
 # Raise when an answer's meaning changes without its shape (a corrected definition, say).
-ANSWERS_VERSION = 1
+# 2: filters echo local instants; the volume's mean and lowest day count elapsed, complete days.
+ANSWERS_VERSION = 2
 
 
 def build_cache(settings: Settings, *, clock: Clock) -> tuple[ResultCache, RedisStore | None]:

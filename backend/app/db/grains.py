@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -40,19 +41,26 @@ class Relation:
 
     rows: CTE
     filters: AnalyticsFilters
+    # The request time: which local days had ended, and how much of the window had elapsed.
+    now: datetime
 
 
 def grain_relation(
-    grain: Grain, *, table: Table, filters: AnalyticsFilters, parts: frozenset[SessionPart]
+    grain: Grain,
+    *,
+    table: Table,
+    filters: AnalyticsFilters,
+    parts: frozenset[SessionPart],
+    now: datetime,
 ) -> Relation:
     """Return the relation of `grain` over the window, with the session `parts` asked for."""
     if grain is Grain.SESSION:
         sessions = session_relation(table=table, filters=filters, parts=parts)
-        return Relation(sessions, filters)
+        return Relation(sessions, filters, now)
     if grain is Grain.USER:
         pairs = session_relation(table=table, filters=filters, parts=parts, by_user=True)
-        return Relation(user_relation(session_user_pairs=pairs), filters)
-    return Relation(query_text_relation(table=table, filters=filters), filters)
+        return Relation(user_relation(session_user_pairs=pairs), filters, now)
+    return Relation(query_text_relation(table=table, filters=filters), filters, now)
 
 
 def grain_statement(relation: Relation, columns: Mapping[str, Columns]) -> AnySelect:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -31,7 +32,7 @@ from backend.app.db.expressions import (
     top_value,
     window_filter,
 )
-from backend.app.models.calendar import LocalCalendar
+from backend.app.models.calendar import LocalCalendar, complete_range, elapsed_days
 from backend.app.models.filters import AnalyticsFilters
 
 
@@ -148,10 +149,18 @@ def local_day(instant: ColumnElement[Any], calendar: LocalCalendar) -> ColumnEle
     return first_day + began
 
 
-def volume_columns(sessions: FromClause, filters: AnalyticsFilters) -> Columns:
-    """Return sessions per day (zero-filled), their total and mean, and the peak and lowest day."""
+def volume_columns(sessions: FromClause, filters: AnalyticsFilters, *, now: datetime) -> Columns:
+    """Return sessions per day (zero-filled), their total and mean, and the peak and lowest day.
+
+    At the request time `now`: the mean is per elapsed day, and the lowest day is the lowest
+    complete day (of all days when none is complete).
+    """
     # One calendar for the zero-filled days and each session's day: the same day starts.
     calendar = filters.calendar()
+    local_days = calendar.days(now)
+    # Both come from Python's calendar, as the body's `elapsed_days` and `complete` do.
+    elapsed = literal(elapsed_days(local_days), Numeric)
+    complete = complete_range(local_days)
     days = window_days(calendar=calendar)
     session_day = local_day(sessions.c.first_seen, calendar)
     # Count per day first (a few hundred groups), then zero-fill from the calendar.
@@ -168,18 +177,30 @@ def volume_columns(sessions: FromClause, filters: AnalyticsFilters) -> Columns:
     )
     total = cast(func.sum(daily.c.sessions), BigInteger)
 
-    def over_days(value: ColumnElement[Any]) -> ColumnElement[Any]:
-        return select(value).select_from(daily).scalar_subquery()
+    def over_days(
+        value: ColumnElement[Any], where: ColumnElement[bool] | None = None
+    ) -> ColumnElement[Any]:
+        query = select(value).select_from(daily)
+        return (query if where is None else query.where(where)).scalar_subquery()
 
+    # The lowest day is looked for among the complete days, a range of dates, when there are any.
+    among = (
+        None
+        if complete is None
+        else daily.c.day.between(exact_date(complete[0]), exact_date(complete[1]))
+    )
     # Ties go to the earliest date: order by the count, then by date ascending.
     return {
         "total_sessions": over_days(total),
         "days": over_days(func.count()),
-        "avg_sessions_per_day": over_days(rounded(total / cast(func.count(), Numeric))),
+        # NULL when nothing has elapsed: a window wholly in the future has no mean yet.
+        "avg_sessions_per_day": over_days(rounded(total / func.nullif(elapsed, 0))),
         "peak_date": top_value(daily, daily.c.day, daily.c.sessions.desc(), daily.c.day),
         "peak_sessions": over_days(func.max(daily.c.sessions)),
-        "lowest_date": top_value(daily, daily.c.day, daily.c.sessions.asc(), daily.c.day),
-        "lowest_sessions": over_days(func.min(daily.c.sessions)),
+        "lowest_date": top_value(
+            daily, daily.c.day, daily.c.sessions.asc(), daily.c.day, where=among
+        ),
+        "lowest_sessions": over_days(func.min(daily.c.sessions), where=among),
         "daily_dates": over_days(func.array_agg(aggregate_order_by(daily.c.day, daily.c.day))),
         "daily_sessions": over_days(
             func.array_agg(aggregate_order_by(daily.c.sessions, daily.c.day))

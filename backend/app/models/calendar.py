@@ -65,6 +65,8 @@ class LocalDay:
     date: date
     hours: float
     complete: bool
+    # The share of its part inside the window that lay before the request: 1 once it has ended.
+    elapsed: Decimal
 
 
 @dataclass(frozen=True)
@@ -147,6 +149,29 @@ class LocalCalendar:
                     and begins >= self.start
                     and next_begins - ONE_MICROSECOND <= self.end
                     and next_begins <= now,
+                    elapsed=_share_before(first, last, now),
                 )
             )
         return result
+
+
+def _share_before(first: datetime, last: datetime, now: datetime) -> Decimal:
+    """Return the share of the instants from `first` to `last` (inclusive) before `now`, exactly."""
+    whole = (last - first) // ONE_MICROSECOND + 1
+    before = min(max((now - first) // ONE_MICROSECOND, 0), whole)
+    return Decimal(before) / Decimal(whole)
+
+
+def elapsed_days(days: list[LocalDay]) -> Decimal:
+    """Return how many of `days` had elapsed by the request: the sum of their shares, exact."""
+    return sum((day.elapsed for day in days), Decimal(0))
+
+
+def complete_range(days: list[LocalDay]) -> tuple[date, date] | None:
+    """Return the first and last complete day, or None when no day is complete.
+
+    Complete days are contiguous: every day but the first and last lies whole inside the
+    window, and the days that had ended by the request come first.
+    """
+    complete = [day.date for day in days if day.complete]
+    return (complete[0], complete[-1]) if complete else None

@@ -205,14 +205,15 @@ WindowStart = Annotated[datetime, BeforeValidator(_window_start), _iso_input(_EX
 WindowEnd = Annotated[datetime, BeforeValidator(_window_end), _iso_input(_EXAMPLE_END)]
 
 
+def _wall(instant: datetime, zone: ZoneInfo) -> datetime:
+    """Return the naive wall-clock reading of an instant in `zone`."""
+    return instant.astimezone(zone).replace(tzinfo=None)
+
+
 def _previous_start(start: datetime, end: datetime, zone: ZoneInfo) -> datetime:
     """Return where the window before [start, end] begins (OverflowError before year 1)."""
-
-    def wall(instant: datetime) -> datetime:
-        return instant.astimezone(zone).replace(tzinfo=None)
-
-    length = wall(end) - wall(start)
-    return local_wall_clock(wall(start - ONE_MICROSECOND) - length, zone)
+    length = _wall(end, zone) - _wall(start, zone)
+    return local_wall_clock(_wall(start - ONE_MICROSECOND, zone) - length, zone)
 
 
 class ProductQuery(BaseModel):
@@ -354,26 +355,32 @@ class AnalyticsFilters(BaseModel):
         # without arithmetic.
         return rfc3339_local(value, ZoneInfo(self.tz))
 
-    def previous_period(self) -> AnalyticsFilters:
+    def previous_period(self, now: datetime | None = None) -> AnalyticsFilters:
         """Return the same filters for the previous window, without comparison.
 
-        It ends 1 µs before this window starts, and starts at the wall-clock time
-        local(start - 1 µs) - (local(end) - local(start)) in `tz`, read with fold=0: a window of N
-        whole local dates is compared with the N local dates just before it.
+        It starts at the wall-clock time local(start - 1 µs) - (local(end) - local(start)) in
+        `tz`, read with fold=0, and ends 1 µs before this window starts: a window of N whole
+        local dates is compared with the N local dates just before it. When the request time
+        `now` lies inside this window, the previous one is cut to as long as this one has run:
+        it ends at the wall-clock time local(previous start) + (local(now) - local(start)).
         """
-        start = _previous_start(self.start_date, self.end_date, ZoneInfo(self.tz))
+        zone = ZoneInfo(self.tz)
+        start = _previous_start(self.start_date, self.end_date, zone)
+        end = self.start_date - ONE_MICROSECOND
+        if now is not None and self.start_date <= now <= self.end_date:
+            so_far = _wall(now, zone) - _wall(self.start_date, zone)
+            cut = local_wall_clock(_wall(start, zone) + so_far, zone)
+            # fold=0 across a DST change may move the cut an hour either way: keep it between
+            # the previous window's own bounds.
+            end = max(start, min(cut, end))
         return self.model_copy(
-            update={
-                "start_date": start,
-                "end_date": self.start_date - ONE_MICROSECOND,
-                "compare": Compare.NONE,
-            }
+            update={"start_date": start, "end_date": end, "compare": Compare.NONE}
         )
 
-    def windows(self) -> list[AnalyticsFilters]:
+    def windows(self, now: datetime | None = None) -> list[AnalyticsFilters]:
         """Return the windows to compute: this one, and the previous one when compared."""
         if self.compare is Compare.PREVIOUS_PERIOD:
-            return [self, self.previous_period()]
+            return [self, self.previous_period(now)]
         return [self]
 
     def calendar(self) -> LocalCalendar:

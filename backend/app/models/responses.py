@@ -84,13 +84,23 @@ class VolumeTrends(_Body):
         description="Local dates in `tz` from the window's first instant's to its last's, "
         "inclusive."
     )
-    avg_sessions_per_day: float = Field(description="total_sessions / days, rounded to 2 decimals.")
+    elapsed_days: float = Field(
+        description="How many of those days had elapsed when the answer was computed: the sum "
+        "over the days of the share of each day's part inside the window that lay before the "
+        "request time (1 for a day that had ended, 0.625 at 15:00 on an ordinary day, 0 for a "
+        "day not yet begun), rounded to 2 decimals. Equals `days` for a window that had ended."
+    )
+    avg_sessions_per_day: float | None = Field(
+        description="total_sessions / elapsed_days (the exact elapsed time, before rounding), "
+        "rounded to 2 decimals; null when nothing has elapsed (a window wholly in the future). "
+        "A day in progress and days still to come do not pull it down."
+    )
     peak_day: DayCount = Field(
-        description="The day with the most sessions; ties go to the earliest date."
+        description="The day with the most sessions, over all days; ties go to the earliest date."
     )
     lowest_day: DayCount = Field(
-        description="The day with the fewest sessions, zero days included; ties go to the "
-        "earliest date."
+        description="The complete day (see `daily`) with the fewest sessions, zero days included; "
+        "only when no day is complete, the lowest of all days. Ties go to the earliest date."
     )
     daily: list[DailyCount] = Field(
         description="Every local day of the window in order, zero-filled. A session counts on the "
