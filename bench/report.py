@@ -55,6 +55,7 @@ def render_markdown(report: dict[str, Any], command: str, reps: int) -> str:
     compared = report["compare"]
     bound = report["settings"]["pool_timeout"] + report["settings"]["statement_timeout"]
     cache = report["cache"]
+    packed = report["gzip"]
     cached_load = report["load_cached"]
     targets = [
         (
@@ -119,6 +120,12 @@ def render_markdown(report: dict[str, Any], command: str, reps: int) -> str:
             f"{cache['warm'] / year['overview']:.4f} ({_ms(cache['warm'])} against "
             f"{_ms(year['overview'])})",
             cache["warm"] <= 0.05 * year["overview"],
+        ),
+        (
+            "gzip on a warm (cached) 365-day overview ≤ 1.05 × the same answer uncompressed",
+            f"{packed['ratio']:.3f} ({_ms(packed['gzip'])} against {_ms(packed['identity'])}; "
+            f"{packed['gzip_bytes']:,} bytes against {packed['identity_bytes']:,})",
+            packed["ratio"] <= 1.05,
         ),
         (
             f"{cache['clients']} identical cold overviews at once ≈ one computation (≤ 1.5 × one "
@@ -199,6 +206,11 @@ def render_markdown(report: dict[str, Any], command: str, reps: int) -> str:
         f"({cache['identical'] / year['overview']:.2f} × one cold overview; one computation, the "
         f"others waited for it); a warm repeat takes {_ms(cache['warm'])} (median of "
         f"{reps * 4}).",
+        f"- Compression: the warm 365-day overview is {packed['identity_bytes']:,} bytes, "
+        f"{packed['gzip_bytes']:,} gzipped; sent plain it takes {_ms(packed['identity'])}, "
+        f"gzipped {_ms(packed['gzip'])} ({packed['ratio']:.3f} ×; medians of "
+        f"{packed['requests']} each, timed in turns, the bytes read as sent). A reused answer is "
+        "compressed once and its gzip body kept.",
         f"- Rush: {rush['clients']} clients each asking for the 90-day overview "
         f"{rush['requests'] // rush['clients']} times in a row ({rush['requests']} requests, pool "
         f"{report['settings']['pool']}, pool timeout {report['settings']['pool_timeout']:g} s) in "

@@ -18,6 +18,7 @@ from fastapi_offline import FastAPIOffline
 from backend.app.analytics.classifier import build_classifier
 from backend.app.api import analytics, system
 from backend.app.cache.answers import Clock
+from backend.app.cache.encoding import GzipBodies
 from backend.app.cache.http import NoStoreErrors
 from backend.app.cache.setup import build_cache
 from backend.app.db.client import Database, create_engine
@@ -110,6 +111,8 @@ def create_app(
         swagger_ui_parameters={"tryItOutEnabled": False, "displayRequestDuration": True},
     )
     app.state.settings = app_settings
+    # Gzip bodies of answers, kept so that a reused answer is compressed once.
+    app.state.gzip_bodies = GzipBodies()
     app.openapi = with_time_zones(app)  # type: ignore[method-assign]
     app.add_exception_handler(ServiceError, service_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)

@@ -58,5 +58,10 @@ async def serve(
         headers["Content-Disposition"] = f'attachment; filename="{csv_filename(endpoint, filters)}"'
     answer = await cache.answer(key, window_end=filters.end_date, compute=render)
     return answer_response(
-        request, answer, now=cache.clock(), media_type=representation.media_type, headers=headers
+        request,
+        answer,
+        now=cache.clock(),
+        media_type=representation.media_type,
+        headers=headers,
+        gzip_bodies=request.app.state.gzip_bodies,
     )

@@ -1,4 +1,4 @@
-"""HTTP validators: a strong ETag of the body, 304 on a match, and no-store on every error."""
+"""HTTP validators: a strong ETag of the bytes sent, 304 on a match, and no-store on every error."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from fastapi import Request, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.app.cache.answers import CachedAnswer
+from backend.app.cache.encoding import GZIP_MIN_BYTES, GzipBodies, accepts_gzip
 
 
 def etag(body: bytes) -> str:
@@ -31,17 +32,46 @@ def answer_response(
     now: float,
     media_type: str,
     headers: Mapping[str, str],
+    gzip_bodies: GzipBodies,
 ) -> Response:
-    """Return the answer with its validators, or a bodiless 304 when the client holds it."""
+    """Return the answer with its validators, or a bodiless 304 when the client holds it.
+
+    A body over 1 KB goes gzipped to a client that accepts it, with an ETag of its own (the
+    validator names the bytes sent); If-None-Match holding either ETag of the answer is a 304,
+    with the ETag the client holds.
+    """
     tag = etag(answer.body)
+    body, sent = answer.body, tag
+    compressible = len(answer.body) > GZIP_MIN_BYTES
+
+    def gzipped() -> tuple[bytes, str]:
+        compressed = gzip_bodies.compress(answer.body, key=tag)
+        return compressed, etag(compressed)
+
+    if compressible and accepts_gzip(request.headers.get("accept-encoding")):
+        body, sent = gzipped()
+    # Whether the body is compressed depends on Accept-Encoding, for every answer alike.
+    vary = ", ".join(filter(None, (headers.get("Vary"), "Accept-Encoding")))
     validators = {
         **headers,
-        "ETag": tag,
+        "Vary": vary,
+        "ETag": sent,
         "Cache-Control": f"private, max-age={answer.max_age(now)}",
     }
-    if none_match(request.headers.get("if-none-match"), tag):
-        return Response(status_code=304, headers=validators)
-    return Response(answer.body, media_type=media_type, headers=validators)
+    held = request.headers.get("if-none-match")
+    if held is not None:
+        # The tag sent first: `*` (and a header naming both) gets the one it would be sent.
+        matched = next((t for t in dict.fromkeys((sent, tag)) if none_match(held, t)), None)
+        if matched is None and compressible and sent == tag:
+            # Sent uncompressed now, but the client may hold the gzip answer: the same content.
+            gzip_tag = gzipped()[1]
+            matched = gzip_tag if none_match(held, gzip_tag) else None
+        if matched is not None:
+            # With the ETag the client holds, so that its stored answer keeps a true validator.
+            return Response(status_code=304, headers={**validators, "ETag": matched})
+    if body is not answer.body:
+        validators["Content-Encoding"] = "gzip"
+    return Response(body, media_type=media_type, headers=validators)
 
 
 class NoStoreErrors:
