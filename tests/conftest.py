@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
@@ -23,7 +24,7 @@ from sqlalchemy import event
 from backend.app.cache.answers import Clock
 from backend.app.main import create_app
 from backend.app.settings import Settings
-from backend.demo.embedded import start_server
+from backend.demo.embedded import DEMO_DAYS, DEMO_SEEDS, start_server
 from backend.demo.generator import insert_demo_rows
 from tests.fixture_rows import (
     LANDSCAPE_ROWS,
@@ -210,6 +211,37 @@ async def big_database_url(server_url: str) -> AsyncIterator[str]:
 
     async with scratch_database(server_url, "big_test", fill) as url:
         yield url
+
+
+# Demo rows per product for the demo database of the tests (`make run` loads 100,000).
+DEMO_TEST_ROWS = 20_000
+
+
+@pytest.fixture(scope="session")
+async def demo_database_url(server_url: str) -> AsyncIterator[str]:
+    """Yield a database of demo data for both products over the 90 days up to now, as `make run`
+    loads it (fewer rows): the README's examples and Swagger's own examples fall inside it."""
+
+    async def fill(connection: asyncpg.Connection) -> None:
+        for product, seed in DEMO_SEEDS.items():
+            await insert_demo_rows(
+                connection,
+                product=product,
+                rows=DEMO_TEST_ROWS,
+                days=DEMO_DAYS,
+                end=datetime.now(UTC),
+                seed=seed,
+            )
+
+    async with scratch_database(server_url, "demo_test", fill) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def demo_server(demo_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Run the service under uvicorn on the demo database; yield its base URL."""
+    with uvicorn_server(demo_database_url, tmp_path_factory.mktemp("demo-uvicorn")) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from playwright.async_api import Page, async_playwright
 
@@ -34,6 +35,16 @@ def browser_server(live_server: str) -> str:
             pytest.fail(f"REQUIRE_BROWSER is set but {CHROMIUM} does not exist")
         pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
     return live_server
+
+
+@pytest.fixture(scope="module")
+def demo_browser_server(demo_server: str) -> str:
+    """Return the base URL of the service on demo data ending now, once Chromium is there."""
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("REQUIRE_BROWSER"):
+            pytest.fail(f"REQUIRE_BROWSER is set but {CHROMIUM} does not exist")
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    return demo_server
 
 
 async def _execute(page: Page, operation: Any, params: dict[str, str]) -> dict[str, Any]:
@@ -120,5 +131,53 @@ async def test_redoc_renders_under_the_security_headers(browser_server: str) -> 
             await page.get_by_text("Heritage chatbot analytics").first.wait_for()
             await page.get_by_text("Session metrics").first.wait_for(state="attached")
             assert refused == []
+        finally:
+            await browser.close()
+
+
+# Each body's count of sessions (of queries for pain points), to see real numbers.
+COUNTED = {
+    "sessions": ("total_sessions",),
+    "pain_points": ("total_queries",),
+    "volume": ("total_sessions",),
+    "engagement": ("total_conversations",),
+    "retention": ("unique_users",),
+    "query_categories": ("total_sessions",),
+    "tool_usage": ("total_sessions",),
+    "returning_users": ("returning_users",),
+    "segments": ("unique_users",),
+    "overview": ("sessions", "total_sessions"),
+}
+
+
+async def test_try_it_out_and_execute_show_real_numbers_without_typing(
+    demo_browser_server: str,
+) -> None:
+    async with httpx.AsyncClient(base_url=demo_browser_server) as http:
+        document = (await http.get("/openapi.json")).json()
+    operations = {
+        path.removeprefix("/analytics/").replace("-", "_"): item["get"]["operationId"]
+        for path, item in document["paths"].items()
+        if path.startswith("/analytics/")
+    }
+    assert set(operations) == set(COUNTED)
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = await browser.new_page()
+            await page.goto(f"{demo_browser_server}/docs")
+            for name, operation_id in operations.items():
+                operation = page.locator(f"#operations-analytics-{operation_id}")
+                await operation.locator(".opblock-summary").click()
+                await operation.locator("button.try-out__btn").click()
+                # No field is touched: Execute sends what Try it out filled in.
+                body = await _execute(page, operation, {})
+                value: Any = body
+                for key in COUNTED[name]:
+                    value = value[key]
+                assert value > 0, (name, body)
+                sent = await operation.locator(".request-url pre").inner_text()
+                assert "start_date=" in sent
+                assert "product_context=pool" in sent
         finally:
             await browser.close()

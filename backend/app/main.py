@@ -7,6 +7,8 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import httpx2
 from fastapi import FastAPI, Request
@@ -31,7 +33,7 @@ from backend.app.errors import (
     validation_error_handler,
 )
 from backend.app.logging import RequestLog, configure_logging, logged_path
-from backend.app.openapi import with_time_zones
+from backend.app.openapi import documented
 from backend.app.security import SecurityHeaders
 from backend.app.settings import Settings, get_settings
 from backend.app.startup import StartupError, StartupFailureByType
@@ -113,7 +115,12 @@ def create_app(
     app.state.settings = app_settings
     # Gzip bodies of answers, kept so that a reused answer is compressed once.
     app.state.gzip_bodies = GzipBodies()
-    app.openapi = with_time_zones(app)  # type: ignore[method-assign]
+    # Swagger UI's examples: the 30 days up to the day the service started, in REPORT_TIMEZONE.
+    zone = ZoneInfo(app_settings.report_timezone)
+    started = datetime.fromtimestamp(clock(), zone).date()
+    app.openapi = documented(  # type: ignore[method-assign]
+        app, report_timezone=app_settings.report_timezone, started=started
+    )
     app.add_exception_handler(ServiceError, service_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     # Only for an error in the middleware itself: ContainUnexpectedErrors answers the others.

@@ -1,31 +1,79 @@
-"""The OpenAPI document: FastAPI's, with the shared components the parameters refer to."""
+"""The OpenAPI document: FastAPI's, with the zone components and examples Swagger UI runs as is."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Any
 
 from fastapi import FastAPI
 
-from backend.app.models.calendar import iana_zones
-from backend.app.models.filters import TIME_ZONE_SCHEMA_REF
+from backend.app.models.filters import TIME_ZONE_ALIAS_SCHEMA_REF, TIME_ZONE_SCHEMA_REF
+from backend.app.models.zones import alternation, listed_zones, other_zone_names
+
+# Swagger UI's Try it out fills each field from its parameter's own `example` (never from the
+# schema's), so that Execute sends a valid request at once: the 30 days before the day the
+# service started, on the pool table.
+EXAMPLE_DAYS = 30
 
 
-def with_time_zones(app: FastAPI) -> Callable[[], dict[str, Any]]:
-    """Return app.openapi extended by the `TimeZone` enum: every IANA name `tz` accepts, once."""
+def parameter_examples(report_timezone: str, started: date) -> dict[str, str]:
+    """Return each filter's example: the last 30 days up to `started`, local dates in the zone."""
+    return {
+        "start_date": (started - timedelta(days=EXAMPLE_DAYS)).isoformat(),
+        "end_date": started.isoformat(),
+        "product_context": "pool",
+        # What the service would apply anyway: the example changes nothing but the request's text.
+        "tz": report_timezone,
+        "compare": "none",
+        "format": "json",
+    }
+
+
+def _name(ref: str) -> str:
+    return ref.rsplit("/", 1)[-1]
+
+
+def documented(
+    app: FastAPI, *, report_timezone: str, started: date
+) -> Callable[[], dict[str, Any]]:
+    """Return app.openapi extended by the `tz` components and the parameters' examples."""
     generate = app.openapi
     # Built once: the document is asked for on every /openapi.json and /docs load.
-    time_zone = {
-        "title": "TimeZone",
-        "description": "An IANA time zone name, spelled exactly as the tz database does.",
-        "type": "string",
-        "enum": sorted(iana_zones()),
+    components = {
+        _name(TIME_ZONE_SCHEMA_REF): {
+            "title": "TimeZone",
+            "description": "A canonical zone name of the tz database (not a link), spelled "
+            "exactly. Left out, though accepted (see TimeZoneAlias): links such as US/Central "
+            "or UTC (Etc/UTC is listed), Factory, and the Etc/GMT+N and Etc/GMT-N zones, whose "
+            "names a client generator would turn into one identifier.",
+            "type": "string",
+            "enum": list(listed_zones()),
+        },
+        _name(TIME_ZONE_ALIAS_SCHEMA_REF): {
+            "title": "TimeZoneAlias",
+            "description": "Every other name of the tz database that `tz` accepts: links "
+            "(another name of a listed zone, such as UTC or US/Central), Factory and the "
+            "Etc/GMT±N zones.",
+            "type": "string",
+            "pattern": alternation(other_zone_names()),
+        },
     }
+    examples = parameter_examples(report_timezone, started)
 
     def openapi() -> dict[str, Any]:
         document = generate()
-        schemas = document.setdefault("components", {}).setdefault("schemas", {})
-        schemas[TIME_ZONE_SCHEMA_REF.rsplit("/", 1)[-1]] = time_zone
+        document.setdefault("components", {}).setdefault("schemas", {}).update(components)
+        for item in document.get("paths", {}).values():
+            for operation in item.values():
+                for parameter in operation.get("parameters", []):
+                    name = parameter["name"]
+                    if parameter["in"] != "query" or name not in examples:
+                        continue
+                    parameter["example"] = examples[name]
+                    if name == "tz":
+                        # The default is the deployment's REPORT_TIMEZONE, not the model's UTC.
+                        parameter["schema"]["default"] = report_timezone
         return document
 
     return openapi

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from backend.app.models.calendar import iana_zones
+from backend.app.models.zones import iana_zones
 
 
 class Settings(BaseSettings):

@@ -10,18 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from functools import cache, cached_property
-from zoneinfo import ZoneInfo, available_timezones
+from functools import cached_property
+from zoneinfo import ZoneInfo
 
 from backend.app.models.rounding import two_places
 
 ONE_MICROSECOND = timedelta(microseconds=1)
-
-
-@cache
-def iana_zones() -> frozenset[str]:
-    """Return every IANA time zone name this machine's zone database knows, spelled exactly."""
-    return frozenset(available_timezones())
 
 
 def local_wall_clock(value: datetime, zone: ZoneInfo) -> datetime:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -24,10 +24,10 @@ from backend.app.models.calendar import (
     ONE_MICROSECOND,
     LocalCalendar,
     day_start,
-    iana_zones,
     local_wall_clock,
     rfc3339_local,
 )
+from backend.app.models.zones import iana_zones
 
 # What `tz` is when a request does not give it; the HTTP layer applies REPORT_TIMEZONE instead.
 DEFAULT_TZ = "UTC"
@@ -162,19 +162,13 @@ def _blank_to_none(value: Any) -> Any:
     return value
 
 
-def _example_window() -> tuple[str, str]:
-    # Examples that fall inside the demo data (the last 90 days), so Execute shows real numbers.
-    today = datetime.now(UTC).date()
-    return (today - timedelta(days=29)).isoformat(), today.isoformat()
-
-
-_EXAMPLE_START, _EXAMPLE_END = _example_window()
-
 OptionalText = Annotated[str | None, BeforeValidator(_blank_to_none)]
 
 
 # Inputs are an RFC 3339 date or date-time; the echo in responses is always a date-time. (A naive
-# date-time, a wall-clock time in `tz`, is also read, as the description says.)
+# date-time, a wall-clock time in `tz`, is also read, as the description says.) These examples
+# show the two forms; the parameters' own examples, which Swagger UI fills in, are the last 30
+# days (openapi.py).
 def _iso_input(example: str) -> WithJsonSchema:
     return WithJsonSchema(
         {
@@ -191,18 +185,24 @@ def _iso_input(example: str) -> WithJsonSchema:
 # PostgreSQL text cannot hold NUL: the document says so, and the validator refuses it.
 _NO_NUL: JsonDict = {"pattern": "^[^\\u0000]*$"}
 
-# The tz parameter's schema: the `TimeZone` component (main.py adds its enum of IANA names).
+# The tz parameter's schema: a canonical zone of the `TimeZone` list, or another name of the tz
+# database (`TimeZoneAlias`); openapi.py adds both components. Together: exactly what is accepted.
 TIME_ZONE_SCHEMA_REF = "#/components/schemas/TimeZone"
+TIME_ZONE_ALIAS_SCHEMA_REF = "#/components/schemas/TimeZoneAlias"
 TimeZoneName = Annotated[
     str,
     WithJsonSchema(
-        {"$ref": TIME_ZONE_SCHEMA_REF, "examples": ["America/Chicago"]}, mode="validation"
+        {
+            "anyOf": [{"$ref": TIME_ZONE_SCHEMA_REF}, {"$ref": TIME_ZONE_ALIAS_SCHEMA_REF}],
+            "examples": ["America/Chicago"],
+        },
+        mode="validation",
     ),
 ]
 
 
-WindowStart = Annotated[datetime, BeforeValidator(_window_start), _iso_input(_EXAMPLE_START)]
-WindowEnd = Annotated[datetime, BeforeValidator(_window_end), _iso_input(_EXAMPLE_END)]
+WindowStart = Annotated[datetime, BeforeValidator(_window_start), _iso_input("2025-06-01")]
+WindowEnd = Annotated[datetime, BeforeValidator(_window_end), _iso_input("2025-06-30")]
 
 
 def _wall(instant: datetime, zone: ZoneInfo) -> datetime:
