@@ -22,7 +22,7 @@ EXPORT_UV := $(EXPORT) --only-group tools
 UPGRADE ?=
 UPGRADE_FLAGS := $(if $(filter 1,$(UPGRADE)),--upgrade,$(foreach name,$(UPGRADE),--upgrade-package $(name)))
 
-.PHONY: install lock lock-check run test lint format demo-reset bench clean
+.PHONY: install lock lock-check run test lint format demo-reset bench examples clean
 
 # uv itself, from the lock's hashes, installed by the venv's own pip.
 $(UV): $(UV_TXT)
@@ -75,6 +75,10 @@ lint: $(STAMP) lock-check
 # .pgdata-bench/ on first use (about 2 minutes), then measures. BENCH_ARGS="--rows 100000" etc.
 bench: $(STAMP)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# Record the OpenAPI document's response examples again, from the demo data (backend/app/examples).
+examples: $(STAMP)
+	$(BIN)/python -m backend.demo.record_examples
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix backend tests bench

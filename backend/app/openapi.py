@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from backend.app.api.documentation import add_recorded_examples
 from backend.app.models.filters import TIME_ZONE_ALIAS_SCHEMA_REF, TIME_ZONE_SCHEMA_REF
 from backend.app.models.zones import alternation, listed_zones, other_zone_names
 
@@ -37,7 +38,8 @@ def _name(ref: str) -> str:
 def documented(
     app: FastAPI, *, report_timezone: str, started: date
 ) -> Callable[[], dict[str, Any]]:
-    """Return app.openapi extended by the `tz` components and the parameters' examples."""
+    """Return app.openapi extended by the `tz` components, the parameters' examples and the
+    recorded response examples."""
     generate = app.openapi
     # Built once: the document is asked for on every /openapi.json and /docs load.
     components = {
@@ -64,6 +66,7 @@ def documented(
     def openapi() -> dict[str, Any]:
         document = generate()
         document.setdefault("components", {}).setdefault("schemas", {}).update(components)
+        add_recorded_examples(document)
         for item in document.get("paths", {}).values():
             for operation in item.values():
                 for parameter in operation.get("parameters", []):

@@ -75,8 +75,8 @@ def respond(
     """Return `model` for the first window; with a second, its `previous` and the `changes`."""
     current = {"filters": windows[0], **bodies[0]}
     if len(windows) == 1:
-        return model(**current)
-    previous = model(filters=windows[1], **bodies[1])
+        return model(**current, previous=None, changes=None)
+    previous = model(filters=windows[1], **bodies[1], previous=None, changes=None)
     return model(**current, previous=previous, changes=changes())
 
 

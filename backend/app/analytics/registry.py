@@ -41,18 +41,18 @@ def _compared(
     """Return a response model with `previous` (the same model) and `changes`, both nullable."""
     fields: dict[str, Any] = {
         # The model itself, by name: resolved by model_rebuild below.
+        # Required, and null without compare: always sent, so generated clients see them.
         "previous": (
             f"{name} | None",
             Field(
-                default=None,
                 description="With compare=previous_period: the same body for the previous "
-                "window, its own filters included (its previous and changes are null).",
+                "window, its own filters included (its previous and changes are null); null "
+                "otherwise.",
             ),
         ),
         "changes": (
             changes | None,
             Field(
-                default=None,
                 description="With compare=previous_period: every top-level number against the "
                 "previous window; null otherwise.",
             ),

@@ -18,14 +18,19 @@ from backend.app.api.dependencies import (
     ExportFiltersDep,
     FiltersDep,
 )
-from backend.app.api.representation import MEDIA_TYPES, choose
+from backend.app.api.documentation import answer_responses
+from backend.app.api.representation import choose
 from backend.app.models.error_responses import ERROR_RESPONSES
-from backend.app.models.filters import Format
 
 router = APIRouter(prefix="/analytics", tags=["analytics"], responses=ERROR_RESPONSES)
 
 
-@router.get("/overview", response_model=OverviewResponse, summary="Every KPI at once")
+@router.get(
+    "/overview",
+    response_model=OverviewResponse,
+    summary="Every KPI at once",
+    responses=answer_responses("overview", OverviewResponse, csv=False),
+)
 async def overview(
     request: Request,
     filters: FiltersDep,
@@ -74,13 +79,7 @@ def _add_kpi_route(kpi: Kpi[Any]) -> None:
         response_model=response_model,
         summary=kpi.summary,
         description=kpi.description,
-        responses={
-            200: {
-                "description": "The body as JSON; with format=csv (or an Accept header that "
-                "prefers text/csv) as CSV, named by a Content-Disposition attachment.",
-                "content": {MEDIA_TYPES[Format.CSV]: {"schema": {"type": "string"}}},
-            }
-        },
+        responses=answer_responses(kpi.name, response_model, csv=True),
     )
 
 

@@ -14,6 +14,23 @@ from backend.app.errors import (
 )
 from backend.app.models.responses import ErrorBody, Readiness, ValidationErrorBody
 
+# Every error carries Cache-Control: no-store (it is never reused); a busy database's 503 also
+# says when to try again.
+NO_STORE: dict[str, object] = {
+    "Cache-Control": {
+        "description": "`no-store`: an error is never reused.",
+        "required": True,
+        "schema": {"type": "string"},
+    }
+}
+RETRY_AFTER: dict[str, object] = {
+    "Retry-After": {
+        "description": "Seconds to wait before trying again, when every connection was busy.",
+        "required": False,
+        "schema": {"type": "string"},
+    }
+}
+
 
 def _examples(*bodies: tuple[str, str, dict[str, object]]) -> dict[str, object]:
     """Return named examples for one media type: (name, summary, body) each."""
@@ -29,6 +46,7 @@ def _invalid(parameter: str, message: str) -> dict[str, object]:
     return {
         "model": ValidationErrorBody,
         "description": "A parameter is missing, invalid, unknown or repeated; `errors` names each.",
+        "headers": NO_STORE,
         "content": {
             "application/json": {
                 "example": {
@@ -51,6 +69,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
         "description": "The database cannot be used: unreachable, busy (with Retry-After), "
         "refusing the service (authentication, missing database, permission) or lacking a table "
         "or column.",
+        "headers": {**NO_STORE, **RETRY_AFTER},
         "content": {
             "application/json": {
                 "examples": _examples(
@@ -71,6 +90,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     504: {
         "model": ErrorBody,
         "description": "A query ran past the statement timeout.",
+        "headers": NO_STORE,
         "content": {"application/json": {"example": _detail(QueryTimeoutError)}},
     },
 }
