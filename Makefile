@@ -6,6 +6,9 @@ UV := $(BIN)/uv
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Node tools the tests use offline (the generated TypeScript client), installed with npm ci.
+NODE_TOOLS := tools/node
+NODE_STAMP := $(NODE_TOOLS)/node_modules/.installed
 
 # The lock (README, "Dependencies and the lock"): uv.lock, and what make install, the Dockerfile and
 # the bootstrap install, exported from it with every file's hash.
@@ -39,7 +42,14 @@ $(STAMP): $(UV) $(DEV_TXT) pyproject.toml
 	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $(STAMP)
 
-install: $(STAMP)
+$(NODE_STAMP): $(NODE_TOOLS)/package.json $(NODE_TOOLS)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix $(NODE_TOOLS) --no-audit --no-fund --loglevel=error && touch $(NODE_STAMP); \
+	else \
+		echo "npm not found: the generated TypeScript client test will be skipped"; \
+	fi
+
+install: $(STAMP) $(NODE_STAMP)
 
 # Resolve pyproject.toml's dependencies into uv.lock (keeping every pin it can) and export the
 # requirements files from it. Run it after changing a dependency in pyproject.toml.
@@ -63,7 +73,7 @@ lock-check: $(UV)
 run: $(STAMP)
 	$(BIN)/uvicorn backend.app.main:app --host $(HOST) --port $(PORT) --no-server-header
 
-test: $(STAMP)
+test: $(STAMP) $(NODE_STAMP)
 	$(BIN)/pytest
 
 lint: $(STAMP) lock-check
@@ -89,4 +99,4 @@ demo-reset:
 	rm -rf .pgdata
 
 clean: demo-reset
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info $(NODE_TOOLS)/node_modules

@@ -201,6 +201,11 @@ TimeZoneName = Annotated[
 ]
 
 
+# The echo of an instant in responses: an RFC 3339 date-time, so that clients parse it as one.
+LocalInstant = Annotated[
+    str, WithJsonSchema({"type": "string", "format": "date-time"}, mode="serialization")
+]
+
 WindowStart = Annotated[datetime, BeforeValidator(_window_start), _iso_input("2025-06-01")]
 WindowEnd = Annotated[datetime, BeforeValidator(_window_end), _iso_input("2025-06-30")]
 
@@ -350,7 +355,7 @@ class AnalyticsFilters(BaseModel):
         return value
 
     @field_serializer("start_date", "end_date")
-    def _local_instant(self, value: datetime) -> str:
+    def _local_instant(self, value: datetime) -> LocalInstant:
         # The same instant, written with the offset of `tz` then: a console shows local dates
         # without arithmetic.
         return rfc3339_local(value, ZoneInfo(self.tz))
