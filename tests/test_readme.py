@@ -1,0 +1,90 @@
+"""Every `curl` line of the README, run as written against the demo data: the docs can be pasted.
+
+Each line runs in bash (so `$(date -d '30 days ago' +%F)` is expanded as a reader's shell would)
+with the README's address pointed at a live service on demo data ending now (`demo_server`), and
+`-v` added so that the status and the request sent can be read. Each must answer 200, its
+window and filters must hold sessions, and every line of output the README shows under it (the
+`# ` lines, `…` standing for any text) must appear in what it printed.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+ADDRESS = "http://127.0.0.1:8000"
+
+
+def curl_examples() -> list[tuple[str, list[str]]]:
+    """Return each `curl` line of the README's shell blocks with the output lines shown under it."""
+    examples: list[tuple[str, list[str]]] = []
+    in_shell = False
+    for line in README.read_text().splitlines():
+        if line.startswith("```"):
+            in_shell = line.strip() == "```sh" and not in_shell
+            continue
+        if not in_shell:
+            continue
+        if line.startswith("curl "):
+            examples.append((line, []))
+        elif line.startswith("# ") and examples and examples[-1][0]:
+            examples[-1][1].append(line.removeprefix("# "))
+        else:
+            # Anything else ends what the previous curl line shows.
+            examples.append(("", []))
+    return [(command, shown) for command, shown in examples if command]
+
+
+def shown_pattern(shown: str) -> re.Pattern[str]:
+    """Return a pattern matching a shown line, `…` standing for any text on that line."""
+    return re.compile(".*?".join(re.escape(part) for part in shown.split("…")), re.IGNORECASE)
+
+
+def test_the_readme_has_curl_examples_that_show_output() -> None:
+    examples = curl_examples()
+    assert len(examples) >= 6
+    assert all(ADDRESS in command for command, _ in examples)
+    # None with a fixed date, which the demo data (the last 90 days) would soon not cover.
+    assert not [command for command, _ in examples if re.search(r"\d{4}-\d{2}-\d{2}", command)]
+    assert sum(bool(shown) for _, shown in examples) >= 5
+
+
+@pytest.mark.parametrize(
+    ("command", "shown"), curl_examples(), ids=lambda value: str(value)[:60] or "no output"
+)
+def test_each_curl_line_works_on_the_demo_data(
+    demo_server: str, tmp_path: Path, command: str, shown: list[str]
+) -> None:
+    if shutil.which("curl") is None:
+        pytest.fail("curl is not installed (apt-get install curl)")
+    line = command.replace(ADDRESS, demo_server).replace("curl ", "curl -v ", 1)
+    run = subprocess.run(
+        ["bash", "-c", line],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    [status] = re.findall(r"^< HTTP/[\d.]+ (\d+)", run.stderr, re.MULTILINE)
+    assert status == "200", run.stderr[-2000:]
+    [target] = re.findall(r"^> GET (\S+) HTTP", run.stderr, re.MULTILINE)
+    # The window and filters of that request hold sessions: the example shows real numbers.
+    filters = {
+        key: value
+        for key, value in parse_qsl(urlsplit(target).query)
+        if key not in ("format", "compare")
+    }
+    sessions = httpx.get(f"{demo_server}/analytics/sessions", params=filters).json()
+    assert sessions["total_sessions"] > 0, filters
+    # What the command itself prints: the -v added here writes to stderr only.
+    for expected in shown:
+        assert shown_pattern(expected).search(run.stdout), (expected, run.stdout[:3000])
