@@ -215,19 +215,30 @@ def query_text_relation(*, table: Table, filters: AnalyticsFilters) -> CTE:
     the text's first spelling in byte order (whatever the database's locale, leading spaces
     aside), shown as its example.
     """
-    text = normalised_text(table.c.input)
-    grouped = (
+    # Group the raw inputs first: the regular expression that normalises a text then runs once
+    # per distinct input, not once per row (templated logs repeat their texts thousands of times).
+    raw = (
         select(
+            table.c.input.label("input"),
             func.count().label("queries"),
             func.max(table.c.time_stamp).label("latest"),
-            text.label("text"),
-            # Leading spaces aside, so that a stray one does not pick the spelling shown.
-            func.min(func.ltrim(table.c.input).collate("C")).label("spelling"),
         )
         .where(window_filter(table=table, filters=filters))
+        .group_by(table.c.input)
+        .subquery("raw_inputs")
+    )
+    text = normalised_text(raw.c.input)
+    grouped = (
+        select(
+            cast(func.sum(raw.c.queries), BigInteger).label("queries"),
+            func.max(raw.c.latest).label("latest"),
+            text.label("text"),
+            # Leading spaces aside, so that a stray one does not pick the spelling shown.
+            func.min(func.ltrim(raw.c.input).collate("C")).label("spelling"),
+        )
         .group_by(text)
-        # OFFSET 0 keeps PostgreSQL from pushing the test below into the scan, where it would
-        # run the regular expression a second time on every row.
+        # OFFSET 0 keeps PostgreSQL from pushing the test below into the grouping's input, where
+        # it would run the regular expression a second time on every distinct input.
         .offset(0)
         .subquery("texts")
     )
