@@ -12,7 +12,7 @@ import asyncpg
 import pandas as pd
 
 from backend.app.analytics.keyword_rules import classify_text
-from backend.app.models.taxonomy import CATEGORIES, OTHER_BUCKET, UNCATEGORIZED_BUCKET
+from backend.app.models.categories import CATEGORIES, OTHER_BUCKET, UNCATEGORIZED_BUCKET
 
 KEYS = {category.key: index for index, category in enumerate(CATEGORIES)}
 

@@ -50,6 +50,17 @@ FLOOR_SQL = (
 )
 
 
+def shown_command(argv: list[str]) -> str:
+    """Return the make command that ran with `argv`, without this machine's absolute paths."""
+    shown = [
+        (os.path.relpath(arg, ROOT) if Path(arg).is_relative_to(ROOT) else "PATH")
+        if os.path.isabs(arg)
+        else arg
+        for arg in argv
+    ]
+    return "make bench" + (f' BENCH_ARGS="{" ".join(shown)}"' if shown else "")
+
+
 async def timed(action: Callable[[], Awaitable[Any]], reps: int) -> tuple[float, Any]:
     """Return the median seconds of `reps` runs of `action`, and its last result."""
     times, result = [], None
@@ -530,7 +541,7 @@ async def main() -> None:
         requests=args.largest_requests,
         concurrency=4,
     )
-    command = "make bench" + (f' BENCH_ARGS="{" ".join(sys.argv[1:])}"' if sys.argv[1:] else "")
+    command = shown_command(sys.argv[1:])
     await asyncio.to_thread(
         Path(args.output).write_text, render_markdown(report, command, args.reps)
     )

@@ -8,7 +8,7 @@ from sqlalchemy import String, literal, select
 
 from backend.app.db import category_queries
 from backend.app.db.tables import interaction_log
-from backend.app.models.taxonomy import CATEGORIES, OTHER_BUCKET, UNCATEGORIZED_BUCKET
+from backend.app.models.categories import CATEGORIES, OTHER_BUCKET, UNCATEGORIZED_BUCKET
 
 
 @pytest.mark.parametrize(

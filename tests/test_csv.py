@@ -23,7 +23,7 @@ import httpx
 import pytest
 
 from backend.app.api.csv_export import csv_body
-from backend.app.models.responses import ToolShare, ToolUsage
+from backend.app.models.categories import ToolShare, ToolUsage
 from tests.conftest import insert_rows, recording, running_app
 from tests.fixture_rows import Row
 from tests.helpers import ANALYTICS_PATHS, USER_WINDOW, FakeClock, pool_q, pool_u, scratch_database

@@ -383,8 +383,8 @@ async def test_direct_tls_negotiation(tls_db: TcpPostgres) -> None:
 
 
 async def test_a_refused_url_stops_the_start(database_url: str) -> None:
+    # The embedded server's URL carries a query (its socket); the machine's has none.
+    separator = "&" if "?" in database_url else "?"
     with pytest.raises(StartupError, match="DATABASE_URL parameter keepalives"):
-        # The embedded server's URL carries a query (its socket); the machine's has none.
-        separator = "&" if "?" in database_url else "?"
         async with running_app(f"{database_url}{separator}keepalives=1"):
             pass

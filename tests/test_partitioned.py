@@ -90,7 +90,7 @@ async def test_plans_read_only_the_windows_months(partitioned_url: str) -> None:
     connection = await asyncpg.connect(partitioned_url)
     try:
         for grain, statement in statements(KPIS, filters, now=datetime.now(UTC)).items():
-            sql = statement.compile(dialect=DIALECT, compile_kwargs={"literal_binds": True})
+            sql = statement.select.compile(dialect=DIALECT, compile_kwargs={"literal_binds": True})
             plan = "\n".join(row[0] for row in await connection.fetch(f"EXPLAIN {sql}"))
             scanned = set(re.findall(r"on (interaction_log_\w+)", plan))
             assert scanned == {"interaction_log_2025_06"}, (grain, plan)

@@ -11,7 +11,8 @@ from fastapi import FastAPI
 from sqlalchemy import insert, text
 from sqlalchemy.exc import DBAPIError
 
-from backend.app.db import expressions, grains, queries
+from backend.app.analytics import grains
+from backend.app.db import expressions, queries
 from backend.app.db.queries import SessionPart
 from backend.app.db.tables import (
     COLUMNS_READ,
@@ -113,8 +114,10 @@ def test_session_statement_aggregates_in_sql() -> None:
         parts=frozenset({SessionPart.FEEDBACK}),
         now=datetime.now(UTC),
     )
-    columns = queries.session_metrics_columns(relation.rows, filters)
-    sql = str(grains.grain_statement(relation, {"sessions": columns}).compile(dialect=DIALECT))
+    columns = queries.session_metrics_columns(relation.rows)
+    sql = str(
+        grains.grain_statement(relation, {"sessions": columns}).select.compile(dialect=DIALECT)
+    )
     assert "GROUP BY interaction_log.session_id" in sql
     assert (
         "count(*) FILTER (WHERE sessions.has_negative) AS sessions__negative_feedback_sessions"

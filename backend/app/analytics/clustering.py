@@ -8,16 +8,13 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from backend.app.analytics.classifier import PainPointClassifier
-from backend.app.analytics.declaration import Kpi, ShapeContext
+from backend.app.analytics.declaration import Kpi, Services, ShapeContext
+from backend.app.analytics.grains import Grain
 from backend.app.analytics.runner import compute_one
-from backend.app.db import queries
-from backend.app.db.client import Database
-from backend.app.db.grains import Grain
+from backend.app.db import text_queries
 from backend.app.models.filters import AnalyticsFilters
-from backend.app.models.responses import PainPointCluster, PainPoints
+from backend.app.models.pain_points import PAIN_POINT_CLUSTERS, PainPointCluster, PainPoints
 from backend.app.models.rounding import two_places
-from backend.app.models.taxonomy import PAIN_POINT_CLUSTERS
 
 
 def _percent(part: int, whole: int) -> float | None:
@@ -28,7 +25,6 @@ def _percent(part: int, whole: int) -> float | None:
 
 
 async def _shape_pain_points(row: Mapping[str, Any], context: ShapeContext) -> PainPoints:
-    assert context.classifier is not None, "pain points need the classifier"
     # The grain streams: one (queries, latest, text, spelling) row per distinct normalised text.
     result = await context.classifier.classify(row["batches"])
     tally = result.tally
@@ -52,6 +48,11 @@ async def _shape_pain_points(row: Mapping[str, Any], context: ShapeContext) -> P
     )
 
 
+async def pain_points(filters: AnalyticsFilters, services: Services) -> PainPoints:
+    """Classify every query in the window into the five clusters, with counts and examples."""
+    return await compute_one(PAIN_POINTS, filters, services)
+
+
 PAIN_POINTS = Kpi(
     name="pain_points",
     path="/pain-points",
@@ -59,17 +60,11 @@ PAIN_POINTS = Kpi(
     description="Classify every query in the window into the five pain-point clusters, with "
     "examples.",
     grain=Grain.QUERY_TEXT,
-    columns=lambda relation: queries.query_text_columns(relation.rows),
+    columns=lambda relation: text_queries.query_text_columns(relation.rows),
     shape=_shape_pain_points,
     model=PainPoints,
+    function=pain_points,
 )
-
-
-async def pain_points(
-    db: Database, filters: AnalyticsFilters, classifier: PainPointClassifier
-) -> PainPoints:
-    """Classify every query in the window into the five clusters, with counts and examples."""
-    return await compute_one(PAIN_POINTS, db, filters, classifier)
 
 
 def fell_back(body: BaseModel) -> bool:

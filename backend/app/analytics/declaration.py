@@ -1,8 +1,8 @@
-"""What declaring a KPI takes: its name, path, grain, columns, shaping function and model."""
+"""What declaring a KPI takes: its name, path, grain, columns, shaping, model and function."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -10,12 +10,23 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel
 
 from backend.app.analytics.classifier import PainPointClassifier
+from backend.app.analytics.grains import Grain, Relation
+from backend.app.db.client import Database
 from backend.app.db.expressions import Columns
-from backend.app.db.grains import Grain, Relation
 from backend.app.db.queries import SessionPart
 from backend.app.models.filters import AnalyticsFilters
 
 BodyT = TypeVar("BodyT", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Services:
+    """What computing a KPI takes besides its filters."""
+
+    db: Database
+    classifier: PainPointClassifier
+    # The request time: which local days had ended, and how much of the window had elapsed.
+    now: datetime
 
 
 @dataclass(frozen=True)
@@ -25,7 +36,7 @@ class ShapeContext:
     filters: AnalyticsFilters
     # When the answer is computed: which local days had ended by then.
     now: datetime
-    classifier: PainPointClassifier | None = None
+    classifier: PainPointClassifier
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -34,7 +45,8 @@ class Kpi(Generic[BodyT]):
 
     `columns` are its aggregates over its grain's relation; the grain's statement computes them
     together with those of every other KPI of the same grain asked for at the same time, and
-    `shape` turns the KPI's slice of that one row into its body.
+    `shape` turns the KPI's slice of that one row into its body. `function` is the KPI's
+    standalone async function, which its route calls for each window.
     """
 
     name: str  # its section in the overview and the prefix of its columns
@@ -45,6 +57,7 @@ class Kpi(Generic[BodyT]):
     model: type[BodyT]
     columns: Callable[[Relation], Columns]
     shape: Callable[[Mapping[str, Any], ShapeContext], Awaitable[BodyT]]
+    function: Callable[[AnalyticsFilters, Services], Coroutine[Any, Any, BodyT]]
     # The optional columns of the per-session relation that `columns` reads.
     parts: frozenset[SessionPart] = field(default_factory=frozenset)
     # Columns read from another grain's relation, which the overview computes anyway (engagement

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
-from backend.app.analytics.declaration import Kpi, ShapeContext, validated
+from backend.app.analytics.declaration import Kpi, Services, ShapeContext, validated
+from backend.app.analytics.grains import Grain
 from backend.app.analytics.runner import compute_one
-from backend.app.db import queries, user_queries
-from backend.app.db.client import Database
-from backend.app.db.grains import Grain
+from backend.app.db import user_queries
+from backend.app.db.user_queries import SegmentsRow
 from backend.app.models.filters import AnalyticsFilters
-from backend.app.models.responses import Engagement, Segments, SegmentShare
-from backend.app.models.taxonomy import SEGMENTS
+from backend.app.models.rounding import as_float
+from backend.app.models.users import SEGMENTS, Engagement, Segments, SegmentShare
 
 
-async def _shape_engagement(row: Mapping[str, Any], context: ShapeContext) -> Engagement:
-    return await validated(Engagement, row)
+async def engagement(filters: AnalyticsFilters, services: Services) -> Engagement:
+    """Count unique users and all conversations, and the mean conversations per user."""
+    return await compute_one(ENGAGEMENT, filters, services)
 
 
 ENGAGEMENT = Kpi(
@@ -27,27 +28,36 @@ ENGAGEMENT = Kpi(
     grain=Grain.USER,
     columns=lambda relation: user_queries.engagement_columns(relation.rows),
     # Anonymous sessions count as conversations: every session, from the session grain.
-    more_columns={Grain.SESSION: lambda relation: queries.conversation_columns(relation.rows)},
-    shape=_shape_engagement,
+    more_columns={Grain.SESSION: lambda relation: user_queries.conversation_columns(relation.rows)},
+    shape=lambda row, context: validated(Engagement, row),
     model=Engagement,
+    function=engagement,
 )
 
 
 async def _shape_segments(row: Mapping[str, Any], context: ShapeContext) -> Segments:
+    counts = cast(SegmentsRow, row)
     return Segments(
-        unique_users=row["unique_users"],
+        unique_users=counts["unique_users"],
         segments=[
             SegmentShare(
                 segment=segment.key,
                 label=segment.label,
                 min_chats=segment.min_chats,
                 max_chats=segment.max_chats,
-                users=row[f"{segment.key}_users"],
-                percent=row[f"{segment.key}_percent"],
+                users=users,
+                percent=as_float(percent),
             )
-            for segment in SEGMENTS
+            for segment, users, percent in zip(
+                SEGMENTS, counts["users"], counts["percents"], strict=True
+            )
         ],
     )
+
+
+async def segments(filters: AnalyticsFilters, services: Services) -> Segments:
+    """Count users per segment (power, regular, casual, one-time) and their shares."""
+    return await compute_one(SEGMENTS_KPI, filters, services)
 
 
 SEGMENTS_KPI = Kpi(
@@ -60,14 +70,5 @@ SEGMENTS_KPI = Kpi(
     columns=lambda relation: user_queries.segments_columns(relation.rows),
     shape=_shape_segments,
     model=Segments,
+    function=segments,
 )
-
-
-async def engagement(db: Database, filters: AnalyticsFilters) -> Engagement:
-    """Count unique users and all conversations, and the mean conversations per user."""
-    return await compute_one(ENGAGEMENT, db, filters)
-
-
-async def segments(db: Database, filters: AnalyticsFilters) -> Segments:
-    """Count users per segment (power, regular, casual, one-time) and their shares."""
-    return await compute_one(SEGMENTS_KPI, db, filters)

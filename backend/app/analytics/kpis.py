@@ -3,66 +3,84 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from datetime import datetime
+from typing import Any, cast
 
-from backend.app.analytics.declaration import Kpi, ShapeContext, validated
+from backend.app.analytics.declaration import Kpi, Services, ShapeContext, validated
+from backend.app.analytics.grains import Grain
 from backend.app.analytics.runner import compute_one
 from backend.app.db import category_queries, queries
-from backend.app.db.category_queries import ALL_BUCKETS, LABELLED_BUCKETS
-from backend.app.db.client import Database
-from backend.app.db.grains import Grain
-from backend.app.db.queries import SessionPart
-from backend.app.models.calendar import elapsed_days
-from backend.app.models.filters import AnalyticsFilters
-from backend.app.models.responses import (
+from backend.app.db.category_queries import ALL_BUCKETS, LABELLED_BUCKETS, BucketsRow
+from backend.app.db.queries import DayGrid, SessionPart, VolumeRow
+from backend.app.models.calendar import LocalCalendar, complete_range, elapsed_days
+from backend.app.models.categories import (
+    BUCKET_NAMES,
     CategoryShare,
-    DailyCount,
-    DayCount,
     QueryCategories,
-    SessionMetrics,
     ToolShare,
     ToolUsage,
-    VolumeTrends,
 )
-from backend.app.models.rounding import two_places
-from backend.app.models.taxonomy import BUCKET_NAMES
+from backend.app.models.filters import AnalyticsFilters
+from backend.app.models.rounding import as_float, two_places
+from backend.app.models.sessions import DailyCount, DayCount, SessionMetrics, VolumeTrends
 
 
-async def _shape_sessions(row: Mapping[str, Any], context: ShapeContext) -> SessionMetrics:
-    return await validated(SessionMetrics, row)
+async def session_metrics(filters: AnalyticsFilters, services: Services) -> SessionMetrics:
+    """Count sessions, those with negative and positive feedback, and their duration."""
+    return await compute_one(SESSIONS, filters, services)
 
 
 SESSIONS = Kpi(
     name="sessions",
     path="/sessions",
     summary="Session metrics",
-    description="Count sessions, those with negative and positive feedback, and their mean "
-    "duration.",
+    description="Count sessions and those with negative and positive feedback; their duration's "
+    "mean, median and 90th percentile.",
     grain=Grain.SESSION,
     parts=frozenset({SessionPart.FEEDBACK}),
-    columns=lambda relation: queries.session_metrics_columns(relation.rows, relation.filters),
-    shape=_shape_sessions,
+    columns=lambda relation: queries.session_metrics_columns(relation.rows),
+    shape=lambda row, context: validated(SessionMetrics, row),
     model=SessionMetrics,
+    function=session_metrics,
 )
 
 
+def day_grid(calendar: LocalCalendar, now: datetime) -> DayGrid:
+    """Return the window's local days as the SQL needs them, at the request time `now`."""
+    days = calendar.days(now)
+    return DayGrid(
+        first_day=calendar.first_day,
+        day_count=calendar.day_count,
+        skipped=tuple(calendar.skipped_days()),
+        later_day_starts=tuple(calendar.later_day_starts()),
+        elapsed_days=elapsed_days(days),
+        complete=complete_range(days),
+    )
+
+
 async def _shape_volume(row: Mapping[str, Any], context: ShapeContext) -> VolumeTrends:
+    volume = cast(VolumeRow, row)
     # The calendar's days are the SQL's days: both come from the same local day starts.
     days = context.filters.calendar().days(context.now)
     return VolumeTrends(
-        total_sessions=row["total_sessions"],
-        days=row["days"],
+        total_sessions=volume["total_sessions"],
+        days=volume["days"],
         elapsed_days=two_places(elapsed_days(days)),
-        avg_sessions_per_day=row["avg_sessions_per_day"],
-        peak_day=DayCount(date=row["peak_date"], sessions=row["peak_sessions"]),
-        lowest_day=DayCount(date=row["lowest_date"], sessions=row["lowest_sessions"]),
+        avg_sessions_per_day=as_float(volume["avg_sessions_per_day"]),
+        peak_day=DayCount(date=volume["peak_date"], sessions=volume["peak_sessions"]),
+        lowest_day=DayCount(date=volume["lowest_date"], sessions=volume["lowest_sessions"]),
         daily=[
             DailyCount(date=day, sessions=count, hours=local.hours, complete=local.complete)
             for day, count, local in zip(
-                row["daily_dates"], row["daily_sessions"], days, strict=True
+                volume["daily_dates"], volume["daily_sessions"], days, strict=True
             )
         ],
     )
+
+
+async def volume_trends(filters: AnalyticsFilters, services: Services) -> VolumeTrends:
+    """Count sessions per day over the window, with the mean, peak and lowest day."""
+    return await compute_one(VOLUME, filters, services)
 
 
 VOLUME = Kpi(
@@ -73,23 +91,30 @@ VOLUME = Kpi(
     "mean per elapsed day, the peak day and the lowest complete day.",
     grain=Grain.SESSION,
     columns=lambda relation: queries.volume_columns(
-        relation.rows, relation.filters, now=relation.now
+        relation.rows, grid=day_grid(relation.filters.calendar(), relation.now)
     ),
     shape=_shape_volume,
     model=VolumeTrends,
+    function=volume_trends,
 )
 
 
 async def _shape_categories(row: Mapping[str, Any], context: ShapeContext) -> QueryCategories:
+    buckets = cast(BucketsRow, row)
     return QueryCategories(
-        total_sessions=row["total_sessions"],
+        total_sessions=buckets["total_sessions"],
         categories=[
-            CategoryShare(
-                category=BUCKET_NAMES[b], sessions=row[f"sessions_{b}"], percent=row[f"percent_{b}"]
+            CategoryShare(category=BUCKET_NAMES[b], sessions=sessions, percent=as_float(percent))
+            for b, sessions, percent in zip(
+                ALL_BUCKETS, buckets["sessions"], buckets["percents"], strict=True
             )
-            for b in ALL_BUCKETS
         ],
     )
+
+
+async def query_categories(filters: AnalyticsFilters, services: Services) -> QueryCategories:
+    """Count sessions by primary category: ten canonical, Other, Uncategorized, in order."""
+    return await compute_one(QUERY_CATEGORIES, filters, services)
 
 
 QUERY_CATEGORIES = Kpi(
@@ -102,21 +127,28 @@ QUERY_CATEGORIES = Kpi(
     columns=lambda relation: category_queries.query_categories_columns(relation.rows),
     shape=_shape_categories,
     model=QueryCategories,
+    function=query_categories,
 )
 
 
 async def _shape_tools(row: Mapping[str, Any], context: ShapeContext) -> ToolUsage:
-    # Most used first, ties in canonical order: eleven counts SQL computed, put in order.
-    ranked = sorted(LABELLED_BUCKETS, key=lambda b: (-row[f"sessions_{b}"], b))
+    buckets = cast(BucketsRow, row)
+    shares = [
+        ToolShare(tool=BUCKET_NAMES[b], sessions=sessions, percent=as_float(percent))
+        for b, sessions, percent in zip(
+            LABELLED_BUCKETS, buckets["sessions"], buckets["percents"], strict=True
+        )
+    ]
+    # Most used first, ties in canonical order (sorted is stable): eleven counts SQL computed.
     return ToolUsage(
-        total_sessions=row["total_sessions"],
-        tools=[
-            ToolShare(
-                tool=BUCKET_NAMES[b], sessions=row[f"sessions_{b}"], percent=row[f"percent_{b}"]
-            )
-            for b in ranked
-        ],
+        total_sessions=buckets["total_sessions"],
+        tools=sorted(shares, key=lambda share: -share.sessions),
     )
+
+
+async def tool_usage(filters: AnalyticsFilters, services: Services) -> ToolUsage:
+    """Count sessions by agent tool invoked, most used first, with each tool's share."""
+    return await compute_one(TOOL_USAGE, filters, services)
 
 
 TOOL_USAGE = Kpi(
@@ -129,24 +161,5 @@ TOOL_USAGE = Kpi(
     columns=lambda relation: category_queries.tool_usage_columns(relation.rows),
     shape=_shape_tools,
     model=ToolUsage,
+    function=tool_usage,
 )
-
-
-async def session_metrics(db: Database, filters: AnalyticsFilters) -> SessionMetrics:
-    """Count sessions, sessions with negative and positive feedback, and mean duration."""
-    return await compute_one(SESSIONS, db, filters)
-
-
-async def volume_trends(db: Database, filters: AnalyticsFilters) -> VolumeTrends:
-    """Count sessions per day over the window, with the mean, peak and lowest day."""
-    return await compute_one(VOLUME, db, filters)
-
-
-async def query_categories(db: Database, filters: AnalyticsFilters) -> QueryCategories:
-    """Count sessions by primary category: ten canonical, Other, Uncategorized, in order."""
-    return await compute_one(QUERY_CATEGORIES, db, filters)
-
-
-async def tool_usage(db: Database, filters: AnalyticsFilters) -> ToolUsage:
-    """Count sessions by agent tool invoked, most used first, with each tool's share."""
-    return await compute_one(TOOL_USAGE, db, filters)

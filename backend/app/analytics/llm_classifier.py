@@ -10,7 +10,7 @@ import anthropic
 from anthropic import AsyncAnthropic
 from anthropic.types import Message, ToolParam
 
-from backend.app.models.taxonomy import PAIN_POINT_CLUSTERS
+from backend.app.models.pain_points import PAIN_POINT_CLUSTERS
 
 TOOL_NAME = "assign_clusters"
 

@@ -4,25 +4,22 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
-from backend.app.models.taxonomy import PAIN_POINT_CLUSTERS
+from backend.app.db.text_queries import QueryTextRow
+from backend.app.models.pain_points import PAIN_POINT_CLUSTERS
 
 EXAMPLES_PER_CLUSTER = 3
 
 
-class QueryText(NamedTuple):
+class QueryText(QueryTextRow):
     """One distinct normalised query of the window, as SQL returns it.
 
     As a tuple it sorts by frequency, then recency, then text: the order in which texts go to
     the LLM.
     """
 
-    queries: int  # rows of the window with this text
-    latest: datetime  # its last time_stamp in the window
-    text: str  # normalised: trimmed, whitespace runs collapsed, lower-cased
-    spelling: str  # its first raw spelling in byte order
+    __slots__ = ()
 
     def outranks(self, other: QueryText) -> bool:
         """Return whether this text comes before `other` as an example.

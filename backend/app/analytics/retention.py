@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
-from backend.app.analytics.declaration import Kpi, ShapeContext, validated
+from backend.app.analytics.declaration import Kpi, Services, ShapeContext, validated
+from backend.app.analytics.grains import Grain
 from backend.app.analytics.runner import compute_one
 from backend.app.db import user_queries
-from backend.app.db.client import Database
-from backend.app.db.grains import Grain
+from backend.app.db.user_queries import ReturningUsersRow
 from backend.app.models.filters import AnalyticsFilters
-from backend.app.models.responses import Retention, ReturningUsers, UserSessions, UserSpan
+from backend.app.models.rounding import as_float
+from backend.app.models.users import Retention, ReturningUsers, UserSessions, UserSpan
 
 
-async def _shape_retention(row: Mapping[str, Any], context: ShapeContext) -> Retention:
-    return await validated(Retention, row)
+async def retention(filters: AnalyticsFilters, services: Services) -> Retention:
+    """Count returning and one-time users and their shares of unique users."""
+    return await compute_one(RETENTION, filters, services)
 
 
 RETENTION = Kpi(
@@ -26,29 +28,32 @@ RETENTION = Kpi(
     "users.",
     grain=Grain.USER,
     columns=lambda relation: user_queries.retention_columns(relation.rows),
-    shape=_shape_retention,
+    shape=lambda row, context: validated(Retention, row),
     model=Retention,
+    function=retention,
 )
 
 
 async def _shape_returning(row: Mapping[str, Any], context: ShapeContext) -> ReturningUsers:
-    most_active = (
-        UserSessions(user_id=row["most_active_user_id"], sessions=row["most_active_sessions"])
-        if row["most_active_user_id"] is not None
-        else None
-    )
-    longest = (
-        UserSpan(user_id=row["longest_span_user_id"], days=row["longest_span_days"])
-        if row["longest_span_user_id"] is not None
-        else None
-    )
+    users = cast(ReturningUsersRow, row)
+    most_active_id, sessions = users["most_active_user_id"], users["most_active_sessions"]
+    longest_id, days = users["longest_span_user_id"], as_float(users["longest_span_days"])
     return ReturningUsers(
-        returning_users=row["returning_users"],
-        avg_sessions_per_returning_user=row["avg_sessions_per_returning_user"],
-        most_active_user=most_active,
-        avg_days_first_to_last_chat=row["avg_days_first_to_last_chat"],
-        longest_active_span=longest,
+        returning_users=users["returning_users"],
+        avg_sessions_per_returning_user=as_float(users["avg_sessions_per_returning_user"]),
+        most_active_user=None
+        if most_active_id is None or sessions is None
+        else UserSessions(user_id=most_active_id, sessions=sessions),
+        avg_days_first_to_last_chat=as_float(users["avg_days_first_to_last_chat"]),
+        longest_active_span=None
+        if longest_id is None or days is None
+        else UserSpan(user_id=longest_id, days=days),
     )
+
+
+async def returning_users(filters: AnalyticsFilters, services: Services) -> ReturningUsers:
+    """Describe returning users: count, mean sessions and span, most active, longest span."""
+    return await compute_one(RETURNING_USERS, filters, services)
 
 
 RETURNING_USERS = Kpi(
@@ -61,14 +66,5 @@ RETURNING_USERS = Kpi(
     columns=lambda relation: user_queries.returning_users_columns(relation.rows),
     shape=_shape_returning,
     model=ReturningUsers,
+    function=returning_users,
 )
-
-
-async def retention(db: Database, filters: AnalyticsFilters) -> Retention:
-    """Count returning and one-time users and their shares of unique users."""
-    return await compute_one(RETENTION, db, filters)
-
-
-async def returning_users(db: Database, filters: AnalyticsFilters) -> ReturningUsers:
-    """Describe returning users: count, mean sessions and span, most active, longest span."""
-    return await compute_one(RETURNING_USERS, db, filters)

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from backend.app.analytics.declaration import Kpi
+from backend.app.analytics.declaration import Kpi, Services
 from backend.app.analytics.overview import kpi_response
 from backend.app.analytics.overview import overview as compute_overview
 from backend.app.analytics.registry import KPIS, RESPONSE_MODELS, OverviewResponse
@@ -45,7 +45,7 @@ async def overview(
         endpoint="overview",
         filters=filters,
         classifier=classifier,
-        compute=lambda now: compute_overview(db, filters, classifier, now=now),
+        compute=lambda now: compute_overview(filters, Services(db, classifier, now)),
     )
 
 
@@ -67,7 +67,7 @@ def _add_kpi_route(kpi: Kpi[Any]) -> None:
             endpoint=kpi.path.removeprefix("/"),
             filters=filters,
             classifier=classifier,
-            compute=lambda now: kpi_response(kpi, db, filters, classifier, now=now),
+            compute=lambda now: kpi_response(kpi, filters, Services(db, classifier, now)),
             representation=choose(query.format, request.headers.get("accept")),
         )
 

@@ -6,10 +6,9 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from fastapi import Request, Response
-from pydantic import BaseModel
 
 from backend.app.analytics.classifier import PainPointClassifier
-from backend.app.analytics.clustering import fell_back
+from backend.app.analytics.overview import Answer
 from backend.app.api.csv_export import csv_body, csv_filename
 from backend.app.api.representation import Representation
 from backend.app.cache.http import answer_response
@@ -26,7 +25,7 @@ async def serve(
     endpoint: str,
     filters: AnalyticsFilters,
     classifier: PainPointClassifier,
-    compute: Callable[[datetime], Awaitable[BaseModel]],
+    compute: Callable[[datetime], Awaitable[Answer]],
     representation: Representation = JSON,
 ) -> Response:
     """Answer from the cache when a fresh answer is there, else compute, render and keep it.
@@ -38,10 +37,10 @@ async def serve(
     now = datetime.fromtimestamp(cache.clock(), UTC)
 
     async def render() -> Computed:
-        body = await compute(now)
+        result = await compute(now)
         if representation.format is Format.CSV:
-            return Computed(csv_body(body), fell_back=fell_back(body))
-        return Computed(body.model_dump_json().encode(), fell_back=fell_back(body))
+            return Computed(csv_body(result.body), fell_back=result.fell_back)
+        return Computed(result.body.model_dump_json().encode(), fell_back=result.fell_back)
 
     key = cache.key(
         {

@@ -16,7 +16,7 @@ from redis.exceptions import RedisError, ResponseError
 
 from backend.app.analytics.breaker import CircuitBreaker
 from backend.app.cache.answers import MAX_BODY_BYTES, MAX_STORED_BYTES, CachedAnswer
-from backend.app.models.taxonomy import PAIN_POINT_CLUSTERS
+from backend.app.models.pain_points import PAIN_POINT_CLUSTERS
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,8 @@ from backend.app.errors import DatabaseBusyError
 class Admission:
     """Lets a request start only when the connections it will use are free.
 
-    Each request reserves as many connections as it runs statements at once (an overview three),
+    Each request reserves as many connections as it runs statements at once (an overview three
+    per window: six with compare),
     so an admitted request never waits on the pool, and a burst cannot take every connection:
     the rest wait in a bounded queue for at most `timeout` seconds, then get a 503 with
     Retry-After.

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import TypedDict
+
 from sqlalchemy import (
     CTE,
     BigInteger,
@@ -15,15 +18,23 @@ from sqlalchemy import (
     literal,
     select,
 )
-from sqlalchemy.dialects.postgresql import REGCLASS
+from sqlalchemy.dialects.postgresql import REGCLASS, array
 
 from backend.app.db import catalog
-from backend.app.db.expressions import Columns, percent_of
-from backend.app.models.taxonomy import CATEGORIES, OTHER_BUCKET, UNCATEGORIZED_BUCKET
+from backend.app.db.expressions import Columns, percent_of, row_columns
+from backend.app.models.categories import CATEGORIES, OTHER_BUCKET, UNCATEGORIZED_BUCKET
 
 # Bucket ids: 0-9 the canonical categories in order, 10 Other; 11 (Uncategorized) is "no label".
 LABELLED_BUCKETS = range(OTHER_BUCKET + 1)
 ALL_BUCKETS = range(UNCATEGORIZED_BUCKET + 1)
+
+
+class BucketsRow(TypedDict):
+    """What the category and tool statements compute: per-bucket values in bucket order."""
+
+    total_sessions: int
+    sessions: list[int]
+    percents: list[Decimal | None]
 
 
 def category_label(table: Table) -> ColumnElement[str]:
@@ -106,12 +117,13 @@ def primary_bucket(per_session: FromClause) -> ColumnElement[int]:
 
 def query_categories_columns(sessions: FromClause) -> Columns:
     """Return total sessions and, per bucket 0-11, the sessions whose primary category it is."""
-    columns: Columns = {"total_sessions": func.count()}
-    for b in ALL_BUCKETS:
-        sessions_in = func.count().filter(sessions.c.primary_bucket == b)
-        columns[f"sessions_{b}"] = sessions_in
-        columns[f"percent_{b}"] = percent_of(sessions_in, func.count())
-    return columns
+    sessions_in = [func.count().filter(sessions.c.primary_bucket == b) for b in ALL_BUCKETS]
+    return row_columns(
+        BucketsRow,
+        total_sessions=func.count(),
+        sessions=array(sessions_in),
+        percents=array([percent_of(count, func.count()) for count in sessions_in]),
+    )
 
 
 def tool_usage_columns(sessions: FromClause) -> Columns:
@@ -120,8 +132,9 @@ def tool_usage_columns(sessions: FromClause) -> Columns:
     # Each tool's share of the sum over all tools, so that the percents add up to 100.
     # PostgreSQL computes each identical count once, however often it is written.
     invocations = cast(sum(invoked[1:], invoked[0]), BigInteger)
-    columns: Columns = {"total_sessions": func.count()}
-    for b, sessions_using in zip(LABELLED_BUCKETS, invoked, strict=True):
-        columns[f"sessions_{b}"] = sessions_using
-        columns[f"percent_{b}"] = percent_of(sessions_using, invocations)
-    return columns
+    return row_columns(
+        BucketsRow,
+        total_sessions=func.count(),
+        sessions=array(invoked),
+        percents=array([percent_of(count, invocations) for count in invoked]),
+    )

@@ -25,8 +25,7 @@ from backend.app.models.filters import AnalyticsFilters
 
 # A select of any columns: builders label their columns and callers read rows by label.
 AnySelect: TypeAlias = Select[*tuple[Any, ...]]
-# A KPI's columns over its grain's relation, by name; the grain's statement prefixes and labels
-# them with the KPI's name.
+# A KPI's columns over its grain's relation, by name: the keys of the typed row they produce.
 Columns: TypeAlias = dict[str, ColumnElement[Any]]
 
 
@@ -95,9 +94,14 @@ def top_value(
     return (query if where is None else query.where(where)).scalar_subquery()
 
 
-def normalised_text(text: ColumnElement[str]) -> ColumnElement[str]:
-    """Return `text` trimmed, with whitespace runs collapsed to one space, and case-folded."""
-    # Only a run of two or more whitespace characters, or one that is not a plain space, is
-    # replaced: matching every single space too made this four times slower on real text.
-    # Once every run is one space, trimming spaces trims all whitespace.
-    return func.lower(func.btrim(func.regexp_replace(text, r"\s{2,}|(?! )\s", " ", "g"), " "))
+def row_columns(row: type[Any], **columns: ColumnElement[Any]) -> Columns:
+    """Return `columns`, named as the fields of `row` (a TypedDict or a model) they fill.
+
+    A KPI's SQL and its shaping agree on one declaration: the row type. A name that is not one of
+    its fields fails here, when the statement is built, not as a missing key later.
+    """
+    fields = getattr(row, "model_fields", None) or getattr(row, "__annotations__", {})
+    unknown = set(columns) - set(fields)
+    if unknown:
+        raise TypeError(f"{row.__name__} has no field {', '.join(sorted(unknown))}")
+    return columns

@@ -1,10 +1,12 @@
-"""The per-session and per-query-text relations, and the session KPIs' columns over them."""
+"""The per-session relation, and the session metrics' and volume's columns over it."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import (
     CTE,
@@ -27,13 +29,13 @@ from backend.app.db.expressions import (
     exact_date,
     has_session,
     normalised_feedback,
-    normalised_text,
     rounded,
+    row_columns,
     top_value,
     window_filter,
 )
-from backend.app.models.calendar import LocalCalendar, complete_range, elapsed_days
 from backend.app.models.filters import AnalyticsFilters
+from backend.app.models.sessions import SessionMetrics
 
 
 class SessionPart(StrEnum):
@@ -103,44 +105,67 @@ def session_relation(
     return select(counts, primary).cte("sessions").prefix_with("MATERIALIZED")
 
 
-def session_metrics_columns(sessions: FromClause, filters: AnalyticsFilters) -> Columns:
-    """Return total sessions, sessions with negative and positive feedback, and mean duration."""
+def session_metrics_columns(sessions: FromClause) -> Columns:
+    """Return sessions, those with negative and positive feedback, and duration statistics."""
     duration = func.extract("epoch", sessions.c.last_seen - sessions.c.first_seen)
-    return {
-        "total_sessions": func.count(),
-        "negative_feedback_sessions": func.count().filter(sessions.c.has_negative),
-        "positive_feedback_sessions": func.count().filter(sessions.c.has_positive),
-        "avg_session_duration_seconds": rounded(func.avg(duration)),
+    return row_columns(
+        SessionMetrics,
+        total_sessions=func.count(),
+        negative_feedback_sessions=func.count().filter(sessions.c.has_negative),
+        positive_feedback_sessions=func.count().filter(sessions.c.has_positive),
+        avg_session_duration_seconds=rounded(func.avg(duration)),
         # Linear interpolation between the closest ranks; NULL over no session.
-        "median_session_duration_seconds": rounded(
-            func.percentile_cont(0.5).within_group(duration)
-        ),
-        "p90_session_duration_seconds": rounded(func.percentile_cont(0.9).within_group(duration)),
-    }
+        median_session_duration_seconds=rounded(func.percentile_cont(0.5).within_group(duration)),
+        p90_session_duration_seconds=rounded(func.percentile_cont(0.9).within_group(duration)),
+    )
 
 
-def conversation_columns(sessions: FromClause) -> Columns:
-    """Return every session of the window, anonymous ones too, as `total_conversations`."""
-    return {"total_conversations": func.count()}
+@dataclass(frozen=True, kw_only=True)
+class DayGrid:
+    """The window's local days as the SQL needs them, as plain values from its calendar."""
+
+    first_day: date
+    day_count: int
+    # Dates the zone skipped, which never happened.
+    skipped: tuple[date, ...]
+    # The UTC instant each local date after the first began, in order.
+    later_day_starts: tuple[datetime, ...]
+    # Days of the window elapsed at the request time, and the first and last complete day.
+    elapsed_days: Decimal
+    complete: tuple[date, date] | None
 
 
-def window_days(*, calendar: LocalCalendar) -> CTE:
-    """Return every local date of the window's calendar, inclusive at both ends."""
+class VolumeRow(TypedDict):
+    """What volume's statement computes: the body's numbers, its days as parallel arrays."""
+
+    total_sessions: int
+    days: int
+    avg_sessions_per_day: Decimal | None
+    peak_date: date
+    peak_sessions: int
+    lowest_date: date
+    lowest_sessions: int
+    daily_dates: list[date]
+    daily_sessions: list[int]
+
+
+def window_days(*, grid: DayGrid) -> CTE:
+    """Return every local date of the window, inclusive at both ends."""
     # A series of dates, not of timestamptz, which would follow the session's time zone.
-    offset = func.generate_series(0, calendar.day_count - 1).column_valued("offset")
-    day = (exact_date(calendar.first_day) + offset).label("day")
+    offset = func.generate_series(0, grid.day_count - 1).column_valued("offset")
+    day = (exact_date(grid.first_day) + offset).label("day")
     days = select(day)
-    skipped = calendar.skipped_days()
+    skipped = grid.skipped
     if skipped:
         # Dates the zone skipped (Samoa's 2011-12-30) never happened: they are no day of the window.
         days = days.where(day.not_in([exact_date(date) for date in skipped]))
     return days.cte("window_days")
 
 
-def local_day(instant: ColumnElement[Any], calendar: LocalCalendar) -> ColumnElement[Any]:
-    """Return the local date, in the calendar's zone, of a UTC `instant` inside the window."""
-    first_day = exact_date(calendar.first_day)
-    starts = calendar.later_day_starts()
+def local_day(instant: ColumnElement[Any], grid: DayGrid) -> ColumnElement[Any]:
+    """Return the local date, in the window's zone, of a UTC `instant` inside the window."""
+    first_day = exact_date(grid.first_day)
+    starts = list(grid.later_day_starts)
     if not starts:
         return first_day
     # How many local dates after the first had begun by `instant`: a binary search over the
@@ -149,20 +174,17 @@ def local_day(instant: ColumnElement[Any], calendar: LocalCalendar) -> ColumnEle
     return first_day + began
 
 
-def volume_columns(sessions: FromClause, filters: AnalyticsFilters, *, now: datetime) -> Columns:
+def volume_columns(sessions: FromClause, *, grid: DayGrid) -> Columns:
     """Return sessions per day (zero-filled), their total and mean, and the peak and lowest day.
 
-    At the request time `now`: the mean is per elapsed day, and the lowest day is the lowest
-    complete day (of all days when none is complete).
+    The mean is per elapsed day, and the lowest day is the lowest complete day (of all days when
+    none is complete), as `grid` gives them at the request time.
     """
-    # One calendar for the zero-filled days and each session's day: the same day starts.
-    calendar = filters.calendar()
-    local_days = calendar.days(now)
-    # Both come from Python's calendar, as the body's `elapsed_days` and `complete` do.
-    elapsed = literal(elapsed_days(local_days), Numeric)
-    complete = complete_range(local_days)
-    days = window_days(calendar=calendar)
-    session_day = local_day(sessions.c.first_seen, calendar)
+    # One grid for the zero-filled days and each session's day: the same day starts.
+    elapsed = literal(grid.elapsed_days, Numeric)
+    complete = grid.complete
+    days = window_days(grid=grid)
+    session_day = local_day(sessions.c.first_seen, grid)
     # Count per day first (a few hundred groups), then zero-fill from the calendar.
     per_day = (
         select(session_day.label("day"), func.count().label("sessions"))
@@ -190,62 +212,16 @@ def volume_columns(sessions: FromClause, filters: AnalyticsFilters, *, now: date
         else daily.c.day.between(exact_date(complete[0]), exact_date(complete[1]))
     )
     # Ties go to the earliest date: order by the count, then by date ascending.
-    return {
-        "total_sessions": over_days(total),
-        "days": over_days(func.count()),
+    return row_columns(
+        VolumeRow,
+        total_sessions=over_days(total),
+        days=over_days(func.count()),
         # NULL when nothing has elapsed: a window wholly in the future has no mean yet.
-        "avg_sessions_per_day": over_days(rounded(total / func.nullif(elapsed, 0))),
-        "peak_date": top_value(daily, daily.c.day, daily.c.sessions.desc(), daily.c.day),
-        "peak_sessions": over_days(func.max(daily.c.sessions)),
-        "lowest_date": top_value(
-            daily, daily.c.day, daily.c.sessions.asc(), daily.c.day, where=among
-        ),
-        "lowest_sessions": over_days(func.min(daily.c.sessions), where=among),
-        "daily_dates": over_days(func.array_agg(aggregate_order_by(daily.c.day, daily.c.day))),
-        "daily_sessions": over_days(
-            func.array_agg(aggregate_order_by(daily.c.sessions, daily.c.day))
-        ),
-    }
-
-
-def query_text_relation(*, table: Table, filters: AnalyticsFilters) -> CTE:
-    """Return one row per distinct normalised query: queries, last time, text, one spelling.
-
-    Every row of the window with a non-blank input is one query, session or not. `spelling` is
-    the text's first spelling in byte order (whatever the database's locale, leading spaces
-    aside), shown as its example.
-    """
-    # Group the raw inputs first: the regular expression that normalises a text then runs once
-    # per distinct input, not once per row (templated logs repeat their texts thousands of times).
-    raw = (
-        select(
-            table.c.input.label("input"),
-            func.count().label("queries"),
-            func.max(table.c.time_stamp).label("latest"),
-        )
-        .where(window_filter(table=table, filters=filters))
-        .group_by(table.c.input)
-        .subquery("raw_inputs")
+        avg_sessions_per_day=over_days(rounded(total / func.nullif(elapsed, 0))),
+        peak_date=top_value(daily, daily.c.day, daily.c.sessions.desc(), daily.c.day),
+        peak_sessions=over_days(func.max(daily.c.sessions)),
+        lowest_date=top_value(daily, daily.c.day, daily.c.sessions.asc(), daily.c.day, where=among),
+        lowest_sessions=over_days(func.min(daily.c.sessions), where=among),
+        daily_dates=over_days(func.array_agg(aggregate_order_by(daily.c.day, daily.c.day))),
+        daily_sessions=over_days(func.array_agg(aggregate_order_by(daily.c.sessions, daily.c.day))),
     )
-    text = normalised_text(raw.c.input)
-    grouped = (
-        select(
-            cast(func.sum(raw.c.queries), BigInteger).label("queries"),
-            func.max(raw.c.latest).label("latest"),
-            text.label("text"),
-            # Leading spaces aside, so that a stray one does not pick the spelling shown.
-            func.min(func.ltrim(raw.c.input).collate("C")).label("spelling"),
-        )
-        .group_by(text)
-        # OFFSET 0 keeps PostgreSQL from pushing the test below into the grouping's input, where
-        # it would run the regular expression a second time on every distinct input.
-        .offset(0)
-        .subquery("texts")
-    )
-    # A blank input normalises to '' (and NULL stays NULL): neither is a query.
-    return select(grouped).where(grouped.c.text != "").cte("query_texts")
-
-
-def query_text_columns(texts: FromClause) -> Columns:
-    """Return the per-text columns pain points read, one row per text, in no order."""
-    return {name: texts.c[name] for name in ("queries", "latest", "text", "spelling")}

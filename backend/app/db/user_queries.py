@@ -2,12 +2,36 @@
 
 from __future__ import annotations
 
-from sqlalchemy import CTE, FromClause, Numeric, cast, func, select
+from decimal import Decimal
+from typing import TypedDict
 
-from backend.app.db.expressions import Columns, percent_of, rounded, top_value
-from backend.app.models.taxonomy import SEGMENTS
+from sqlalchemy import CTE, FromClause, Numeric, cast, func, select
+from sqlalchemy.dialects.postgresql import array
+
+from backend.app.db.expressions import Columns, percent_of, rounded, row_columns, top_value
+from backend.app.models.users import SEGMENTS, Engagement, Retention
 
 SECONDS_PER_DAY = 86_400
+
+
+class ReturningUsersRow(TypedDict):
+    """What returning users' statement computes: the body's numbers, its users unnested."""
+
+    returning_users: int
+    avg_sessions_per_returning_user: Decimal | None
+    most_active_user_id: str | None
+    most_active_sessions: int | None
+    avg_days_first_to_last_chat: Decimal | None
+    longest_span_user_id: str | None
+    longest_span_days: Decimal | None
+
+
+class SegmentsRow(TypedDict):
+    """What the segments' statement computes: per-segment values in SEGMENTS order."""
+
+    unique_users: int
+    users: list[int]
+    percents: list[Decimal | None]
 
 
 def user_relation(*, session_user_pairs: FromClause) -> CTE:
@@ -33,23 +57,30 @@ def user_relation(*, session_user_pairs: FromClause) -> CTE:
 
 def engagement_columns(users: FromClause) -> Columns:
     """Return unique users and the mean session count per user."""
-    return {
-        "unique_users": func.count(),
-        "avg_conversations_per_user": rounded(func.avg(users.c.sessions)),
-    }
+    return row_columns(
+        Engagement,
+        unique_users=func.count(),
+        avg_conversations_per_user=rounded(func.avg(users.c.sessions)),
+    )
+
+
+def conversation_columns(sessions: FromClause) -> Columns:
+    """Return every session of the window, anonymous ones too, as `total_conversations`."""
+    return row_columns(Engagement, total_conversations=func.count())
 
 
 def retention_columns(users: FromClause) -> Columns:
     """Return unique, returning (2+ sessions) and one-time users, with shares of unique users."""
     returning = func.count().filter(users.c.sessions >= 2)
     one_time = func.count().filter(users.c.sessions == 1)
-    return {
-        "unique_users": func.count(),
-        "returning_users": returning,
-        "one_time_users": one_time,
-        "returning_users_pct": percent_of(returning, func.count()),
-        "one_time_users_pct": percent_of(one_time, func.count()),
-    }
+    return row_columns(
+        Retention,
+        unique_users=func.count(),
+        returning_users=returning,
+        one_time_users=one_time,
+        returning_users_pct=percent_of(returning, func.count()),
+        one_time_users_pct=percent_of(one_time, func.count()),
+    )
 
 
 def returning_users_columns(users: FromClause) -> Columns:
@@ -60,29 +91,31 @@ def returning_users_columns(users: FromClause) -> Columns:
     )
     # Ties go to the smallest user_id in byte order (COLLATE "C"), whatever the database's locale.
     user_id_c = users.c.user_id.collate("C")
-    return {
-        "returning_users": func.count().filter(returning),
-        "avg_sessions_per_returning_user": rounded(func.avg(users.c.sessions).filter(returning)),
-        "most_active_user_id": top_value(
-            users, users.c.user_id, users.c.sessions.desc(), user_id_c
-        ),
-        "most_active_sessions": func.max(users.c.sessions),
-        "avg_days_first_to_last_chat": rounded(func.avg(span_days).filter(returning)),
-        "longest_span_user_id": top_value(
+    return row_columns(
+        ReturningUsersRow,
+        returning_users=func.count().filter(returning),
+        avg_sessions_per_returning_user=rounded(func.avg(users.c.sessions).filter(returning)),
+        most_active_user_id=top_value(users, users.c.user_id, users.c.sessions.desc(), user_id_c),
+        most_active_sessions=func.max(users.c.sessions),
+        avg_days_first_to_last_chat=rounded(func.avg(span_days).filter(returning)),
+        longest_span_user_id=top_value(
             users, users.c.user_id, span_days.desc(), user_id_c, where=returning
         ),
-        "longest_span_days": rounded(func.max(span_days).filter(returning)),
-    }
+        longest_span_days=rounded(func.max(span_days).filter(returning)),
+    )
 
 
 def segments_columns(users: FromClause) -> Columns:
-    """Return unique users and, per segment, its user count and share of unique users."""
-    columns: Columns = {"unique_users": func.count()}
+    """Return unique users and, per segment in SEGMENTS order, its users and their share."""
+    in_segment = []
     for segment in SEGMENTS:
         condition = users.c.sessions >= segment.min_chats
         if segment.max_chats is not None:
             condition = condition & (users.c.sessions <= segment.max_chats)
-        in_segment = func.count().filter(condition)
-        columns[f"{segment.key}_users"] = in_segment
-        columns[f"{segment.key}_percent"] = percent_of(in_segment, func.count())
-    return columns
+        in_segment.append(func.count().filter(condition))
+    return row_columns(
+        SegmentsRow,
+        unique_users=func.count(),
+        users=array(in_segment),
+        percents=array([percent_of(users, func.count()) for users in in_segment]),
+    )

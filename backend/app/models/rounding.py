@@ -11,3 +11,8 @@ def two_places(value: Decimal | float) -> float:
     """Return `value` rounded to 2 decimals, half away from zero (as every published figure)."""
     exact = value if isinstance(value, Decimal) else Decimal(str(value))
     return float(exact.quantize(_CENT, ROUND_HALF_UP))
+
+
+def as_float(value: Decimal | None) -> float | None:
+    """Return a figure PostgreSQL rounded (a numeric) as the float a body holds; None stays."""
+    return None if value is None else float(value)

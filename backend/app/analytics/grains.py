@@ -11,11 +11,10 @@ from typing import Any
 from sqlalchemy import CTE, RowMapping, Table, func, select
 
 from backend.app.db.expressions import AnySelect, Columns
-from backend.app.db.queries import SessionPart, query_text_relation, session_relation
+from backend.app.db.queries import SessionPart, session_relation
+from backend.app.db.text_queries import query_text_relation
 from backend.app.db.user_queries import user_relation
 from backend.app.models.filters import AnalyticsFilters
-
-_SEPARATOR = "__"
 
 
 class Grain(StrEnum):
@@ -63,28 +62,43 @@ def grain_relation(
     return Relation(query_text_relation(table=table, filters=filters), filters, now)
 
 
-def grain_statement(relation: Relation, columns: Mapping[str, Columns]) -> AnySelect:
-    """Return one select computing every KPI's columns over `relation`, labelled per KPI."""
+@dataclass(frozen=True)
+class GrainStatement:
+    """One statement computing the columns of several KPIs, and which of its columns are whose."""
+
+    select: AnySelect
+    # Each KPI's column names, in the order its columns follow one another in the select (a
+    # streamed grain's rows are one KPI's columns and nothing else).
+    layout: Mapping[str, tuple[str, ...]]
+
+    def kpi_row(self, row: RowMapping, kpi: str) -> dict[str, Any]:
+        """Return the columns of `kpi` from the statement's row, under their own names."""
+        # Read by position: the labels are for people reading the SQL, not for finding values.
+        values = list(row.values())
+        start = 1  # after relation_rows
+        for name, names in self.layout.items():
+            if name == kpi:
+                return dict(zip(names, values[start : start + len(names)], strict=True))
+            start += len(names)
+        raise KeyError(kpi)
+
+
+def grain_statement(relation: Relation, columns: Mapping[str, Columns]) -> GrainStatement:
+    """Return one select computing every KPI's columns over `relation`, and their layout."""
     labelled = [
-        expression.label(f"{kpi}{_SEPARATOR}{name}")
+        expression.label(f"{kpi}__{name}")
         for kpi, named in columns.items()
         for name, expression in named.items()
     ]
     # count(*) makes the select an aggregate: exactly one row, even when a KPI's columns are all
     # scalar subqueries (volume's are).
-    return select(func.count().label("relation_rows"), *labelled).select_from(relation.rows)
+    statement = select(func.count().label("relation_rows"), *labelled).select_from(relation.rows)
+    return GrainStatement(statement, {kpi: tuple(named) for kpi, named in columns.items()})
 
 
-def stream_statement(relation: Relation, columns: Columns) -> AnySelect:
+def stream_statement(relation: Relation, columns: Mapping[str, Columns]) -> GrainStatement:
     """Return the select of one KPI's per-row `columns` over a streamed grain's `relation`."""
-    return select(*(expression.label(name) for name, expression in columns.items())).select_from(
-        relation.rows
-    )
-
-
-def kpi_row(row: RowMapping, kpi: str) -> dict[str, Any]:
-    """Return the columns of `kpi` from a grain statement's row, under their own names."""
-    prefix = f"{kpi}{_SEPARATOR}"
-    return {
-        name.removeprefix(prefix): value for name, value in row.items() if name.startswith(prefix)
-    }
+    # Its rows are one KPI's alone: no other KPI reads per-text rows.
+    [(kpi, named)] = columns.items()
+    statement = select(*(expression.label(name) for name, expression in named.items()))
+    return GrainStatement(statement.select_from(relation.rows), {kpi: tuple(named)})
