@@ -3,27 +3,18 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 
 import asyncpg
 import httpx
-import httpx2
 import pytest
 from fastapi import FastAPI
 from redis import Redis
 from redis.asyncio import Redis as AsyncRedis
 from redis.exceptions import RedisError
-from sqlalchemy import event
 
-from backend.app.cache.answers import Clock
 from backend.app.main import create_app
-from backend.app.settings import Settings
 from backend.demo.embedded import DEMO_DAYS, DEMO_SEEDS, start_server
 from backend.demo.generator import insert_demo_rows
 from tests.fixture_rows import (
@@ -34,10 +25,17 @@ from tests.fixture_rows import (
     QUERY_ROWS,
     TZ_ROWS,
     USER_ROWS,
-    Row,
 )
-from tests.helpers import BIG_END, scratch_database
-from tests.private_redis import free_port, private_redis
+from tests.helpers import (
+    BIG_END,
+    StatementLog,
+    insert_rows,
+    make_settings,
+    recording,
+    scratch_database,
+    uvicorn_server,
+)
+from tests.private_redis import private_redis
 
 
 @pytest.fixture(scope="session")
@@ -50,18 +48,6 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server = start_server(tmp_path_factory.mktemp("embedded") / "pgdata")
     yield server.get_uri("postgres")
     server.cleanup()
-
-
-async def insert_rows(connection: asyncpg.Connection, table: str, rows: list[Row]) -> None:
-    """Insert fixture rows into `table` (the pool table has no is_mobile_app)."""
-    columns = list(Row._fields)
-    if table == "interaction_log":
-        columns.remove("is_mobile_app")
-    placeholders = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
-    await connection.executemany(
-        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})",
-        [[getattr(row, c) for c in columns] for row in rows],
-    )
 
 
 async def _fixture_rows(connection: asyncpg.Connection) -> None:
@@ -78,36 +64,6 @@ async def database_url(server_url: str) -> AsyncIterator[str]:
         yield url
 
 
-# Tests of what is computed ask again and count statements: answers are not reused there. The
-# cache's own tests (test_cache*.py) turn reuse on.
-NO_REUSE = {"cache_settled_ttl_seconds": 0, "cache_recent_ttl_seconds": 0}
-
-
-def make_settings(database_url: str, **overrides: object) -> Settings:
-    """Return settings for a test app on `database_url`, without answer reuse unless asked."""
-    return Settings.model_validate({"database_url": database_url, **NO_REUSE, **overrides})
-
-
-@asynccontextmanager
-async def running_app(
-    database_url: str,
-    *,
-    llm_http_client: httpx2.AsyncClient | None = None,
-    clock: Clock = time.time,
-    **settings: object,
-) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
-    """Yield a new app on `database_url` with `settings`, its lifespan running, and a client."""
-    application = create_app(
-        make_settings(database_url, **settings), llm_http_client=llm_http_client, clock=clock
-    )
-    transport = httpx.ASGITransport(app=application)
-    async with (
-        application.router.lifespan_context(application),
-        httpx.AsyncClient(transport=transport, base_url="http://testserver") as http,
-    ):
-        yield application, http
-
-
 @pytest.fixture(scope="session")
 async def app(database_url: str) -> AsyncIterator[FastAPI]:
     """Return the app on the test database, with its lifespan running."""
@@ -122,44 +78,6 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         yield http
-
-
-class StatementLog:
-    """The SQL statements and parameters the app's engine sent, in order."""
-
-    def __init__(self) -> None:
-        self.entries: list[tuple[str, object]] = []
-        # The Connection objects themselves (kept alive, so that their ids stay distinct).
-        self.connections: list[object] = []
-
-    def __call__(
-        self,
-        conn: object,
-        cursor: object,
-        statement: str,
-        parameters: object,
-        context: object,
-        executemany: bool,
-    ) -> None:
-        self.entries.append((statement, parameters))
-        self.connections.append(conn)
-
-    @property
-    def statements(self) -> list[str]:
-        """Return the statement texts."""
-        return [statement for statement, _ in self.entries]
-
-
-@contextmanager
-def recording(app: FastAPI) -> Iterator[StatementLog]:
-    """Record every statement `app`'s engine executes inside the block."""
-    log = StatementLog()
-    engine = app.state.database.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", log)
-    try:
-        yield log
-    finally:
-        event.remove(engine, "before_cursor_execute", log)
 
 
 @pytest.fixture
@@ -249,40 +167,3 @@ def live_server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
     """Run the service under uvicorn on a free local port, on the test database."""
     with uvicorn_server(database_url, tmp_path_factory.mktemp("uvicorn")) as base:
         yield base
-
-
-# The service as `make run` and the Dockerfile start it (tests/test_security_headers.py checks
-# that they do), with no `server` header.
-SERVE = [sys.executable, "-m", "uvicorn", "backend.app.main:app", "--no-server-header"]
-
-
-@contextmanager
-def uvicorn_server(database_url: str, log_dir: Path, **settings: str) -> Iterator[str]:
-    """Run the service under uvicorn on a free local port; yield its base URL."""
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": database_url, **settings}
-    env.pop("ANTHROPIC_API_KEY", None)
-    log_path = log_dir / "uvicorn.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [*SERVE, "--port", str(port)],
-            cwd=Path(__file__).resolve().parents[1],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline:
-                try:
-                    if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.2)
-            else:
-                pytest.fail(f"uvicorn did not answer /health within 30 s:\n{log_path.read_text()}")
-            yield base
-        finally:
-            process.terminate()
-            process.wait(timeout=10)

@@ -1,20 +1,34 @@
-"""Small helpers shared by the endpoint tests."""
+"""Helpers and constants shared by the tests: windows, databases, apps, a live server."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
+import httpx2
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from backend.app.analytics.registry import KPIS
+from backend.app.cache.answers import Clock
+from backend.app.main import create_app
+from backend.app.settings import Settings
 from backend.demo.embedded import apply_schema
+from tests.fixture_rows import Row
+from tests.private_redis import free_port
 
 # The service's own dialect (asyncpg), to compile statements without connecting.
 DIALECT = create_async_engine("postgresql+asyncpg://compile-only/db").sync_engine.dialect
@@ -134,3 +148,120 @@ async def table_locked(database_url: str) -> AsyncIterator[asyncpg.Connection]:
         await transaction.rollback()
     finally:
         await connection.close()
+
+
+async def insert_rows(connection: asyncpg.Connection, table: str, rows: list[Row]) -> None:
+    """Insert fixture rows into `table` (the pool table has no is_mobile_app)."""
+    columns = list(Row._fields)
+    if table == "interaction_log":
+        columns.remove("is_mobile_app")
+    placeholders = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
+    await connection.executemany(
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})",
+        [[getattr(row, c) for c in columns] for row in rows],
+    )
+
+
+# Tests of what is computed ask again and count statements: answers are not reused there. The
+# cache's own tests (test_cache*.py) turn reuse on.
+NO_REUSE = {"cache_settled_ttl_seconds": 0, "cache_recent_ttl_seconds": 0}
+
+
+def make_settings(database_url: str, **overrides: object) -> Settings:
+    """Return settings for a test app on `database_url`, without answer reuse unless asked."""
+    return Settings.model_validate({"database_url": database_url, **NO_REUSE, **overrides})
+
+
+@asynccontextmanager
+async def running_app(
+    database_url: str,
+    *,
+    llm_http_client: httpx2.AsyncClient | None = None,
+    clock: Clock = time.time,
+    **settings: object,
+) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+    """Yield a new app on `database_url` with `settings`, its lifespan running, and a client."""
+    application = create_app(
+        make_settings(database_url, **settings), llm_http_client=llm_http_client, clock=clock
+    )
+    transport = httpx.ASGITransport(app=application)
+    async with (
+        application.router.lifespan_context(application),
+        httpx.AsyncClient(transport=transport, base_url="http://testserver") as http,
+    ):
+        yield application, http
+
+
+class StatementLog:
+    """The SQL statements and parameters the app's engine sent, in order."""
+
+    def __init__(self) -> None:
+        self.entries: list[tuple[str, object]] = []
+        # The Connection objects themselves (kept alive, so that their ids stay distinct).
+        self.connections: list[object] = []
+
+    def __call__(
+        self,
+        conn: object,
+        cursor: object,
+        statement: str,
+        parameters: object,
+        context: object,
+        executemany: bool,
+    ) -> None:
+        self.entries.append((statement, parameters))
+        self.connections.append(conn)
+
+    @property
+    def statements(self) -> list[str]:
+        """Return the statement texts."""
+        return [statement for statement, _ in self.entries]
+
+
+@contextmanager
+def recording(app: FastAPI) -> Iterator[StatementLog]:
+    """Record every statement `app`'s engine executes inside the block."""
+    log = StatementLog()
+    engine = app.state.database.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", log)
+    try:
+        yield log
+    finally:
+        event.remove(engine, "before_cursor_execute", log)
+
+
+# The service as `make run` and the Dockerfile start it (tests/test_security_headers.py checks
+# that they do), with no `server` header.
+SERVE = [sys.executable, "-m", "uvicorn", "backend.app.main:app", "--no-server-header"]
+
+
+@contextmanager
+def uvicorn_server(database_url: str, log_dir: Path, **settings: str) -> Iterator[str]:
+    """Run the service under uvicorn on a free local port; yield its base URL."""
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": database_url, **settings}
+    env.pop("ANTHROPIC_API_KEY", None)
+    log_path = log_dir / "uvicorn.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [*SERVE, "--port", str(port)],
+            cwd=Path(__file__).resolve().parents[1],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                try:
+                    if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.2)
+            else:
+                pytest.fail(f"uvicorn did not answer /health within 30 s:\n{log_path.read_text()}")
+            yield base
+        finally:
+            process.terminate()
+            process.wait(timeout=10)

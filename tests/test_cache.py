@@ -1,9 +1,9 @@
 """The result cache in the process: reuse proven by statement counts, TTLs by a clock in hand.
 
 Window W (2025-06-01 to 2025-06-07, pool) ends just before END_W. /analytics/sessions computes it
-with one statement (tests/test_sessions.py). The tests' apps turn reuse off (tests/conftest.py);
-these turn the contract's defaults back on: settled answers 86400 s, recent ones 60 s, a window
-settled once its end is more than 3600 s before the request.
+with one statement (tests/test_sessions.py). The tests' apps turn reuse off (make_settings in
+tests/helpers.py); these turn the contract's defaults back on: settled answers 86400 s, recent
+ones 60 s, a window settled once its end is more than 3600 s before the request.
 """
 
 from __future__ import annotations
@@ -19,8 +19,7 @@ import pytest
 from fastapi import FastAPI
 
 from backend.app.cache.answers import CachedAnswer, MemoryStore, entry_size
-from tests.conftest import recording, running_app
-from tests.helpers import FakeClock, pool, table_locked
+from tests.helpers import FakeClock, pool, recording, running_app, table_locked
 
 END_W = datetime(2025, 6, 8, tzinfo=UTC)
 SETTLED = END_W + timedelta(hours=2)

@@ -24,9 +24,8 @@ from redis.exceptions import OutOfMemoryError
 from backend.app.analytics.registry import schema_fingerprint
 from backend.app.cache.answers import MAX_STORED_BYTES
 from backend.app.cache.setup import ANSWERS_VERSION
-from tests.conftest import running_app
 from tests.fake_llm_server import FakeLLMServer, fake_llm_server
-from tests.helpers import FakeClock, pool, pool_q
+from tests.helpers import FakeClock, pool, pool_q, running_app
 from tests.private_redis import free_port, private_redis
 from tests.test_cache import REUSE, SESSIONS, SETTLED, _get
 

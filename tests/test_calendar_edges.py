@@ -24,8 +24,7 @@ import asyncpg
 import httpx
 import pytest
 
-from tests.conftest import running_app
-from tests.helpers import get_json, scratch_database
+from tests.helpers import get_json, running_app, scratch_database
 
 VOLUME = "/analytics/volume"
 SESSIONS = "/analytics/sessions"

@@ -12,8 +12,7 @@ import httpx
 import pytest
 
 from backend.app.analytics.registry import KPIS
-from tests.conftest import StatementLog
-from tests.helpers import ANALYTICS_PATHS, get_json, pool, pool_u, without_filters
+from tests.helpers import ANALYTICS_PATHS, StatementLog, get_json, pool, pool_u, without_filters
 
 PREVIOUS = {"compare": "previous_period"}
 

@@ -24,9 +24,18 @@ import pytest
 
 from backend.app.api.csv_export import csv_body
 from backend.app.models.categories import ToolShare, ToolUsage
-from tests.conftest import insert_rows, recording, running_app
 from tests.fixture_rows import Row
-from tests.helpers import ANALYTICS_PATHS, USER_WINDOW, FakeClock, pool_q, pool_u, scratch_database
+from tests.helpers import (
+    ANALYTICS_PATHS,
+    USER_WINDOW,
+    FakeClock,
+    insert_rows,
+    pool_q,
+    pool_u,
+    recording,
+    running_app,
+    scratch_database,
+)
 from tests.test_cache import SETTLED, cached_app
 
 CSV = "text/csv; charset=utf-8"

@@ -14,8 +14,7 @@ from fastapi import FastAPI
 from backend.app.analytics import runner
 from backend.app.main import create_app
 from backend.demo.embedded import start_server
-from tests.conftest import make_settings
-from tests.helpers import WINDOW, create_database, drop_database, pool
+from tests.helpers import WINDOW, create_database, drop_database, make_settings, pool
 
 # Generous bounds that only catch a hang: nothing here waits on a timer to pass or fail.
 HANG_GUARD = httpx.Timeout(60.0)

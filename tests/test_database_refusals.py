@@ -20,8 +20,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from backend.demo.embedded import apply_schema, start_server
-from tests.conftest import running_app
-from tests.helpers import pool
+from tests.helpers import pool, running_app
 
 ADMIN_PASSWORD = "admin-Secret-1"
 READER_PASSWORD = "reader-Secret-2"

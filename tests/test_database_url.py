@@ -21,8 +21,7 @@ from sqlalchemy import text
 from backend.app.db.connection_url import parse_database_url
 from backend.app.startup import StartupError
 from backend.demo.embedded import apply_schema
-from tests.conftest import running_app
-from tests.helpers import pool
+from tests.helpers import pool, running_app
 from tests.tcp_postgres import TcpPostgres, binaries, tcp_postgres
 
 # --- The URL alone ------------------------------------------------------------------------------

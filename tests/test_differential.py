@@ -17,9 +17,8 @@ import pytest
 
 from backend.demo.generator import insert_demo_rows
 from bench import peer
-from tests.conftest import insert_rows, running_app
 from tests.edge_rows import EDGE_DAYS, EDGE_START, edge_rows
-from tests.helpers import get_json, scratch_database
+from tests.helpers import get_json, insert_rows, running_app, scratch_database
 
 EDGE_END = EDGE_START + timedelta(days=EDGE_DAYS)
 FILTER_SETS = [

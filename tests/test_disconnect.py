@@ -10,8 +10,7 @@ import asyncpg
 import httpx
 import pytest
 
-from tests.conftest import uvicorn_server
-from tests.helpers import BIG_WINDOW
+from tests.helpers import BIG_WINDOW, uvicorn_server
 
 # The contract: no statement of a request runs more than 5 seconds after its client left.
 STOP_WITHIN_SECONDS = 5.0

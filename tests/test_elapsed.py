@@ -14,9 +14,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import recording, running_app
 from tests.fixture_rows import NOW_CHICAGO, NOW_UTC
-from tests.helpers import FakeClock, get_json
+from tests.helpers import FakeClock, get_json, recording, running_app
 
 VOLUME = "/analytics/volume"
 PREVIOUS = {"compare": "previous_period"}

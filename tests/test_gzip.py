@@ -13,8 +13,7 @@ import httpx
 import pytest
 
 from backend.app.cache.encoding import GzipBodies, accepts_gzip
-from tests.conftest import recording, running_app
-from tests.helpers import FakeClock, pool
+from tests.helpers import FakeClock, pool, recording, running_app
 from tests.test_cache import REUSE, SETTLED
 
 OVERVIEW = "/analytics/overview"

@@ -16,9 +16,8 @@ import httpx
 import pytest
 
 from backend.app.analytics.breaker import CircuitBreaker
-from tests.conftest import running_app
 from tests.fake_llm_server import FakeLLMServer, fake_llm_server
-from tests.helpers import pool_q
+from tests.helpers import pool_q, running_app
 
 Q = pool_q()
 MODEL = "claude-haiku-5-5"

@@ -18,9 +18,8 @@ import pytest
 
 from backend.app.analytics.llm_classifier import parse_assignments
 from backend.app.main import create_app
-from tests.conftest import make_settings
 from tests.fake_anthropic import FakeAnthropic, all_in, tool_answer
-from tests.helpers import pool_q
+from tests.helpers import make_settings, pool_q
 
 PATH = "/analytics/pain-points"
 Q = pool_q()

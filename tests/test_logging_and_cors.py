@@ -17,9 +17,8 @@ import pytest
 from backend.app.logging import JsonFormatter, configure_logging
 from backend.app.main import create_app
 from backend.app.settings import Settings
-from tests.conftest import make_settings
 from tests.fake_anthropic import FakeAnthropic, all_in
-from tests.helpers import pool
+from tests.helpers import make_settings, pool
 
 FORMATTER = JsonFormatter()
 

@@ -24,8 +24,7 @@ from backend.app.errors import (
     SchemaMismatchError,
 )
 from backend.app.models.zones import iana_zones, listed_zones
-from tests.conftest import running_app
-from tests.helpers import ANALYTICS_PATHS, FakeClock, get_json, pool
+from tests.helpers import ANALYTICS_PATHS, FakeClock, get_json, pool, running_app
 
 ALL_ANALYTICS = [*ANALYTICS_PATHS, "/analytics/overview"]
 

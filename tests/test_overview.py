@@ -9,8 +9,7 @@ import pytest
 
 from backend.app.analytics.declaration import Kpi
 from backend.app.analytics.registry import KPIS
-from tests.conftest import StatementLog
-from tests.helpers import WINDOW, get_json, pool, pool_u, without_filters
+from tests.helpers import WINDOW, StatementLog, get_json, pool, pool_u, without_filters
 
 SECTIONS = {kpi.name: f"/analytics{kpi.path}" for kpi in KPIS}
 GRAINS = {kpi.grain for kpi in KPIS}

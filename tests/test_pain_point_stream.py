@@ -15,9 +15,8 @@ from cachetools import LRUCache
 from backend.app.analytics.classifier import PainPointClassifier
 from backend.app.analytics.keyword_rules import KeywordClassifier
 from backend.app.analytics.pain_tally import QueryText, Tally
-from tests.conftest import running_app
 from tests.fake_llm_server import fake_llm_server
-from tests.helpers import get_json, scratch_database
+from tests.helpers import get_json, running_app, scratch_database
 
 T0 = datetime(2025, 9, 1)
 DISTINCT = 100_000

@@ -15,14 +15,15 @@ from backend.app.analytics.registry import KPIS
 from backend.app.analytics.runner import statements
 from backend.app.models.filters import AnalyticsFilters
 from backend.demo.embedded import SCHEMA_DIR
-from tests.conftest import insert_rows, running_app
 from tests.fixture_rows import NOW_ROWS, POOL_ROWS, QUERY_ROWS, USER_ROWS
 from tests.helpers import (
     ANALYTICS_PATHS,
     DIALECT,
     get_json,
+    insert_rows,
     pool,
     pool_u,
+    running_app,
     scratch_database,
 )
 

@@ -8,8 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import SERVE
-from tests.helpers import pool
+from tests.helpers import SERVE, pool
 
 ROOT = Path(__file__).resolve().parents[1]
 ALWAYS = {

@@ -21,8 +21,7 @@ from backend.app.db.tables import (
     table_for,
 )
 from backend.app.models.filters import AnalyticsFilters, ProductContext
-from tests.conftest import StatementLog
-from tests.helpers import ANALYTICS_PATHS, DIALECT, WINDOW, get_json, pool
+from tests.helpers import ANALYTICS_PATHS, DIALECT, WINDOW, StatementLog, get_json, pool
 
 HOSTILE = "u1' OR '1'='1"
 POOL_TABLE = re.compile(r"\binteraction_log\b")

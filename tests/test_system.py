@@ -8,8 +8,7 @@ import pytest
 from fastapi import FastAPI
 
 from backend.app.main import create_app
-from tests.conftest import make_settings
-from tests.helpers import ANALYTICS_PATHS, get_json, pool, table_locked
+from tests.helpers import ANALYTICS_PATHS, get_json, make_settings, pool, table_locked
 
 
 async def test_health(client: httpx.AsyncClient) -> None:

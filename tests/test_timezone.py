@@ -13,8 +13,7 @@ import asyncpg
 import httpx
 import pytest
 
-from tests.conftest import make_settings, running_app
-from tests.helpers import ANALYTICS_PATHS, get_json
+from tests.helpers import ANALYTICS_PATHS, get_json, make_settings, running_app
 
 VOLUME = "/analytics/volume"
 SESSIONS = "/analytics/sessions"
