@@ -9,7 +9,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,14 @@ BIG_WINDOW = {"start_date": "2025-12-01", "end_date": "2026-03-01", "product_con
 USER_WINDOW = {"start_date": "2025-08-01", "end_date": "2025-08-31"}
 # The pain-point fixtures' window Q: 9 distinct query texts (see tests/fixture_rows.py).
 QUERY_WINDOW = {"start_date": "2025-09-01", "end_date": "2025-09-30"}
+
+# For the tests of answer reuse: window W ends just before END_W, so at SETTLED (two hours later,
+# past the 3600 s settle time) its answers are settled. REUSE is the contract's reuse times, which
+# make_settings turns off unless a test asks for them.
+END_W = datetime(2025, 6, 8, tzinfo=UTC)
+SETTLED = END_W + timedelta(hours=2)
+REUSE: dict[str, Any] = {"cache_settled_ttl_seconds": 86_400, "cache_recent_ttl_seconds": 60}
+SESSIONS = "/analytics/sessions"
 
 
 async def get_json(client: httpx.AsyncClient, path: str, **params: str) -> Any:
@@ -228,6 +236,24 @@ def recording(app: FastAPI) -> Iterator[StatementLog]:
         yield log
     finally:
         event.remove(engine, "before_cursor_execute", log)
+
+
+@asynccontextmanager
+async def cached_app(
+    database_url: str, clock: FakeClock, **settings: Any
+) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+    """Yield an app with the contract's reuse times and `clock`, and its client."""
+    async with running_app(database_url, clock=clock, **{**REUSE, **settings}) as running:
+        yield running
+
+
+async def get_counted(
+    app: FastAPI, client: httpx.AsyncClient, path: str, params: dict[str, str], **headers: str
+) -> tuple[httpx.Response, int]:
+    """GET and return the response and how many statements it ran."""
+    with recording(app) as log:
+        response = await client.get(path, params=params, headers=headers)
+    return response, len(log.statements)
 
 
 # The service as `make run` and the Dockerfile start it (tests/test_security_headers.py checks

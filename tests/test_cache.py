@@ -9,47 +9,33 @@ ones 60 s, a window settled once its end is more than 3600 s before the request.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-import httpx
 import pytest
 from fastapi import FastAPI
 
 from backend.app.cache.answers import CachedAnswer, MemoryStore, entry_size
-from tests.helpers import FakeClock, pool, recording, running_app, table_locked
+from tests.helpers import (
+    END_W,
+    REUSE,
+    SESSIONS,
+    SETTLED,
+    FakeClock,
+    cached_app,
+    get_counted,
+    pool,
+    recording,
+    running_app,
+    table_locked,
+)
 
-END_W = datetime(2025, 6, 8, tzinfo=UTC)
-SETTLED = END_W + timedelta(hours=2)
 RECENT = END_W + timedelta(minutes=30)
-REUSE: dict[str, Any] = {"cache_settled_ttl_seconds": 86_400, "cache_recent_ttl_seconds": 60}
-SESSIONS = "/analytics/sessions"
-
-
-@asynccontextmanager
-async def cached_app(
-    database_url: str, clock: FakeClock, **settings: Any
-) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
-    """Yield an app with the contract's reuse times and `clock`, and its client."""
-    async with running_app(database_url, clock=clock, **{**REUSE, **settings}) as running:
-        yield running
-
-
-async def _get(
-    app: FastAPI, client: httpx.AsyncClient, path: str, params: dict[str, str], **headers: str
-) -> tuple[httpx.Response, int]:
-    """GET and return the response and how many statements it ran."""
-    with recording(app) as log:
-        response = await client.get(path, params=params, headers=headers)
-    return response, len(log.statements)
 
 
 async def test_a_repeated_request_runs_no_sql(database_url: str) -> None:
     async with cached_app(database_url, FakeClock(SETTLED)) as (app, client):
-        first, ran_first = await _get(app, client, SESSIONS, pool())
-        again, ran_again = await _get(app, client, SESSIONS, pool())
+        first, ran_first = await get_counted(app, client, SESSIONS, pool())
+        again, ran_again = await get_counted(app, client, SESSIONS, pool())
     assert (first.status_code, again.status_code) == (200, 200)
     assert (ran_first, ran_again) == (1, 0)
     assert again.content == first.content
@@ -74,9 +60,9 @@ async def test_a_repeated_request_runs_no_sql(database_url: str) -> None:
 )
 async def test_every_filter_is_in_the_key(database_url: str, change: dict[str, str]) -> None:
     async with cached_app(database_url, FakeClock(SETTLED)) as (app, client):
-        _, warm = await _get(app, client, SESSIONS, pool())
-        other, ran = await _get(app, client, SESSIONS, pool(**change))
-        _, again = await _get(app, client, SESSIONS, pool(**change))
+        _, warm = await get_counted(app, client, SESSIONS, pool())
+        other, ran = await get_counted(app, client, SESSIONS, pool(**change))
+        _, again = await get_counted(app, client, SESSIONS, pool(**change))
     assert other.status_code == 200
     # compare=previous_period computes two windows: two statements; every other change one.
     assert (warm, ran, again) == (1, 2 if "compare" in change else 1, 0)
@@ -84,10 +70,10 @@ async def test_every_filter_is_in_the_key(database_url: str, change: dict[str, s
 
 async def test_each_endpoint_has_its_own_answer(database_url: str) -> None:
     async with cached_app(database_url, FakeClock(SETTLED)) as (app, client):
-        _, sessions = await _get(app, client, SESSIONS, pool())
-        volume, ran = await _get(app, client, "/analytics/volume", pool())
-        _, overview = await _get(app, client, "/analytics/overview", pool())
-        _, overview_again = await _get(app, client, "/analytics/overview", pool())
+        _, sessions = await get_counted(app, client, SESSIONS, pool())
+        volume, ran = await get_counted(app, client, "/analytics/volume", pool())
+        _, overview = await get_counted(app, client, "/analytics/overview", pool())
+        _, overview_again = await get_counted(app, client, "/analytics/overview", pool())
     assert "daily" in volume.json()
     # Volume reads the session grain (1 statement); the overview all three grains.
     assert (sessions, ran, overview, overview_again) == (1, 1, 3, 0)
@@ -95,10 +81,10 @@ async def test_each_endpoint_has_its_own_answer(database_url: str) -> None:
 
 async def test_a_matching_if_none_match_is_a_304(database_url: str) -> None:
     async with cached_app(database_url, FakeClock(SETTLED)) as (app, client):
-        first, _ = await _get(app, client, SESSIONS, pool())
+        first, _ = await get_counted(app, client, SESSIONS, pool())
         tag = first.headers["etag"]
         answers = {
-            header: await _get(app, client, SESSIONS, pool(), **{"If-None-Match": header})
+            header: await get_counted(app, client, SESSIONS, pool(), **{"If-None-Match": header})
             for header in (tag, f"W/{tag}", f'"elsewhere", {tag}', "*", '"elsewhere"')
         }
     for header in (tag, f"W/{tag}", f'"elsewhere", {tag}', "*"):
@@ -115,12 +101,12 @@ async def test_max_age_counts_down_and_an_expired_answer_is_computed_again(
 ) -> None:
     clock = FakeClock(SETTLED)
     async with cached_app(database_url, clock) as (app, client):
-        fresh, ran_fresh = await _get(app, client, SESSIONS, pool())
+        fresh, ran_fresh = await get_counted(app, client, SESSIONS, pool())
         clock.advance(1000.4)
-        reused, ran_reused = await _get(app, client, SESSIONS, pool())
+        reused, ran_reused = await get_counted(app, client, SESSIONS, pool())
         # Age 86400 s: as old as the TTL, so never served again.
         clock.advance(86_400 - 1000.4)
-        renewed, ran_renewed = await _get(app, client, SESSIONS, pool())
+        renewed, ran_renewed = await get_counted(app, client, SESSIONS, pool())
     assert (ran_fresh, ran_reused, ran_renewed) == (1, 0, 1)
     assert fresh.headers["cache-control"] == "private, max-age=86400"
     # 86400 - 1000.4 = 85399.6 s left: max-age is the whole seconds, 85399.
@@ -133,11 +119,11 @@ async def test_a_recent_window_is_reused_for_the_recent_ttl_only(database_url: s
     # 30 minutes after W ends: not yet settled (3600 s), so 60 s of reuse.
     clock = FakeClock(RECENT)
     async with cached_app(database_url, clock) as (app, client):
-        fresh, ran_fresh = await _get(app, client, SESSIONS, pool())
+        fresh, ran_fresh = await get_counted(app, client, SESSIONS, pool())
         clock.advance(59)
-        reused, ran_reused = await _get(app, client, SESSIONS, pool())
+        reused, ran_reused = await get_counted(app, client, SESSIONS, pool())
         clock.advance(1)
-        _, ran_expired = await _get(app, client, SESSIONS, pool())
+        _, ran_expired = await get_counted(app, client, SESSIONS, pool())
     assert (ran_fresh, ran_reused, ran_expired) == (1, 0, 1)
     assert fresh.headers["cache-control"] == "private, max-age=60"
     assert reused.headers["cache-control"] == "private, max-age=1"
@@ -149,16 +135,16 @@ async def test_the_settle_time_decides_which_ttl(database_url: str) -> None:
         app,
         client,
     ):
-        response, _ = await _get(app, client, SESSIONS, pool())
+        response, _ = await get_counted(app, client, SESSIONS, pool())
     assert response.headers["cache-control"] == "private, max-age=86400"
 
 
 async def test_ttl_zero_turns_reuse_off(database_url: str) -> None:
     async with running_app(database_url, clock=FakeClock(SETTLED)) as (app, client):
-        first, ran_first = await _get(app, client, SESSIONS, pool())
-        again, ran_again = await _get(app, client, SESSIONS, pool())
+        first, ran_first = await get_counted(app, client, SESSIONS, pool())
+        again, ran_again = await get_counted(app, client, SESSIONS, pool())
         # The validator still holds: the client has these bytes, so a 304 (after computing).
-        revalidated, ran_304 = await _get(
+        revalidated, ran_304 = await get_counted(
             app, client, SESSIONS, pool(), **{"If-None-Match": first.headers["etag"]}
         )
     assert (ran_first, ran_again, ran_304) == (1, 1, 1)
@@ -172,7 +158,7 @@ async def test_the_in_process_cache_holds_at_most_cache_max_entries(database_url
     async with cached_app(database_url, FakeClock(SETTLED), cache_max_entries=2) as (app, client):
 
         async def ran(name: str) -> int:
-            _, count = await _get(app, client, SESSIONS, pool(end_date=ends[name]))
+            _, count = await get_counted(app, client, SESSIONS, pool(end_date=ends[name]))
             return count
 
         # a, b stored; a used again (now the most recent); c evicts b, the least recent.
@@ -238,7 +224,7 @@ async def test_a_failed_shared_computation_fails_every_waiter_and_is_not_kept(
                     await asyncio.sleep(0.01)
                 failed = await asyncio.gather(*requests)
         # Nothing was stored: the next request computes.
-        after, ran_after = await _get(app, client, SESSIONS, pool())
+        after, ran_after = await get_counted(app, client, SESSIONS, pool())
     assert len(log.statements) == 1
     statuses = {response.status_code for response in failed}
     assert len(statuses) == 1
@@ -287,7 +273,7 @@ async def test_the_in_process_store_is_bounded_by_bytes() -> None:
 async def test_cache_max_bytes_bounds_the_service_s_store(database_url: str) -> None:
     # 100 bytes hold no answer (the overhead alone is 512): every request computes again.
     async with cached_app(database_url, FakeClock(SETTLED), cache_max_bytes=100) as (app, client):
-        runs = [(await _get(app, client, SESSIONS, pool()))[1] for _ in range(2)]
+        runs = [(await get_counted(app, client, SESSIONS, pool()))[1] for _ in range(2)]
         held = len(app.state.cache.store)
     assert (runs, held) == ([1, 1], 0)
 
@@ -296,9 +282,11 @@ async def test_a_fresh_answer_has_its_whole_ttl_by_the_real_clock(database_url: 
     # With the real clock, some time passes between computing and answering; a fresh answer's
     # max-age is still the TTL (a settled window: a day), and the repeat counts down from it.
     async with running_app(database_url, **REUSE) as (app, client):
-        fresh, ran_fresh = await _get(app, client, SESSIONS, pool())
-        reused, ran_reused = await _get(app, client, SESSIONS, pool())
-        recent, _ = await _get(app, client, SESSIONS, pool(end_date=datetime.now(UTC).isoformat()))
+        fresh, ran_fresh = await get_counted(app, client, SESSIONS, pool())
+        reused, ran_reused = await get_counted(app, client, SESSIONS, pool())
+        recent, _ = await get_counted(
+            app, client, SESSIONS, pool(end_date=datetime.now(UTC).isoformat())
+        )
     assert (ran_fresh, ran_reused) == (1, 0)
     assert fresh.headers["cache-control"] == "private, max-age=86400"
     # Reused a moment later: less than a day left, in whole seconds rounded down.

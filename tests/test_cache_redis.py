@@ -25,9 +25,17 @@ from backend.app.analytics.registry import schema_fingerprint
 from backend.app.cache.answers import MAX_STORED_BYTES
 from backend.app.cache.setup import ANSWERS_VERSION
 from tests.fake_llm_server import FakeLLMServer, fake_llm_server
-from tests.helpers import FakeClock, pool, pool_q, running_app
+from tests.helpers import (
+    REUSE,
+    SESSIONS,
+    SETTLED,
+    FakeClock,
+    get_counted,
+    pool,
+    pool_q,
+    running_app,
+)
 from tests.private_redis import free_port, private_redis
-from tests.test_cache import REUSE, SESSIONS, SETTLED, _get
 
 Q = pool_q()
 Q_SETTLED = datetime(2025, 10, 1, 2, tzinfo=UTC)  # two hours after Q ends
@@ -49,9 +57,9 @@ async def test_two_instances_share_answers(database_url: str, redis_url: str, re
         running_app(database_url, clock=clock, **shared) as (first_app, first),
         running_app(database_url, clock=clock, **shared) as (second_app, second),
     ):
-        computed, ran_first = await _get(first_app, first, "/analytics/overview", pool())
+        computed, ran_first = await get_counted(first_app, first, "/analytics/overview", pool())
         clock.advance(100)
-        reused, ran_second = await _get(second_app, second, "/analytics/overview", pool())
+        reused, ran_second = await get_counted(second_app, second, "/analytics/overview", pool())
     assert (ran_first, ran_second) == (3, 0)
     assert reused.content == computed.content
     assert reused.headers["etag"] == computed.headers["etag"]
@@ -69,11 +77,11 @@ async def test_an_answer_past_its_ttl_is_not_served_from_redis(
 ) -> None:
     clock = FakeClock(SETTLED)
     async with running_app(database_url, clock=clock, **REUSE, cache_url=redis_url) as (app, c):
-        _, ran = await _get(app, c, SESSIONS, pool())
+        _, ran = await get_counted(app, c, SESSIONS, pool())
         # Redis still holds it (its own clock has not moved), but it is a day old by ours.
         clock.advance(86_400)
         assert await redis.dbsize() == 1
-        _, ran_again = await _get(app, c, SESSIONS, pool())
+        _, ran_again = await get_counted(app, c, SESSIONS, pool())
     assert (ran, ran_again) == (1, 1)
 
 
@@ -82,10 +90,10 @@ async def test_unreadable_bytes_in_redis_are_a_miss(
 ) -> None:
     settings: dict[str, Any] = {**REUSE, "cache_url": redis_url}
     async with running_app(database_url, clock=FakeClock(SETTLED), **settings) as (app, client):
-        first, _ = await _get(app, client, SESSIONS, pool())
+        first, _ = await get_counted(app, client, SESSIONS, pool())
         [key] = await redis.keys("*")
         await redis.set(key, b"not an answer")
-        again, ran = await _get(app, client, SESSIONS, pool())
+        again, ran = await get_counted(app, client, SESSIONS, pool())
     assert (again.content, ran) == (first.content, 1)
 
 
@@ -98,7 +106,7 @@ async def test_an_unreachable_redis_costs_nothing_but_a_warning(
             app,
             client,
         ):
-            answers = [await _get(app, client, SESSIONS, pool()) for _ in range(3)]
+            answers = [await get_counted(app, client, SESSIONS, pool()) for _ in range(3)]
     assert [(response.status_code, ran) for response, ran in answers] == [(200, 1)] * 3
     warnings = [record.getMessage() for record in caplog.records]
     # One warning: after the first failure, Redis is left alone for CACHE_RETRY_SECONDS.
@@ -125,7 +133,9 @@ async def test_a_stalled_redis_is_bounded_by_the_cache_timeout(
     with caplog.at_level(logging.WARNING, logger="backend.app.cache.redis_store"):
         async with running_app(database_url, clock=FakeClock(SETTLED), **settings) as (app, c):
             # Far inside the test's patience: the 0.2 s timeout, not a hang, ends the read.
-            response, ran = await asyncio.wait_for(_get(app, c, SESSIONS, pool()), timeout=20)
+            response, ran = await asyncio.wait_for(
+                get_counted(app, c, SESSIONS, pool()), timeout=20
+            )
     assert (response.status_code, ran) == (200, 1)
     assert [record.getMessage() for record in caplog.records] == [
         "cache: Redis read failed (TimeoutError); answering without it for 10 s"
@@ -176,14 +186,14 @@ async def test_a_fallen_back_pain_point_answer_is_kept_for_the_recent_ttl_only(
     clock = FakeClock(Q_SETTLED)
     llm_server.failing = True
     async with running_app(database_url, clock=clock, **REUSE, **_llm(llm_server)) as (app, c):
-        fallen, _ = await _get(app, c, "/analytics/pain-points", Q)
+        fallen, _ = await get_counted(app, c, "/analytics/pain-points", Q)
         clock.advance(59)
-        _, ran_reused = await _get(app, c, "/analytics/pain-points", Q)
+        _, ran_reused = await get_counted(app, c, "/analytics/pain-points", Q)
         llm_server.failing = False
         clock.advance(1)
-        healed, ran_healed = await _get(app, c, "/analytics/pain-points", Q)
+        healed, ran_healed = await get_counted(app, c, "/analytics/pain-points", Q)
         calls = llm_server.calls
-        _, ran_again = await _get(app, c, "/analytics/pain-points", Q)
+        _, ran_again = await get_counted(app, c, "/analytics/pain-points", Q)
     assert fallen.json()["fallback_reason"] is not None
     # Q is long settled, yet a fallen-back answer gets the recent TTL, 60 s.
     assert fallen.headers["cache-control"] == "private, max-age=60"
@@ -203,8 +213,8 @@ async def test_the_classifier_is_in_the_key(
         running_app(database_url, clock=clock, **shared) as (local_app, local),
         running_app(database_url, clock=clock, **shared, **_llm(llm_server)) as (llm_app, llm),
     ):
-        by_rules, ran_local = await _get(local_app, local, "/analytics/pain-points", Q)
-        by_llm, ran_llm = await _get(llm_app, llm, "/analytics/pain-points", Q)
+        by_rules, ran_local = await get_counted(local_app, local, "/analytics/pain-points", Q)
+        by_llm, ran_llm = await get_counted(llm_app, llm, "/analytics/pain-points", Q)
     assert (ran_local, ran_llm) == (1, 1)
     assert (by_rules.json()["classifier"], by_llm.json()["classifier"]) == (
         "keyword",
@@ -244,10 +254,10 @@ async def test_a_forged_answer_in_redis_is_a_miss(
 ) -> None:
     clock = FakeClock(SETTLED)
     async with running_app(database_url, clock=clock, **REUSE, cache_url=redis_url) as (app, c):
-        first, _ = await _get(app, c, SESSIONS, pool())
+        first, _ = await get_counted(app, c, SESSIONS, pool())
         [key] = await redis.keys("*")
         await redis.set(key, forged(clock()))
-        again, ran = await _get(app, c, SESSIONS, pool())
+        again, ran = await get_counted(app, c, SESSIONS, pool())
     # Computed again (one statement), never the forged body, never a 500.
     assert (again.status_code, ran) == (200, 1)
     assert again.content == first.content
@@ -263,13 +273,13 @@ async def test_a_key_of_another_type_is_a_miss_and_redis_stays_in_use(
         app,
         client,
     ):
-        _, ran_first = await _get(app, client, SESSIONS, pool())
+        _, ran_first = await get_counted(app, client, SESSIONS, pool())
         [key] = await redis.keys("*")
         await redis.delete(key)
         await redis.rpush(key, "not a string")  # GETRANGE on it: WRONGTYPE
-        _, ran_miss = await _get(app, client, SESSIONS, pool())
+        _, ran_miss = await get_counted(app, client, SESSIONS, pool())
         # The miss stored the answer again (SET replaces the list); the next request reads it.
-        _, ran_hit = await _get(app, client, SESSIONS, pool())
+        _, ran_hit = await get_counted(app, client, SESSIONS, pool())
     assert (ran_first, ran_miss, ran_hit) == (1, 1, 0)
 
 
@@ -316,13 +326,13 @@ async def test_a_full_redis_stops_writes_and_keeps_serving_reads(
         caplog.at_level(logging.WARNING, logger="backend.app.cache.redis_store"),
     ):
         async with running_app(database_url, clock=clock, **REUSE, cache_url=url) as (app, c):
-            stored, ran_stored = await _get(app, c, SESSIONS, pool())
+            stored, ran_stored = await get_counted(app, c, SESSIONS, pool())
             await _fill(url)
             runs = []
             for day in range(1, 21):
                 other = {"start_date": f"2025-05-{day:02d}", "end_date": f"2025-05-{day:02d}"}
-                fresh, ran_fresh = await _get(app, c, SESSIONS, pool(**other))
-                reused, ran_reused = await _get(app, c, SESSIONS, pool())
+                fresh, ran_fresh = await get_counted(app, c, SESSIONS, pool(**other))
+                reused, ran_reused = await get_counted(app, c, SESSIONS, pool())
                 runs.append((fresh.status_code, ran_fresh, reused.status_code, ran_reused))
                 assert reused.content == stored.content
     assert ran_stored == 1

@@ -27,8 +27,10 @@ from backend.app.models.categories import ToolShare, ToolUsage
 from tests.fixture_rows import Row
 from tests.helpers import (
     ANALYTICS_PATHS,
+    SETTLED,
     USER_WINDOW,
     FakeClock,
+    cached_app,
     insert_rows,
     pool_q,
     pool_u,
@@ -36,7 +38,6 @@ from tests.helpers import (
     running_app,
     scratch_database,
 )
-from tests.test_cache import SETTLED, cached_app
 
 CSV = "text/csv; charset=utf-8"
 Q = pool_q()

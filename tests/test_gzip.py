@@ -13,8 +13,7 @@ import httpx
 import pytest
 
 from backend.app.cache.encoding import GzipBodies, accepts_gzip
-from tests.helpers import FakeClock, pool, recording, running_app
-from tests.test_cache import REUSE, SETTLED
+from tests.helpers import REUSE, SETTLED, FakeClock, pool, recording, running_app
 
 OVERVIEW = "/analytics/overview"
 GZIP = {"Accept-Encoding": "gzip"}
