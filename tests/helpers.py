@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from backend.app.analytics.registry import KPIS
 from backend.app.cache.answers import Clock
 from backend.app.main import create_app
+from backend.app.models.responses import ToolShare, ToolUsage
 from backend.app.settings import Settings
 from backend.demo.embedded import apply_schema
 from tests.fixture_rows import Row
@@ -254,6 +255,45 @@ async def get_counted(
     with recording(app) as log:
         response = await client.get(path, params=params, headers=headers)
     return response, len(log.statements)
+
+
+# The CSV tests' texts, and the cell a spreadsheet must get from each (docs/metrics.md, "CSV and
+# reused answers"): defused with a leading ' or left as it is.
+TEXT_CELLS = [
+    ("=1+1", "'=1+1"),
+    ("+1", "'+1"),
+    ("-1", "'-1"),
+    ("@SUM(A1)", "'@SUM(A1)"),
+    ("\tx", "'\tx"),
+    ("\rx", "'\rx"),
+    ("plain", "plain"),
+    # Past what a spreadsheet skips: spaces, a line break, no-break and zero-width spaces, a
+    # word joiner, a byte-order mark, an ideographic space.
+    (" =1+2", "' =1+2"),
+    ("\n=1+2", "'\n=1+2"),
+    ("\u00a0=1+2", "'\u00a0=1+2"),
+    ("\u200b=1+2", "'\u200b=1+2"),
+    ("\u2060\ufeff@A1", "'\u2060\ufeff@A1"),
+    ("\u3000-1", "'\u3000-1"),
+    # Full-width and small forms, which spreadsheets read as = + - @.
+    ("\uff1d1+2", "'\uff1d1+2"),
+    ("\ufe62A1", "'\ufe62A1"),
+    ("\uff20A1", "'\uff20A1"),
+    # A formula that does not begin the cell is text (the semicolon gets the cell quoted).
+    ("abc;=1+2", "abc;=1+2"),
+    ("a - b", "a - b"),
+    (
+        "Replacement filter parts \u2013 maintenance needs",
+        "Replacement filter parts \u2013 maintenance needs",
+    ),
+]
+
+
+def tool_usage(texts: list[str]) -> ToolUsage:
+    """Return a tool-usage body with a row per text, each of -1 sessions and -0.5 percent."""
+    return ToolUsage(
+        total_sessions=1, tools=[ToolShare(tool=text, sessions=-1, percent=-0.5) for text in texts]
+    )
 
 
 # The service as `make run` and the Dockerfile start it (tests/test_security_headers.py checks

@@ -23,11 +23,11 @@ import httpx
 import pytest
 
 from backend.app.api.csv_export import csv_body
-from backend.app.models.categories import ToolShare, ToolUsage
 from tests.fixture_rows import Row
 from tests.helpers import (
     ANALYTICS_PATHS,
     SETTLED,
+    TEXT_CELLS,
     USER_WINDOW,
     FakeClock,
     cached_app,
@@ -37,6 +37,7 @@ from tests.helpers import (
     recording,
     running_app,
     scratch_database,
+    tool_usage,
 )
 
 CSV = "text/csv; charset=utf-8"
@@ -159,55 +160,18 @@ async def test_hostile_text_survives_the_round_trip(server_url: str) -> None:
     assert cells == ["'" + HOSTILE]
 
 
-# Each text, and the cell a spreadsheet must get: defused with a leading ' or left as it is.
-CELLS = [
-    ("=1+1", "'=1+1"),
-    ("+1", "'+1"),
-    ("-1", "'-1"),
-    ("@SUM(A1)", "'@SUM(A1)"),
-    ("\tx", "'\tx"),
-    ("\rx", "'\rx"),
-    ("plain", "plain"),
-    # Past what a spreadsheet skips: spaces, a line break, no-break and zero-width spaces, a
-    # word joiner, a byte-order mark, an ideographic space.
-    (" =1+2", "' =1+2"),
-    ("\n=1+2", "'\n=1+2"),
-    ("\u00a0=1+2", "'\u00a0=1+2"),
-    ("\u200b=1+2", "'\u200b=1+2"),
-    ("\u2060\ufeff@A1", "'\u2060\ufeff@A1"),
-    ("\u3000-1", "'\u3000-1"),
-    # Full-width and small forms, which spreadsheets read as = + - @.
-    ("\uff1d1+2", "'\uff1d1+2"),
-    ("\ufe62A1", "'\ufe62A1"),
-    ("\uff20A1", "'\uff20A1"),
-    # A formula that does not begin the cell is text (the semicolon gets the cell quoted).
-    ("abc;=1+2", "abc;=1+2"),
-    ("a - b", "a - b"),
-    (
-        "Replacement filter parts \u2013 maintenance needs",
-        "Replacement filter parts \u2013 maintenance needs",
-    ),
-]
-
-
-def _tools(texts: list[str]) -> ToolUsage:
-    return ToolUsage(
-        total_sessions=1, tools=[ToolShare(tool=text, sessions=-1, percent=-0.5) for text in texts]
-    )
-
-
 def test_every_formula_start_is_defused_and_nothing_else() -> None:
-    body = csv_body(_tools([text for text, _ in CELLS]))
+    body = csv_body(tool_usage([text for text, _ in TEXT_CELLS]))
     assert body.startswith(BOM)
     table = list(csv.reader(io.StringIO(body.decode("utf-8-sig"), newline="")))
     assert table[0] == ["tool", "sessions", "percent"]
-    assert [row[0] for row in table[1:]] == [cell for _, cell in CELLS]
+    assert [row[0] for row in table[1:]] == [cell for _, cell in TEXT_CELLS]
     # Numbers are numbers, never text: a negative one keeps its sign.
     assert {(row[1], row[2]) for row in table[1:]} == {("-1", "-0.5")}
 
 
 def test_a_cell_with_a_separator_quote_line_break_or_semicolon_is_quoted() -> None:
-    body = csv_body(_tools(["abc;=1+2", 'say "hi"', "a,b", "two\nlines", "plain"]))
+    body = csv_body(tool_usage(["abc;=1+2", 'say "hi"', "a,b", "two\nlines", "plain"]))
     text = body.decode("utf-8-sig")
     assert text.split("\r\n") == [
         "tool,sessions,percent",

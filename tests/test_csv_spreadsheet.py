@@ -17,9 +17,8 @@ import httpx
 import pytest
 
 from backend.app.api.csv_export import csv_body
-from backend.app.models.pain_points import PAIN_POINT_CLUSTERS
-from tests.helpers import pool_q
-from tests.test_csv import CELLS, _tools
+from backend.app.models.taxonomy import PAIN_POINT_CLUSTERS
+from tests.helpers import TEXT_CELLS, pool_q, tool_usage
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 pytestmark = pytest.mark.skipif(
@@ -74,13 +73,13 @@ def spreadsheet(csv: bytes, directory: Path) -> list[list[tuple[str, str | None,
 
 
 def test_hostile_text_is_text_in_libreoffice(tmp_path: Path) -> None:
-    rows = spreadsheet(csv_body(_tools([text for text, _ in CELLS])), tmp_path)
+    rows = spreadsheet(csv_body(tool_usage([text for text, _ in TEXT_CELLS])), tmp_path)
     header = [("tool", "string", None), ("sessions", "string", None), ("percent", "string", None)]
     assert rows[0][:3] == header
     # No cell is a formula; every text cell is text, shown as written (tabs and line breaks
     # aside, which the sheet keeps as its own elements), with its leading ' where it got one.
     assert [formula for row in rows for _, _, formula in row] == [None] * sum(map(len, rows))
-    for (text, kind, _), (_, written) in zip((row[0] for row in rows[1:]), CELLS, strict=True):
+    for (text, kind, _), (_, written) in zip((row[0] for row in rows[1:]), TEXT_CELLS, strict=True):
         assert kind == "string", written
         if not any(control in written for control in "\t\r\n"):
             assert text == written
