@@ -1,12 +1,15 @@
 """CSV answers: parsed with the csv module and compared with the JSON body of the same request.
 
-The rule the comparison applies (the contract's): the rows are the body's list where it has one,
-each item a row with its fields as columns; otherwise one row of every top-level scalar. A cell
-is a number as JSON writes it, empty for null, `true`/`false` for a boolean, a list's items
-joined with " | ", and text as is, with a leading `'` when it begins with a tab or CR, or when its
-first visible character (past spaces and invisible ones, in NFKC form) is = + - or @ (OWASP's
-rule). The file starts with a UTF-8 byte-order mark, and a cell holding a comma, a quote, a line
-break or a semicolon is quoted.
+The rule (the contract's, docs/metrics.md "CSV and reused answers"): the rows are the body's list
+where it has one, each item a row with its fields as columns; otherwise one row of every
+top-level scalar. A cell is a number as JSON writes it, empty for null, `true`/`false` for a
+boolean, a list's items joined with " | ", and text as is, with a leading `'` when it begins with
+a tab or CR, or when its first visible character (past spaces and invisible ones, full-width
+forms read as ASCII) is = + - or @ (OWASP's rule). The file starts with a UTF-8 byte-order mark,
+and a cell holding a comma, a quote, a line break or a semicolon is quoted.
+
+The cells are stated by hand, value by value (VALUE_CELLS and TEXT_CELLS); the answers of the
+endpoints are read back and compared with their JSON bodies.
 """
 
 from __future__ import annotations
@@ -14,13 +17,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import unicodedata
 from datetime import datetime
 from typing import Any
 
 import asyncpg
 import httpx
 import pytest
+from pydantic import BaseModel
 
 from backend.app.api.csv_export import csv_body
 from tests.fixture_rows import Row
@@ -52,34 +55,32 @@ def _params(path: str) -> dict[str, str]:
     return dict(Q) if path.endswith("pain-points") else pool_u()
 
 
-def _expected_cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return json.dumps(value)
-    if isinstance(value, list):
-        value = " | ".join(_expected_cell(item) for item in value)
-    text = str(value)
-    visible = text.lstrip(" \t\r\n\u00a0\u200b\u2060\ufeff\u3000")
-    first = unicodedata.normalize("NFKC", visible[:1])[:1]
-    return "'" + text if text[:1] in ("\t", "\r") or first in ("=", "+", "-", "@") else text
+def _read_back(cell: str, like: Any) -> Any:
+    """Return the JSON value a reader of the file gets from `cell`, read as the kind `like` is."""
+    if like is None:
+        return None if cell == "" else cell
+    if isinstance(like, bool):
+        return {"true": True, "false": False}.get(cell, cell)
+    if isinstance(like, int | float):
+        return json.loads(cell)
+    if isinstance(like, list):
+        return cell.split(" | ") if cell else []
+    return cell
 
 
-def _expected_table(body: dict[str, Any]) -> list[list[str]]:
-    """Return the header and rows the contract makes of a JSON body."""
+def _json_table(body: dict[str, Any]) -> list[list[Any]]:
+    """Return the header and the rows of JSON values the contract lays out from a JSON body."""
     listed = [key for key in LISTS if key in body]
     if listed:
         items = body[listed[0]]
         header = list(items[0])
-        return [header, *[[_expected_cell(item[key]) for key in header] for item in items]]
+        return [header, *[[item[key] for key in header] for item in items]]
     header = [
         key
         for key, value in body.items()
         if key not in ("filters", "previous", "changes") and not isinstance(value, dict | list)
     ]
-    return [header, [_expected_cell(body[key]) for key in header]]
+    return [header, [body[key] for key in header]]
 
 
 def _parse(response: httpx.Response) -> list[list[str]]:
@@ -94,7 +95,15 @@ async def test_csv_holds_what_json_holds(client: httpx.AsyncClient, path: str) -
     as_csv = await client.get(path, params={**_params(path), "format": "csv"})
     assert (as_json.status_code, as_csv.status_code) == (200, 200)
     table = _parse(as_csv)
-    assert table == _expected_table(as_json.json())
+    header, *rows = _json_table(as_json.json())
+    assert table[0] == header
+    assert [len(line) for line in table] == [len(header)] * (1 + len(rows))
+    # No text in these answers begins a formula (hostile texts are the tests below): each cell
+    # reads back as the JSON value in its place.
+    assert [
+        [_read_back(cell, value) for cell, value in zip(line, row, strict=True)]
+        for line, row in zip(table[1:], rows, strict=True)
+    ] == rows
     # Each window has something to show: not a header alone, and no nested structure leaked.
     assert len(table) >= 2
     assert not any(cell.startswith(("{", "[")) for row in table for cell in row)
@@ -158,6 +167,59 @@ async def test_hostile_text_survives_the_round_trip(server_url: str) -> None:
     # they were; the leading = is defused with a quote.
     assert example == HOSTILE
     assert cells == ["'" + HOSTILE]
+
+
+class _Row(BaseModel):
+    """A row of two columns: a JSON value, and a mark after it (so that an empty cell shows)."""
+
+    value: Any
+    after: str = "end"
+
+
+class _Rows(BaseModel):
+    """A body whose list, `rows`, is the rows of its CSV."""
+
+    rows: list[_Row]
+
+
+# Values of every kind a body holds, and the cell each must become, worked out by hand from the
+# rule above. Texts that begin a formula, or seem to, are TEXT_CELLS (tests/helpers.py).
+VALUE_CELLS: list[tuple[Any, str]] = [
+    (None, ""),
+    (True, "true"),
+    (False, "false"),
+    (0, "0"),
+    (7, "7"),
+    (24.0, "24.0"),
+    (33.33, "33.33"),
+    # A negative number is a number: never defused.
+    (-1, "-1"),
+    (-0.5, "-0.5"),
+    ("", ""),
+    ("2025-06-01", "2025-06-01"),
+    ("Pump & motor", "Pump & motor"),
+    # A list's items joined with " | "; the joined text is defused when it begins a formula.
+    ([], ""),
+    (["pump", "filter"], "pump | filter"),
+    (["=1+1", "pump"], "'=1+1 | pump"),
+    # Quoted in the file, read back whole.
+    ("a,b", "a,b"),
+    ('say "hi"', 'say "hi"'),
+    ("two\nlines", "two\nlines"),
+    (HOSTILE, '\'=SUM(A1:A2), "quoted"\nnaïve Größe'),
+]
+
+
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [*VALUE_CELLS, *TEXT_CELLS],
+    ids=[repr(value) for value, _ in [*VALUE_CELLS, *TEXT_CELLS]],
+)
+def test_each_value_becomes_its_cell(value: Any, cell: str) -> None:
+    body = csv_body(_Rows(rows=[_Row(value=value)]))
+    assert body.startswith(BOM)
+    table = list(csv.reader(io.StringIO(body.decode("utf-8-sig"), newline="")))
+    assert table == [["value", "after"], [cell, "end"]]
 
 
 def test_every_formula_start_is_defused_and_nothing_else() -> None:
