@@ -43,6 +43,9 @@ BIG_WINDOW = {"start_date": "2025-12-01", "end_date": "2026-03-01", "product_con
 USER_WINDOW = {"start_date": "2025-08-01", "end_date": "2025-08-31"}
 # The pain-point fixtures' window Q: 9 distinct query texts (see tests/fixture_rows.py).
 QUERY_WINDOW = {"start_date": "2025-09-01", "end_date": "2025-09-30"}
+# The local rules' count per cluster in window Q, of its 13 queries: 0, hours 3 + "Hi" 1 + order
+# 1 = 5; 1, pump 2; 2, cartridge 1; 3, SPX3200 2 + R0357800 1 + EC-40 1 = 4; 4, DE grids 1.
+LOCAL_COUNTS = [5, 2, 1, 4, 1]
 
 # For the tests of answer reuse: window W ends just before END_W, so at SETTLED (two hours later,
 # past the 3600 s settle time) its answers are settled. REUSE is the contract's reuse times, which

@@ -2,7 +2,7 @@
 
 Window W as in tests/test_cache.py: /analytics/sessions computes it with one statement, the
 overview with three. Window Q (September 2025) holds 9 distinct query texts
-(tests/test_llm_breaker.py); the fake LLM puts each in cluster 4.
+(tests/fixture_rows.py); the fake LLM puts each in cluster 4.
 """
 
 from __future__ import annotations

@@ -17,12 +17,10 @@ import pytest
 
 from backend.app.analytics.breaker import CircuitBreaker
 from tests.fake_llm_server import FakeLLMServer, fake_llm_server
-from tests.helpers import pool_q, running_app
+from tests.helpers import LOCAL_COUNTS, pool_q, running_app
 
 Q = pool_q()
 MODEL = "claude-haiku-5-5"
-# The local rules' counts per cluster in window Q (tests/test_pain_points.py).
-LOCAL_COUNTS = [5, 2, 1, 4, 1]
 
 
 @pytest.fixture

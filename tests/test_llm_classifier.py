@@ -19,14 +19,12 @@ import pytest
 from backend.app.analytics.llm_classifier import parse_assignments
 from backend.app.main import create_app
 from tests.fake_anthropic import FakeAnthropic, all_in, tool_answer
-from tests.helpers import make_settings, pool_q
+from tests.helpers import LOCAL_COUNTS, make_settings, pool_q
 
 PATH = "/analytics/pain-points"
 Q = pool_q()
 API_KEY = "sk-ant-test-DO-NOT-LEAK-123"
 MODEL = "claude-haiku-5-5"
-# Counts per cluster when the local rules answer (see tests/test_pain_points.py).
-LOCAL_COUNTS = [5, 2, 1, 4, 1]
 
 
 @asynccontextmanager
