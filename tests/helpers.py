@@ -1,4 +1,4 @@
-"""Helpers and constants shared by the tests: windows, databases, apps, a live server."""
+"""Helpers and constants the tests share: windows, databases, apps, reuse, CSV cells, uvicorn."""
 
 from __future__ import annotations
 
@@ -175,7 +175,7 @@ async def insert_rows(connection: asyncpg.Connection, table: str, rows: list[Row
 
 
 # Tests of what is computed ask again and count statements: answers are not reused there. The
-# cache's own tests (test_cache*.py) turn reuse on.
+# tests of reuse (test_cache*.py, and the CSV and gzip ones) turn it on with REUSE.
 NO_REUSE = {"cache_settled_ttl_seconds": 0, "cache_recent_ttl_seconds": 0}
 
 
