@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from backend.app.analytics.registry import KPIS
 from backend.app.cache.answers import Clock
 from backend.app.main import create_app
-from backend.app.models.responses import ToolShare, ToolUsage
+from backend.app.models.categories import ToolShare, ToolUsage
 from backend.app.settings import Settings
 from backend.demo.embedded import apply_schema
 from tests.fixture_rows import Row

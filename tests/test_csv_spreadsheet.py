@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from backend.app.api.csv_export import csv_body
-from backend.app.models.taxonomy import PAIN_POINT_CLUSTERS
+from backend.app.models.pain_points import PAIN_POINT_CLUSTERS
 from tests.helpers import TEXT_CELLS, pool_q, tool_usage
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")

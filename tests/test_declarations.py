@@ -15,8 +15,7 @@ from backend.app.analytics.registry import KPIS
 from backend.app.db.expressions import row_columns
 from backend.app.models.filters import AnalyticsFilters
 from backend.app.models.users import Retention
-from tests.conftest import StatementLog
-from tests.helpers import get_json, pool, without_filters
+from tests.helpers import StatementLog, get_json, pool, without_filters
 
 
 @pytest.mark.parametrize("kpi", KPIS, ids=[kpi.name for kpi in KPIS])
