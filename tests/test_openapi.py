@@ -14,7 +14,7 @@ from openapi_python_client import strings
 from openapi_spec_validator import validate
 from openapi_spec_validator.validation import OpenAPIV31SpecValidator
 
-from backend.app.errors import (
+from backend.app.db.errors import (
     DatabaseAuthenticationError,
     DatabaseBusyError,
     DatabaseMissingError,

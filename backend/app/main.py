@@ -19,19 +19,19 @@ from fastapi_offline import FastAPIOffline
 
 from backend.app.analytics.classifier import build_classifier
 from backend.app.api import analytics, system
+from backend.app.api.errors import (
+    INTERNAL_ERROR,
+    ContainUnexpectedErrors,
+    database_error_handler,
+    validation_error_handler,
+)
 from backend.app.cache.answers import Clock
 from backend.app.cache.encoding import GzipBodies
 from backend.app.cache.http import NoStoreErrors
 from backend.app.cache.setup import build_cache
 from backend.app.db.client import Database, create_engine
+from backend.app.db.errors import DatabaseError
 from backend.app.disconnect import CancelOnDisconnect
-from backend.app.errors import (
-    INTERNAL_ERROR,
-    ContainUnexpectedErrors,
-    ServiceError,
-    service_error_handler,
-    validation_error_handler,
-)
 from backend.app.logging import RequestLog, configure_logging, logged_path
 from backend.app.openapi import documented
 from backend.app.security import SecurityHeaders
@@ -121,7 +121,7 @@ def create_app(
     app.openapi = documented(  # type: ignore[method-assign]
         app, report_timezone=app_settings.report_timezone, started=started
     )
-    app.add_exception_handler(ServiceError, service_error_handler)
+    app.add_exception_handler(DatabaseError, database_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     # Only for an error in the middleware itself: ContainUnexpectedErrors answers the others.
     app.add_exception_handler(Exception, _unexpected_error_handler)

@@ -6,7 +6,8 @@ from fastapi import APIRouter, Response
 
 from backend.app.analytics import meta
 from backend.app.api.dependencies import DatabaseDep, ProductQueryDep
-from backend.app.errors import DatabasePermissionError, ServiceError
+from backend.app.api.errors import detail_of, readiness_status_of
+from backend.app.db.errors import DatabaseError, DatabasePermissionError
 from backend.app.models.error_responses import FILTER_OPTIONS_RESPONSES, READINESS_RESPONSES
 from backend.app.models.responses import FilterOptions, Health, Readiness
 
@@ -30,9 +31,9 @@ async def ready(db: DatabaseDep, response: Response) -> Readiness:
     """Report whether the database answers and both tables have every expected column."""
     try:
         check = await meta.check_schema(db)
-    except ServiceError as error:
+    except DatabaseError as error:
         response.status_code = 503
-        return Readiness(status=error.readiness_status, detail=error.detail)
+        return Readiness(status=readiness_status_of(error), detail=detail_of(error))
     if check.missing:
         response.status_code = 503
         detail = "The database lacks: " + ", ".join(check.missing)

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from backend.app.errors import DatabaseBusyError
+from backend.app.db.errors import DatabaseBusyError
 
 
 class Admission:
@@ -15,8 +15,8 @@ class Admission:
     Each request reserves as many connections as it runs statements at once (an overview three
     per window: six with compare),
     so an admitted request never waits on the pool, and a burst cannot take every connection:
-    the rest wait in a bounded queue for at most `timeout` seconds, then get a 503 with
-    Retry-After.
+    the rest wait in a bounded queue for at most `timeout` seconds, then are told the database
+    is busy (DatabaseBusyError, with that wait).
     """
 
     def __init__(self, *, capacity: int, timeout: float, max_waiting: int) -> None:
@@ -38,7 +38,7 @@ class Admission:
         wanted = min(max(1, connections), self.capacity)
         if self._free < wanted and self._waiting >= self.max_waiting:
             # It would have to queue, and the queue is full: waiting would only end in the same
-            # 503, later.
+            # refusal, later.
             raise DatabaseBusyError(self.timeout)
         self._waiting += 1
         try:

@@ -74,7 +74,7 @@ class Database:
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[AsyncConnection]:
-        """Yield a pooled connection, with database failures translated to service errors."""
+        """Yield a pooled connection, with database failures translated to db/'s errors."""
         async with (
             translated_errors(self.pool_timeout),
             asyncio.timeout(self.call_deadline),

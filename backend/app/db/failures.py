@@ -1,4 +1,4 @@
-"""What a database or driver failure means to a client: the service's errors, said plainly."""
+"""What a database or driver failure means: db/'s own errors (db/errors.py), said plainly."""
 
 from __future__ import annotations
 
@@ -12,16 +12,16 @@ from asyncpg.exceptions import ClientConfigurationError, TargetServerAttributeNo
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
-from backend.app.errors import (
+from backend.app.db.errors import (
     DatabaseAuthenticationError,
     DatabaseBusyError,
     DatabaseMissingError,
     DatabasePermissionError,
+    DatabaseRefusedError,
     DatabaseTLSError,
     DatabaseUnavailableError,
     QueryTimeoutError,
     SchemaMismatchError,
-    ServiceError,
 )
 
 logger = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ _UNAVAILABLE_STATES = {"57P01", "57P02", "57P03", "53300"}
 # The database refuses the service: 28P01 invalid_password (also an unknown role, which
 # PostgreSQL reports the same way), 28000 invalid_authorization_specification, 3D000
 # invalid_catalog_name (no such database), 42501 insufficient_privilege.
-_REFUSALS: dict[str, type[ServiceError]] = {
+_REFUSALS: dict[str, type[DatabaseRefusedError]] = {
     "28P01": DatabaseAuthenticationError,
     "28000": DatabaseAuthenticationError,
     "3D000": DatabaseMissingError,
@@ -58,7 +58,7 @@ def _sqlstate(error: DBAPIError | asyncpg.PostgresError) -> str | None:
 
 @asynccontextmanager
 async def translated_errors(pool_timeout: float) -> AsyncIterator[None]:
-    """Turn driver and pool failures into the service's errors, without leaking their text."""
+    """Turn driver and pool failures into db/'s errors, without leaking their text."""
     try:
         yield
     except PoolTimeoutError:
@@ -81,8 +81,7 @@ async def translated_errors(pool_timeout: float) -> AsyncIterator[None]:
             raise _REFUSALS[state]() from None
         if state in _SCHEMA_STATES:
             raise SchemaMismatchError(
-                "The analytics tables are missing a table or column the service reads; "
-                "see /health/ready."
+                "The analytics tables are missing a table or column the service reads."
             ) from None
         if (
             (isinstance(error, DBAPIError) and error.connection_invalidated)

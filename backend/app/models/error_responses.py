@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from backend.app.errors import (
+from backend.app.db.errors import (
     DatabaseAuthenticationError,
     DatabaseBusyError,
+    DatabaseError,
     DatabaseMissingError,
     DatabasePermissionError,
     DatabaseUnavailableError,
     QueryTimeoutError,
     SchemaMismatchError,
-    ServiceError,
 )
 from backend.app.models.responses import ErrorBody, Readiness, ValidationErrorBody
 
@@ -37,7 +37,7 @@ def _examples(*bodies: tuple[str, str, dict[str, object]]) -> dict[str, object]:
     return {name: {"summary": summary, "value": body} for name, summary, body in bodies}
 
 
-def _detail(error: type[ServiceError]) -> dict[str, object]:
+def _detail(error: type[DatabaseError]) -> dict[str, object]:
     return {"detail": error.default_detail}
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from backend.app.errors import DatabaseUnavailableError
+from backend.app.db.errors import DatabaseUnavailableError
 from backend.app.models.filters import AnalyticsFilters, ProductContext
 
 ROUNDING = "Rounded to 2 decimals; null when there is nothing to average."
