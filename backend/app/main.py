@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
 
 from backend.app.analytics.classifier import build_classifier
+from backend.app.analytics.registry import schema_fingerprint
 from backend.app.api import analytics, system
 from backend.app.api.errors import (
     INTERNAL_ERROR,
@@ -33,6 +34,7 @@ from backend.app.db.client import Database, create_engine
 from backend.app.db.errors import DatabaseError
 from backend.app.disconnect import CancelOnDisconnect
 from backend.app.logging import RequestLog, configure_logging, logged_path
+from backend.app.models.taxonomy import PAIN_POINT_CLUSTERS
 from backend.app.openapi import documented
 from backend.app.security import SecurityHeaders
 from backend.app.settings import Settings, get_settings
@@ -87,7 +89,14 @@ def create_app(
         url, stop_demo = await _database_url(app_settings)
         engine = create_engine(url, app_settings)
         app.state.database = Database(engine, app_settings)
-        app.state.cache, shared = build_cache(app_settings, clock=clock)
+        # The cache knows nothing of KPIs: it is given the digest of the response shapes (its
+        # Redis namespace) and the labels a classifier may give (the pain-point cluster ids).
+        app.state.cache, shared = build_cache(
+            app_settings,
+            clock=clock,
+            schema=schema_fingerprint(),
+            labels=range(len(PAIN_POINT_CLUSTERS)),
+        )
         classifier, llm_client = build_classifier(
             app_settings, http_client=llm_http_client, shared=shared
         )

@@ -1,67 +1,17 @@
-"""A circuit breaker: after repeated failures, leave a dependency alone for a cool-down."""
+"""The LLM's circuit breaker: the service's one (backend/app/breaker.py), saying why it is open."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
+from backend.app import breaker
 
 
-class CircuitBreaker:
-    """Counts consecutive failures; at `failures` it opens for `cooldown` seconds.
-
-    Open, it refuses every call. Once the cool-down has passed it lets one call through as a
-    probe: a success closes it, a failure opens it for another cool-down.
-    """
-
-    def __init__(
-        self,
-        *,
-        failures: int,
-        cooldown: float,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.failures = failures
-        self.cooldown = cooldown
-        self._clock = clock
-        self._consecutive = 0
-        self._open_until: float | None = None
-        self._probing = False
-
-    def allow(self) -> bool:
-        """Return whether a call may go out now (claiming the probe when one is due)."""
-        if self._open_until is None:
-            return True
-        if self._probing or self._clock() < self._open_until:
-            return False
-        self._probing = True
-        return True
-
-    def succeeded(self) -> None:
-        """Record a successful call: the breaker closes."""
-        self._consecutive = 0
-        self._open_until = None
-        self._probing = False
-
-    def abandoned(self) -> None:
-        """Record a call that ended with no verdict (cancelled): a claimed probe is released."""
-        self._probing = False
-
-    def failed(self) -> None:
-        """Record a failed call: the breaker opens at the threshold, or again after a probe."""
-        self._consecutive += 1
-        if self._probing or self._consecutive >= self.failures:
-            self._open_until = self._clock() + self.cooldown
-            self._probing = False
-
-    @property
-    def is_open(self) -> bool:
-        """Return whether calls are being refused (open, and no probe is due yet)."""
-        return self._open_until is not None and (self._probing or self._clock() < self._open_until)
+class CircuitBreaker(breaker.CircuitBreaker):
+    """The circuit breaker in front of the LLM; `reason` is what pain points report while open."""
 
     def reason(self) -> str:
         """Describe the open breaker, for `fallback_reason`."""
         return (
-            f"LLM circuit breaker open after {self._consecutive} consecutive failed calls: "
-            f"the local classifier answers without calling the LLM for {self.cooldown:g} s, "
-            "then one call probes it"
+            f"LLM circuit breaker open after {self.consecutive_failures} consecutive failed "
+            f"calls: the local classifier answers without calling the LLM for {self.cooldown:g} "
+            "s, then one call probes it"
         )

@@ -6,7 +6,7 @@ import asyncio
 import hashlib
 import logging
 import math
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Literal, TypeVar
 
 from redis.asyncio import Redis
@@ -14,9 +14,8 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError, ResponseError
 
-from backend.app.analytics.breaker import CircuitBreaker
+from backend.app.breaker import CircuitBreaker
 from backend.app.cache.answers import MAX_BODY_BYTES, MAX_STORED_BYTES, CachedAnswer
-from backend.app.models.pain_points import PAIN_POINT_CLUSTERS
 
 logger = logging.getLogger(__name__)
 
@@ -24,8 +23,6 @@ T = TypeVar("T")
 
 PREFIX = "heritage-analytics"
 Kind = Literal["read", "write"]
-# A label is a cluster id, one or two digits.
-_LABELS = {str(cluster).encode() for cluster in range(len(PAIN_POINT_CLUSTERS))}
 
 
 def _digest(text: str) -> str:
@@ -51,6 +48,7 @@ class RedisStore:
         timeout: float,
         retry_after: float,
         label_ttl: int,
+        labels: Iterable[int],
     ) -> None:
         # No retries inside the client: each would add a timeout to the request's wait.
         self._redis = Redis.from_url(
@@ -63,6 +61,8 @@ class RedisStore:
         self._labels = f"{PREFIX}:labels"
         self._timeout = timeout
         self._label_ttl = label_ttl
+        # The labels a classifier may give (the cluster ids), as Redis returns them.
+        self._known_labels = frozenset(str(label).encode() for label in labels)
         self._breakers: dict[Kind, CircuitBreaker] = {
             "read": CircuitBreaker(failures=1, cooldown=retry_after),
             "write": CircuitBreaker(failures=1, cooldown=retry_after),
@@ -137,7 +137,7 @@ class RedisStore:
         found: dict[str, int] = {}
         for text, value in zip(texts, values or [], strict=False):
             # Only a cluster id this service knows; anything else is no label.
-            if isinstance(value, bytes) and value in _LABELS:
+            if isinstance(value, bytes) and value in self._known_labels:
                 found[text] = int(value)
         return found
 

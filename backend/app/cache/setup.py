@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from backend.app.analytics.registry import schema_fingerprint
+from collections.abc import Iterable
+
 from backend.app.cache.answers import Clock, MemoryStore
 from backend.app.cache.redis_store import RedisStore
 from backend.app.cache.results import CachePolicy, ResultCache
@@ -13,7 +14,9 @@ from backend.app.settings import Settings
 ANSWERS_VERSION = 2
 
 
-def build_cache(settings: Settings, *, clock: Clock) -> tuple[ResultCache, RedisStore | None]:
+def build_cache(
+    settings: Settings, *, clock: Clock, schema: str, labels: Iterable[int]
+) -> tuple[ResultCache, RedisStore | None]:
     """Return the result cache, and the Redis store when CACHE_URL names one."""
     policy = CachePolicy(
         settle_seconds=settings.cache_settle_seconds,
@@ -23,12 +26,14 @@ def build_cache(settings: Settings, *, clock: Clock) -> tuple[ResultCache, Redis
     if settings.cache_url is None:
         memory = MemoryStore(settings.cache_max_entries, settings.cache_max_bytes)
         return ResultCache(memory, policy, clock=clock), None
-    # Versioned by the response shapes: a deploy that changes one never reads the old answers.
+    # Versioned by `schema`, a digest of the response shapes: a deploy that changes one never
+    # reads the old answers. `labels` are those a classifier may give, the only ones read back.
     redis = RedisStore(
         settings.cache_url.get_secret_value(),
-        namespace=f"v{ANSWERS_VERSION}-{schema_fingerprint()}",
+        namespace=f"v{ANSWERS_VERSION}-{schema}",
         timeout=settings.cache_timeout_seconds,
         retry_after=settings.cache_retry_seconds,
         label_ttl=settings.cache_label_ttl_seconds,
+        labels=labels,
     )
     return ResultCache(redis, policy, clock=clock), redis
