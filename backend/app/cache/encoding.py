@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import gzip
-from collections import OrderedDict
+
+from backend.app.cache.lru import BoundedLRU
 
 # "Larger than 1 KB": smaller bodies gain little, and gzip's own header and trailer are 18 bytes.
 GZIP_MIN_BYTES = 1024
 # zlib's default level: a 57 KB overview becomes about 5 KB in about a millisecond, once.
 _LEVEL = 6
 # The compressed bodies kept in the process, in bytes (about a tenth of what they stand for).
+# Only the bodies' own bytes are counted: each kept body costs about 350 bytes more (its key, the
+# bytes object's header and the LRU's bookkeeping; tracemalloc, CPython 3.11).
 GZIP_MEMO_BYTES = 16 * 1024 * 1024
 
 
@@ -49,23 +52,21 @@ class GzipBodies:
     """
 
     def __init__(self, max_bytes: int = GZIP_MEMO_BYTES) -> None:
-        self.max_bytes = max_bytes
-        self._bodies: OrderedDict[str, bytes] = OrderedDict()
-        self._size = 0
+        self._bodies = BoundedLRU[bytes](max_bytes=max_bytes, size=_body_size)
 
     def compress(self, body: bytes, *, key: str) -> bytes:
         """Return `body` gzipped, from what is kept under `key` (its ETag) when it is there."""
         kept = self._bodies.get(key)
         if kept is not None:
-            self._bodies.move_to_end(key)
             return kept
         compressed = gzip.compress(body, compresslevel=_LEVEL, mtime=0)
-        self._bodies[key] = compressed
-        self._size += len(compressed)
-        while self._size > self.max_bytes and self._bodies:
-            _, dropped = self._bodies.popitem(last=False)
-            self._size -= len(dropped)
+        self._bodies.put(key, compressed)
         return compressed
 
     def __len__(self) -> int:
         return len(self._bodies)
+
+
+def _body_size(key: str, compressed: bytes) -> int:
+    # The compressed bytes alone: see GZIP_MEMO_BYTES.
+    return len(compressed)
