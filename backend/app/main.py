@@ -34,7 +34,7 @@ from backend.app.db.client import Database, create_engine
 from backend.app.db.errors import DatabaseError
 from backend.app.disconnect import CancelOnDisconnect
 from backend.app.logging import RequestLog, configure_logging, logged_path
-from backend.app.models.taxonomy import PAIN_POINT_CLUSTERS
+from backend.app.models.pain_points import PAIN_POINT_CLUSTERS
 from backend.app.openapi import documented
 from backend.app.security import SecurityHeaders
 from backend.app.settings import Settings, get_settings
