@@ -19,8 +19,8 @@ from backend.app.api.dependencies import (
     FiltersDep,
 )
 from backend.app.api.documentation import answer_responses
+from backend.app.api.error_responses import ERROR_RESPONSES
 from backend.app.api.representation import choose
-from backend.app.models.error_responses import ERROR_RESPONSES
 
 router = APIRouter(prefix="/analytics", tags=["analytics"], responses=ERROR_RESPONSES)
 

@@ -6,9 +6,9 @@ from fastapi import APIRouter, Response
 
 from backend.app.analytics import meta
 from backend.app.api.dependencies import DatabaseDep, ProductQueryDep
+from backend.app.api.error_responses import FILTER_OPTIONS_RESPONSES, READINESS_RESPONSES
 from backend.app.api.errors import detail_of, readiness_status_of
 from backend.app.db.errors import DatabaseError, DatabasePermissionError
-from backend.app.models.error_responses import FILTER_OPTIONS_RESPONSES, READINESS_RESPONSES
 from backend.app.models.responses import FilterOptions, Health, Readiness
 
 router = APIRouter()

@@ -6,7 +6,6 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from backend.app.db.errors import DatabaseUnavailableError
 from backend.app.models.filters import AnalyticsFilters, ProductContext
 
 ROUNDING = "Rounded to 2 decimals; null when there is nothing to average."
@@ -75,23 +74,3 @@ class Readiness(Body):
         default_factory=list,
         description="`table.column` names the service needs that its role may not read.",
     )
-
-
-class ErrorBody(Body):
-    """Every error: a human-readable `detail`."""
-
-    detail: str = Field(examples=[DatabaseUnavailableError.default_detail])
-
-
-class ParameterError(Body):
-    """One refused parameter."""
-
-    parameter: str = Field(examples=["end_date"])
-    message: str = Field(examples=["must not be before start_date"])
-
-
-class ValidationErrorBody(Body):
-    """A 422: `detail` names each refused parameter; `errors` lists them one by one."""
-
-    detail: str = Field(examples=["end_date: must not be before start_date"])
-    errors: list[ParameterError]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from backend.app.db.errors import (
     DatabaseAuthenticationError,
     DatabaseBusyError,
@@ -12,7 +14,28 @@ from backend.app.db.errors import (
     QueryTimeoutError,
     SchemaMismatchError,
 )
-from backend.app.models.responses import ErrorBody, Readiness, ValidationErrorBody
+from backend.app.models.responses import Body, Readiness
+
+
+class ErrorBody(Body):
+    """Every error: a human-readable `detail`."""
+
+    detail: str = Field(examples=[DatabaseUnavailableError.default_detail])
+
+
+class ParameterError(Body):
+    """One refused parameter."""
+
+    parameter: str = Field(examples=["end_date"])
+    message: str = Field(examples=["must not be before start_date"])
+
+
+class ValidationErrorBody(Body):
+    """A 422: `detail` names each refused parameter; `errors` lists them one by one."""
+
+    detail: str = Field(examples=["end_date: must not be before start_date"])
+    errors: list[ParameterError]
+
 
 # Every error carries Cache-Control: no-store (it is never reused); a busy database's 503 also
 # says when to try again.
