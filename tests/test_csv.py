@@ -198,10 +198,12 @@ VALUE_CELLS: list[tuple[Any, str]] = [
     ("", ""),
     ("2025-06-01", "2025-06-01"),
     ("Pump & motor", "Pump & motor"),
-    # A list's items joined with " | "; the joined text is defused when it begins a formula.
+    # A list's items joined with " | ", each item defused on its own: one that lands inside the
+    # cell becomes a cell's start when a spreadsheet splits the text on "|" (text to columns).
     ([], ""),
     (["pump", "filter"], "pump | filter"),
     (["=1+1", "pump"], "'=1+1 | pump"),
+    (["pump", "=1+1"], "pump | '=1+1"),
     # Quoted in the file, read back whole.
     ("a,b", "a,b"),
     ('say "hi"', 'say "hi"'),
