@@ -134,11 +134,16 @@ def test_accept_encoding_is_read_with_its_q_values(header: str | None, allowed: 
 
 
 def test_the_kept_gzip_bodies_are_bounded_in_bytes() -> None:
-    bodies = GzipBodies(max_bytes=100)
+    # Each kept body costs 400 bytes besides its own: two fit in 1,000 bytes, three do not.
+    bodies = GzipBodies(max_bytes=1000)
     first = bodies.compress(b"a" * 5000, key="a")
+    assert len(first) < 100
     assert bodies.compress(b"ignored: kept under its key", key="a") is first
-    # Incompressible bodies of about 60 bytes each: the oldest goes when a second comes.
+    # Incompressible bodies of 40 bytes gzip to about 60: a (400 + <100) and b (400 + ~60) fit,
+    # and c makes three, so the least recently used, a, goes.
     bodies.compress(bytes(range(40)), key="b")
+    assert len(bodies) == 2
     bodies.compress(bytes(range(40, 80)), key="c")
-    assert len(bodies) <= 2
+    assert len(bodies) == 2
+    assert bodies.compress(b"a" * 5000, key="a") is not first
     assert gzip.decompress(bodies.compress(bytes(range(40, 80)), key="c")) == bytes(range(40, 80))

@@ -11,9 +11,11 @@ GZIP_MIN_BYTES = 1024
 # zlib's default level: a 57 KB overview becomes about 5 KB in about a millisecond, once.
 _LEVEL = 6
 # The compressed bodies kept in the process, in bytes (about a tenth of what they stand for).
-# Only the bodies' own bytes are counted: each kept body costs about 350 bytes more (its key, the
-# bytes object's header and the LRU's bookkeeping; tracemalloc, CPython 3.11).
 GZIP_MEMO_BYTES = 16 * 1024 * 1024
+# What keeping one body costs beyond its own bytes: its key, the bytes object's header and the
+# LRU's bookkeeping, about 350 bytes (tracemalloc, CPython 3.11), rounded up. Counted, so that
+# many small bodies cannot hold twice the bound.
+_ENTRY_BYTES = 400
 
 
 def accepts_gzip(accept_encoding: str | None) -> bool:
@@ -68,5 +70,4 @@ class GzipBodies:
 
 
 def _body_size(key: str, compressed: bytes) -> int:
-    # The compressed bytes alone: see GZIP_MEMO_BYTES.
-    return len(compressed)
+    return _ENTRY_BYTES + len(compressed)
