@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -46,7 +46,8 @@ class Kpi(Generic[BodyT]):
     `columns` are its aggregates over its grain's relation; the grain's statement computes them
     together with those of every other KPI of the same grain asked for at the same time, and
     `shape` turns the KPI's slice of that one row into its body. `function` is the KPI's
-    standalone async function, which its route calls for each window.
+    standalone async function for one window: the same statements its route runs (a test holds
+    each equal to its route).
     """
 
     name: str  # its section in the overview and the prefix of its columns
@@ -57,7 +58,7 @@ class Kpi(Generic[BodyT]):
     model: type[BodyT]
     columns: Callable[[Relation], Columns]
     shape: Callable[[Mapping[str, Any], ShapeContext], Awaitable[BodyT]]
-    function: Callable[[AnalyticsFilters, Services], Coroutine[Any, Any, BodyT]]
+    function: Callable[[AnalyticsFilters, Services], Awaitable[BodyT]]
     # The optional columns of the per-session relation that `columns` reads.
     parts: frozenset[SessionPart] = field(default_factory=frozenset)
     # Columns read from another grain's relation, which the overview computes anyway (engagement

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Coroutine, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import RowMapping
@@ -25,8 +25,6 @@ from backend.app.models.filters import AnalyticsFilters
 # Rows of a streamed grain fetched at once: about 15 ms of classification between two fetches,
 # so the event loop answers other requests (and /health) in between.
 STREAM_BATCH_ROWS = 2000
-
-T = TypeVar("T")
 
 
 async def compute_one(kpi: Kpi[BodyT], filters: AnalyticsFilters, services: Services) -> BodyT:
@@ -111,13 +109,6 @@ def statements(
             else grain_statement(relation, columns)
         )
     return built
-
-
-async def concurrently(*coroutines: Coroutine[Any, Any, T]) -> list[T]:
-    """Run `coroutines` concurrently; when one fails, cancel the others and raise its error."""
-    async with task_group() as group:
-        tasks = [group.create_task(coroutine) for coroutine in coroutines]
-    return [task.result() for task in tasks]
 
 
 @asynccontextmanager
