@@ -260,18 +260,23 @@ async def test_a_failed_start_is_reported_by_its_type(database_url: str) -> None
     ]
 
 
-def test_uvicorn_logs_a_failed_start_without_a_traceback(tmp_path: Path) -> None:
-    env = {**os.environ, "DATABASE_URL": "mysql://analyst:hunter2@db.internal/analytics"}
+def _failed_start(**environment: str) -> subprocess.CompletedProcess[str]:
+    """Start the service under uvicorn with `environment`; return the run, which must fail."""
     run = subprocess.run(
         [sys.executable, "-m", "uvicorn", "backend.app.main:app", "--port", "0"],
         cwd=Path(__file__).resolve().parents[1],
-        env=env,
+        env={**os.environ, **environment},
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
     assert run.returncode != 0
+    return run
+
+
+def test_uvicorn_logs_a_failed_start_without_a_traceback() -> None:
+    run = _failed_start(DATABASE_URL="mysql://analyst:hunter2@db.internal/analytics")
     lines = [json.loads(line) for line in run.stderr.splitlines() if line.startswith("{")]
     messages = [str(line["message"]) for line in lines]
     assert "Application startup failed. Exiting." in messages
@@ -315,16 +320,6 @@ def test_origins_are_kept_as_a_browser_sends_them() -> None:
     ]
 
 
-def test_the_service_does_not_start_with_a_bad_origin(tmp_path: Path) -> None:
-    env = {**os.environ, "DATABASE_URL": "postgresql://unused/db", "CORS_ORIGINS": "http://h:1/"}
-    run = subprocess.run(
-        [sys.executable, "-m", "uvicorn", "backend.app.main:app", "--port", "0"],
-        cwd=Path(__file__).resolve().parents[1],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert run.returncode != 0
+def test_the_service_does_not_start_with_a_bad_origin() -> None:
+    run = _failed_start(DATABASE_URL="postgresql://unused/db", CORS_ORIGINS="http://h:1/")
     assert "CORS_ORIGINS: 'http://h:1/' is not an origin" in run.stderr

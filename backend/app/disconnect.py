@@ -4,24 +4,20 @@ from __future__ import annotations
 
 import asyncio
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from backend.app.asgi import Middleware
 
 
-class CancelOnDisconnect:
+class CancelOnDisconnect(Middleware):
     """ASGI middleware: cancel the handler of an HTTP request whose client disconnected.
 
     Cancelling the handler cancels its database calls; asyncpg then sends PostgreSQL a cancel
     request for the statement in flight, and the overview's task group cancels its siblings.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Run the app, watching the connection for a disconnect meanwhile."""
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
         # The app reads the messages the watcher passes on; the watcher alone calls receive().
         messages: asyncio.Queue[Message] = asyncio.Queue()
         handler = asyncio.ensure_future(self.app(scope, messages.get, send))

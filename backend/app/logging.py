@@ -9,7 +9,9 @@ import time
 from datetime import UTC, datetime
 from typing import TextIO
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from backend.app.asgi import Middleware
 
 # Fields a log call may add through `extra=` and that belong in the JSON line.
 _EXTRA_FIELDS = ("httpRequest", "sqlstate", "reason")
@@ -83,21 +85,15 @@ def logged_path(path: str) -> str:
     return path
 
 
-class RequestLog:
+class RequestLog(Middleware):
     """ASGI middleware: one line per request, with method, path (no query), status and latency.
 
     Outermost, so that it sees every ending: an answer (its status), a client that went away
     before it was answered (499), or an error nothing answered (500).
     """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Run the request and log how it ended."""
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
         started = time.perf_counter()
         status: int | None = None
 

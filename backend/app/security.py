@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from backend.app.asgi import Headers, ResponseHeaders
 
 # On every response: no MIME sniffing (a CSV or JSON body is never run as a script or page), no
 # framing by another site (clickjacking), and no Referer leaving with the console's URLs, which
@@ -19,27 +19,13 @@ _DATA_POLICY = b"default-src 'none'; frame-ancestors 'none'"
 _PAGE_POLICY = b"frame-ancestors 'none'"
 
 
-class SecurityHeaders:
+class SecurityHeaders(ResponseHeaders):
     """ASGI middleware: add the headers above to every HTTP response."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Pass the request on, adding the headers to its response."""
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                content_type = next(
-                    (value for name, value in headers if name.lower() == b"content-type"), b""
-                )
-                policy = _PAGE_POLICY if content_type.startswith(b"text/html") else _DATA_POLICY
-                headers += [*_ALWAYS, (b"content-security-policy", policy)]
-                message = {**message, "headers": headers}
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+    def rewrite(self, status: int, headers: Headers) -> Headers:
+        """Return `headers` with the security headers for the response's content type."""
+        content_type = next(
+            (value for name, value in headers if name.lower() == b"content-type"), b""
+        )
+        policy = _PAGE_POLICY if content_type.startswith(b"text/html") else _DATA_POLICY
+        return [*headers, *_ALWAYS, (b"content-security-policy", policy)]

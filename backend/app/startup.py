@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import sys
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from backend.app.asgi import Middleware
 
 _FAILED = ("lifespan.startup.failed", "lifespan.shutdown.failed")
 
@@ -23,21 +25,17 @@ def describe_failure(error: BaseException | None) -> str:
     return f"the service could not start: {type(error).__name__}"
 
 
-class StartupFailureByType:
+class StartupFailureByType(Middleware):
     """ASGI middleware: the server logs a failed start as `describe_failure` words it.
 
     Starlette reports a failed lifespan to the server with the whole traceback text, which the
     server logs as is; this replaces that text before it leaves the application.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    scope_type = "lifespan"
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Pass everything on, rewording a lifespan failure report."""
-        if scope["type"] != "lifespan":
-            await self.app(scope, receive, send)
-            return
 
         async def send_described(message: Message) -> None:
             if message["type"] in _FAILED:

@@ -8,8 +8,9 @@ import math
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
+from backend.app.asgi import Middleware
 from backend.app.db.errors import (
     DatabaseAuthenticationError,
     DatabaseBusyError,
@@ -94,21 +95,15 @@ def _message(err: dict[str, object]) -> str:
     return message.removeprefix("Value error, ")
 
 
-class ContainUnexpectedErrors:
+class ContainUnexpectedErrors(Middleware):
     """ASGI middleware: an error no handler answered becomes a JSON 500 here, inside the stack.
 
     Innermost of the middleware, so that this 500 passes through the others like any answer: it
     carries no-store and the CORS headers, and the request log writes its line.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Run the app; answer a 500 for an exception it raised before answering."""
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
         answered = False
 
         async def send_noting(message: Message) -> None:

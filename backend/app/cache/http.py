@@ -6,8 +6,8 @@ import hashlib
 from collections.abc import Mapping
 
 from fastapi import Request, Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from backend.app.asgi import Headers, ResponseHeaders
 from backend.app.cache.answers import CachedAnswer
 from backend.app.cache.encoding import GZIP_MIN_BYTES, GzipBodies, accepts_gzip
 
@@ -74,26 +74,12 @@ def answer_response(
     return Response(body, media_type=media_type, headers=validators)
 
 
-class NoStoreErrors:
+class NoStoreErrors(ResponseHeaders):
     """ASGI middleware: every 4xx and 5xx carries Cache-Control: no-store."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Pass the request on, marking error responses as never to be stored."""
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_marked(message: Message) -> None:
-            if message["type"] == "http.response.start" and message["status"] >= 400:
-                headers = [
-                    (name, value)
-                    for name, value in message.get("headers", [])
-                    if name.lower() != b"cache-control"
-                ]
-                message = {**message, "headers": [*headers, (b"cache-control", b"no-store")]}
-            await send(message)
-
-        await self.app(scope, receive, send_marked)
+    def rewrite(self, status: int, headers: Headers) -> Headers:
+        """Return `headers`, with Cache-Control: no-store instead of any other on an error."""
+        if status < 400:
+            return headers
+        kept = [(name, value) for name, value in headers if name.lower() != b"cache-control"]
+        return [*kept, (b"cache-control", b"no-store")]
