@@ -105,11 +105,55 @@ async def measure(
                 counted = await _fetch_row(url, DISTINCT_SQL, start, end)
                 row["rows"], row["distinct"] = counted["queries"], counted["texts"]
                 results[str(days)] = row
+            results["rush"] = await rush(client, windows[max(windows)])
     finally:
         sampling = False
         await sampler
     results["rss_peak_mb"] = peak
     return results
+
+
+# The rush: this many cold year-long pain-point requests at once, each in its own time zone so
+# that none shares another's computation (the result cache is off besides).
+RUSH_REQUESTS = 8
+RUSH_ZONES = [
+    "UTC", "America/Chicago", "America/New_York", "America/Denver", "America/Los_Angeles",
+    "America/Phoenix", "Pacific/Honolulu", "Europe/Madrid",
+]  # fmt: skip
+
+
+async def rush(client: httpx.AsyncClient, params: dict[str, str]) -> dict[str, Any]:
+    """Send RUSH_REQUESTS pain-point requests at once; return each one's status and time."""
+
+    async def one(zone: str) -> dict[str, Any]:
+        started = time.perf_counter()
+        response = await client.get("/analytics/pain-points", params={**params, "tz": zone})
+        return {
+            "status": response.status_code,
+            "seconds": time.perf_counter() - started,
+            "retry_after": response.headers.get("Retry-After"),
+        }
+
+    answers = await asyncio.gather(*(one(zone) for zone in RUSH_ZONES[:RUSH_REQUESTS]))
+    print(f"  free text rush of {RUSH_REQUESTS}: {answers}")
+    return {"answers": answers}
+
+
+def rush_targets(answers: list[dict[str, Any]]) -> tuple[str, bool]:
+    """Return the rush's line and whether it met its target."""
+    statuses: dict[int, int] = {}
+    for answer in answers:
+        statuses[answer["status"]] = statuses.get(answer["status"], 0) + 1
+    failed = [answer for answer in answers if answer["status"] >= 500]
+    slowest_failure = max((answer["seconds"] for answer in failed), default=0.0)
+    without_retry = [a for a in failed if a["status"] == 503 and not a["retry_after"]]
+    slowest = max(answer["seconds"] for answer in answers)
+    measured = (
+        f"statuses {dict(sorted(statuses.items()))}; slowest answer {slowest:.1f} s; slowest 5xx "
+        f"{slowest_failure:.1f} s; 503 without Retry-After: {len(without_retry)}"
+    )
+    met = slowest_failure <= 5 and not without_retry and 200 in statuses
+    return measured, met
 
 
 def _fetch(url: str, sql: str, start: datetime, end: datetime) -> Callable[[], Awaitable[Any]]:
@@ -173,7 +217,12 @@ def render(free: dict[str, Any], reps: int) -> tuple[list[tuple[str, str, bool]]
             week["pain-points"] <= 0.05 * year["pain-points"],
         ),
         (
-            "free text: service RSS ≤ 300 MB throughout",
+            f"free text: {RUSH_REQUESTS} cold year-long pain points at once: every one "
+            "answered, no 5xx after more than 5 s, every 503 with Retry-After",
+            *rush_targets(free["rush"]["answers"]),
+        ),
+        (
+            "free text: service RSS ≤ 300 MB throughout, worker processes included",
             f"peak {free['rss_peak_mb']:.0f} MB",
             free["rss_peak_mb"] <= 300,
         ),

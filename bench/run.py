@@ -127,6 +127,16 @@ async def explain(url: str, params: dict[str, str]) -> str:
     return "\n".join(row[0] for row in rows)
 
 
+def _children(pid: int) -> list[int]:
+    """Return the processes `pid` started, and theirs (a worker pool's resource tracker too)."""
+    try:
+        tasks = Path(f"/proc/{pid}/task").iterdir()
+        direct = [int(child) for task in tasks for child in (task / "children").read_text().split()]
+    except OSError:
+        return []
+    return [grand for child in direct for grand in (child, *_children(child))]
+
+
 class Service:
     """The service under uvicorn on a free port, as a subprocess."""
 
@@ -173,10 +183,20 @@ class Service:
         raise RuntimeError("service did not become ready")
 
     def memory_mb(self) -> tuple[float, float]:
-        """Return the process's current and peak resident memory in MB."""
-        status = Path(f"/proc/{self.process.pid}/status").read_text()
-        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-        return (int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024)
+        """Return the current and peak resident memory in MB, its worker processes included.
+
+        The peak adds each process's own peak: an upper bound of the peak of their sum.
+        """
+        current = peak = 0.0
+        for process in [self.process.pid, *_children(self.process.pid)]:
+            try:
+                status = Path(f"/proc/{process}/status").read_text()
+            except OSError:
+                continue  # ended meanwhile
+            fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+            current += int(fields["VmRSS"].split()[0]) / 1024
+            peak += int(fields["VmHWM"].split()[0]) / 1024
+        return current, peak
 
     def stop(self) -> None:
         """Stop the service."""

@@ -180,8 +180,14 @@ NO_REUSE = {"cache_settled_ttl_seconds": 0, "cache_recent_ttl_seconds": 0}
 
 
 def make_settings(database_url: str, **overrides: object) -> Settings:
-    """Return settings for a test app on `database_url`, without answer reuse unless asked."""
-    return Settings.model_validate({"database_url": database_url, **NO_REUSE, **overrides})
+    """Return settings for a test app on `database_url`, without answer reuse unless asked.
+
+    Pain points label in the request's process unless a test asks for worker processes: most
+    apps live for one test, and starting a worker costs about a second.
+    """
+    return Settings.model_validate(
+        {"database_url": database_url, "pain_points_workers": 0, **NO_REUSE, **overrides}
+    )
 
 
 @asynccontextmanager

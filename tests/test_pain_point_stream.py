@@ -72,7 +72,7 @@ async def test_local_rules_label_every_streamed_text() -> None:
         text(1, 5, "IntelliFlo or TriStar for a 20k gallon pool?"),
     ]
     classifier = PainPointClassifier(local=KeywordClassifier(), cache=LRUCache(maxsize=10))
-    result = await classifier.classify(batches_of(rows, 2))
+    result = await classifier.classify_grouped(batches_of(rows, 2))
     # Clusters 3, 4, 0, 2, 1 with 2, 1, 4, 1, 1 queries.
     assert result.tally.counts == [4, 1, 1, 2, 1]
     assert result.classifier == "keyword"

@@ -17,6 +17,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
 
+from backend.app.analytics.budget import ProcessingTimeoutError
 from backend.app.analytics.classifier import build_classifier
 from backend.app.analytics.registry import schema_fingerprint
 from backend.app.api import analytics, system
@@ -24,6 +25,7 @@ from backend.app.api.errors import (
     INTERNAL_ERROR,
     ContainUnexpectedErrors,
     database_error_handler,
+    processing_timeout_handler,
     validation_error_handler,
 )
 from backend.app.cache.answers import Clock
@@ -101,9 +103,11 @@ def create_app(
             app_settings, http_client=llm_http_client, shared=shared
         )
         app.state.classifier = classifier
+        await classifier.start()
         try:
             yield
         finally:
+            await asyncio.to_thread(classifier.close)
             await app.state.database.dispose()
             await app.state.cache.close()
             if llm_client is not None:
@@ -131,6 +135,7 @@ def create_app(
         app, report_timezone=app_settings.report_timezone, started=started
     )
     app.add_exception_handler(DatabaseError, database_error_handler)
+    app.add_exception_handler(ProcessingTimeoutError, processing_timeout_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     # Only for an error in the middleware itself: ContainUnexpectedErrors answers the others.
     app.add_exception_handler(Exception, _unexpected_error_handler)

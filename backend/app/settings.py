@@ -62,6 +62,25 @@ class Settings(BaseSettings):
         default=".pgdata",
         description="Where the embedded PostgreSQL keeps its files when DATABASE_URL is unset.",
     )
+    pain_points_streams: int | None = Field(
+        default=None,
+        ge=1,
+        description="Pain-point text streams (one per window) computed at once; more wait up to "
+        "DB_POOL_TIMEOUT_SECONDS, then get a 503 with Retry-After. Unset: one per CPU the "
+        "service sees.",
+    )
+    pain_points_workers: int | None = Field(
+        default=None,
+        ge=0,
+        description="Worker processes that label pain-point texts beside the service's own. "
+        "Unset: one less than the CPUs the service sees (none on one CPU).",
+    )
+    pain_points_processing_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="How long one window's pain points may spend labelling and grouping texts "
+        "(database time aside) before the request gets a 504.",
+    )
     anthropic_api_key: SecretStr | None = Field(
         default=None,
         description="Turns on LLM classification of pain points; unset: local keyword rules.",

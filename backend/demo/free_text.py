@@ -20,6 +20,16 @@ TAILS = [
     "for my {gallons} gallon pool", "its for a {gallons} gal pool", "near {branch}",
     "customer is waiting", "been waiting all week", "for a job tmrw", "if not whats the eta",
     "we're in {branch}", "ty", "?", "??", "lol", "for the {model}",
+    "- {name}", "this is {name} from {name} pools", "order #{order}", "re order {order}",
+    "acct {order}", "call me {name} at 555-{order}", "{name} here", "per {name}",
+    "ship to {branch}", "po {order}", "job at {branch} rd", "my tech {name} said so",
+]  # fmt: skip
+
+# Names people sign with, or mention: real logs are full of them.
+NAMES = [
+    "Mike", "Jose", "Maria", "Dave", "Luis", "Sarah", "Tony", "Kim", "Raul", "Jen", "Bob",
+    "Carlos", "Ana", "Steve", "Chris", "Pat", "Ricky", "Gabe", "Tina", "Omar", "Liz", "Juan",
+    "Kevin", "Ashley", "Hector", "Brandon", "Rosa", "Tyler", "Diego", "Megan", "Sam", "Eddie",
 ]  # fmt: skip
 
 MODELS = [

@@ -52,7 +52,7 @@ _COLUMNS = """time_stamp, user_id, session_id, input, output, full_prompt, chat_
 # $7 sessions, $8 id prefix, $9 long-tail users, $10 window end, $11 days, $12 assistant name,
 # $13 power users, $14 regular users, $15 rich texts (realistic sizes for output, full_prompt,
 # chat_history and context: hundreds of bytes to a few KB, as real chatbot logs have), $16 free
-# text (nearly every question distinct) and $17-$21 its pieces (free_text.py).
+# text (nearly every question distinct) and $17-$22 its pieces (free_text.py).
 #
 # Users come from three pools: 8% of sessions from a few power users (dozens of sessions each),
 # 17% from regular customers (a handful each), 75% from a long tail (mostly one session each);
@@ -126,7 +126,7 @@ WITH questions AS (
     SELECT texts.*, h,
            CASE WHEN $16::bool THEN btrim(
                ($17::text[])[1 + get_byte(h, 0) % cardinality($17::text[])] || ' '
-               || replace(replace(replace(replace(
+               || replace(replace(replace(replace(replace(replace(
                       CASE WHEN get_byte(h, 6) < 13
                            THEN ($21::text[])[1 + get_byte(h, 7) % cardinality($21::text[])]
                            ELSE templated END
@@ -137,7 +137,10 @@ WITH questions AS (
                       '{model}', ($19::text[])[1 + get_byte(h, 2) % cardinality($19::text[])]),
                       '{branch}', ($20::text[])[1 + get_byte(h, 3) % cardinality($20::text[])]),
                       '{gallons}', ((10 + get_byte(h, 8) % 70) * 500)::text),
-                      '{part}', part_list[1 + get_byte(h, 9) % cardinality(part_list)]))
+                      '{part}', part_list[1 + get_byte(h, 9) % cardinality(part_list)]),
+                      '{order}', (get_byte(h, 12) * 65536 + get_byte(h, 13) * 256
+                                  + get_byte(h, 14))::text),
+                      '{name}', ($22::text[])[1 + get_byte(h, 15) % cardinality($22::text[])]))
            END AS free_text
     FROM texts CROSS JOIN LATERAL (
         SELECT decode(md5(texts.session_id || ':' || texts.m::text), 'hex') AS h
@@ -259,5 +262,6 @@ async def insert_demo_rows(
         free_text_pieces.MODELS,
         free_text_pieces.BRANCHES,
         free_text_pieces.SPANISH,
+        free_text_pieces.NAMES,
     )
     return int(status.split()[-1])

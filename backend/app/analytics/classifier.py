@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import logging
+import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeAlias
@@ -14,12 +15,24 @@ from anthropic import AsyncAnthropic
 from cachetools import LRUCache
 
 from backend.app.analytics.breaker import CircuitBreaker
+from backend.app.analytics.budget import ProcessingBudget
 from backend.app.analytics.keyword_rules import KeywordClassifier
+from backend.app.analytics.label_workers import LabelWorkers
 from backend.app.analytics.llm_classifier import PROMPT_VERSION, ClassificationError, LLMClassifier
 from backend.app.analytics.pain_tally import QueryText, Tally
+from backend.app.analytics.text_groups import (
+    HashCollisionError,
+    Prepared,
+    RowGroups,
+    tally_groups,
+)
+from backend.app.cpus import available_cpus
+from backend.app.db.text_source import TextSource
 from backend.app.settings import Settings
 
 logger = logging.getLogger(__name__)
+# How long one window's texts may take to label and group, database time aside.
+DEFAULT_PROCESSING_SECONDS = 60.0
 
 
 class Classifier(Protocol):
@@ -97,12 +110,24 @@ class PainPointClassifier:
         llm: Classifier | None = None,
         policy: LLMPolicy | None = None,
         shared: LabelStore | None = None,
+        workers: LabelWorkers | None = None,
+        processing_seconds: float = DEFAULT_PROCESSING_SECONDS,
     ) -> None:
         self.local = local
         self.cache = cache
         self.llm = llm
         self.policy = policy
         self.shared = shared
+        self.workers = workers or LabelWorkers(0, label=local.label)
+        self.processing_seconds = processing_seconds
+
+    async def start(self) -> None:
+        """Start the worker processes that label texts beside the service."""
+        await self.workers.start()
+
+    def close(self) -> None:
+        """Stop the worker processes."""
+        self.workers.close()
 
     @property
     def identity(self) -> str:
@@ -111,14 +136,49 @@ class PainPointClassifier:
             return self.local.name
         return f"{self._shared_name(self.llm)}+{self.local.name}"
 
-    async def classify(self, batches: TextBatches) -> Classification:
-        """Count every text of `batches` in its cluster, the LLM's labels first where allowed."""
+    async def classify(self, source: TextSource) -> Classification:
+        """Count every text of `source` in its cluster, the LLM's labels first where allowed."""
         if self.llm is None or self.policy is None:
-            return await self._classify_locally(batches)
-        return await self._classify_with_llm(self.llm, self.policy, batches)
+            return await self._classify_raw(source)
+        return await self._classify_with_llm(self.llm, self.policy, source.grouped())
 
-    async def _classify_locally(self, batches: TextBatches) -> Classification:
-        """Label every text with the local rules as it streams past."""
+    async def _classify_raw(self, source: TextSource) -> Classification:
+        """Label every row's text with the local rules as it streams past; group them after.
+
+        A hash shared by two texts is caught where it could change the answer, and then the
+        window is counted again the exact way, grouped by SQL.
+        """
+        name = self.local.name
+        budget = ProcessingBudget(self.processing_seconds)
+        rows = RowGroups()
+        # One batch is labelled (by the workers, if any) while the next one is read.
+        labelling: tuple[Prepared, asyncio.Future[list[int]]] | None = None
+        try:
+            async for batch in source.raw():
+                started = time.monotonic()
+                prepared = rows.prepare(batch)
+                previous, labelling = labelling, (prepared, self.workers.labelling(prepared.texts))
+                if previous is not None:
+                    rows.keep(previous[0], await previous[1])
+                budget.spend(time.monotonic() - started)
+            started = time.monotonic()
+            if labelling is not None:
+                rows.keep(labelling[0], await labelling[1])
+                labelling = None
+            groups = rows.groups()
+            budget.spend(time.monotonic() - started)
+        finally:
+            if labelling is not None:
+                labelling[1].cancel()
+        try:
+            tally = await tally_groups(source, groups, label=self.local.label, classifier=name)
+        except HashCollisionError:
+            logger.warning("two query texts share a hash: pain points counted the exact way")
+            return await self.classify_grouped(source.grouped())
+        return Classification(tally, name, fallback_reason=None)
+
+    async def classify_grouped(self, batches: TextBatches) -> Classification:
+        """Label every per-text row (grouped by SQL) with the local rules: the exact path."""
         label, name = self.local.label, self.local.name
         tally = Tally([name])
         async for batch in batches:
@@ -258,8 +318,16 @@ def build_classifier(
     """Return the classifier the settings ask for, and the Anthropic client to close, if any."""
     local = KeywordClassifier()
     cache: LabelCache = LRUCache(maxsize=settings.classifier_cache_size)
+    processes = settings.pain_points_workers
+    if processes is None:
+        processes = available_cpus() - 1
+    budget = settings.pain_points_processing_seconds
     if settings.anthropic_api_key is None:
-        return PainPointClassifier(local=local, cache=cache), None
+        workers = LabelWorkers(processes, label=local.label)
+        classifier = PainPointClassifier(
+            local=local, cache=cache, workers=workers, processing_seconds=budget
+        )
+        return classifier, None
     client = AsyncAnthropic(
         api_key=settings.anthropic_api_key.get_secret_value(),
         base_url=settings.llm_base_url,
@@ -279,7 +347,8 @@ def build_classifier(
             failures=settings.llm_breaker_failures, cooldown=settings.llm_breaker_cooldown_seconds
         ),
     )
+    # With an LLM, the texts are grouped by SQL and labelled once each, in this process.
     classifier = PainPointClassifier(
-        local=local, cache=cache, llm=llm, policy=policy, shared=shared
+        local=local, cache=cache, llm=llm, policy=policy, shared=shared, processing_seconds=budget
     )
     return classifier, client

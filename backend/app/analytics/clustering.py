@@ -25,8 +25,8 @@ def _percent(part: int, whole: int) -> float | None:
 
 
 async def _shape_pain_points(row: Mapping[str, Any], context: ShapeContext) -> PainPoints:
-    # The grain streams: one (queries, latest, text, spelling) row per distinct normalised text.
-    result = await context.classifier.classify(row["batches"])
+    # The grain streams: the window's texts, read on one snapshot of their own.
+    result = await context.classifier.classify(row["texts"])
     tally = result.tally
     total = sum(tally.counts)
     return PainPoints(

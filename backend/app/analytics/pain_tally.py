@@ -51,22 +51,29 @@ class Tally:
 
     def add(self, row: Sequence[Any], cluster: int, classifier: str) -> None:
         """Count a QueryText-shaped row in `cluster`, as labelled by `classifier`."""
-        queries = row[0]
+        self.count(cluster, row[0], 1, classifier=classifier)
+        best = self._best[cluster]
+        # The common case over distinct texts, decided without building a QueryText: fewer
+        # queries, or as many and older, than every example kept.
+        if len(best) == EXAMPLES_PER_CLUSTER and (row[0], row[1]) < (
+            best[-1].queries,
+            best[-1].latest,
+        ):
+            return
+        self.offer(QueryText(*row), cluster)
+
+    def count(self, cluster: int, queries: int, texts: int, *, classifier: str) -> None:
+        """Count `queries` queries over `texts` distinct texts in `cluster`."""
         self.counts[cluster] += queries
-        self.texts_by_classifier[classifier] += 1
+        self.texts_by_classifier[classifier] += texts
+
+    def offer(self, text: QueryText, cluster: int) -> None:
+        """Keep `text` among the examples of `cluster` if it outranks one of them."""
         best = self._best[cluster]
         if len(best) == EXAMPLES_PER_CLUSTER:
-            last = best[-1]
-            # The common case over distinct texts, decided without building a QueryText: fewer
-            # queries, or as many and older, than every example kept.
-            if (queries, row[1]) < (last.queries, last.latest):
-                return
-            text = QueryText(*row)
-            if not text.outranks(last):
+            if not text.outranks(best[-1]):
                 return
             best.pop()
-        else:
-            text = QueryText(*row)
         position = next((i for i, kept in enumerate(best) if text.outranks(kept)), len(best))
         best.insert(position, text)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from datetime import datetime
 from typing import Any
 
@@ -20,9 +20,10 @@ from backend.app.analytics.grains import (
     stream_statement,
 )
 from backend.app.db.tables import table_for
+from backend.app.db.text_source import TextSource
 from backend.app.models.filters import AnalyticsFilters
 
-# Rows of a streamed grain fetched at once: about 15 ms of classification between two fetches,
+# Rows of a streamed grain fetched at once: a few milliseconds of labelling between two fetches,
 # so the event loop answers other requests (and /health) in between.
 STREAM_BATCH_ROWS = 2000
 
@@ -61,9 +62,15 @@ async def compute_windows(
             body: BaseModel = await kpi.shape(row, context)
             return body
         # A streamed grain's rows are shaped as they arrive, on a connection of their own.
-        streamed = statements[kpi.grain].select
-        async with db.stream(streamed, batch_size=STREAM_BATCH_ROWS) as batches:
-            body = await kpi.shape({**row, "batches": batches}, context)
+        async with db.snapshot() as snapshot:
+            texts = TextSource(
+                snapshot,
+                grouped=statements[kpi.grain].select,
+                table=table_for(context.filters.product_context),
+                filters=context.filters,
+                batch_size=STREAM_BATCH_ROWS,
+            )
+            body = await kpi.shape({**row, "texts": texts}, context)
         return body
 
     # Admitted only once a connection is free for each statement: a rush queues here, briefly,
@@ -71,7 +78,12 @@ async def compute_windows(
     # admitted: building them costs CPU (tens of milliseconds for an overview) that a request
     # refused after the pool timeout would have spent for nothing, while /health waited behind it.
     grains = {grain for kpi in kpis for grain in kpi.grains}
-    async with db.admission.admit(len(grains) * len(windows)):
+    streams = sum(grain.streamed for grain in grains) * len(windows)
+    # Text streams first: a request that cannot get one holds no connection while it waits.
+    async with (
+        db.text_streams.admit(streams) if streams else nullcontext(),
+        db.admission.admit(len(grains) * len(windows)),
+    ):
         built = [statements(kpis, filters, now=now) for filters in windows]
         bodies: list[dict[str, asyncio.Task[BaseModel]]] = []
         async with task_group() as group:

@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.types import Message, Receive, Scope, Send
 
+from backend.app.analytics.budget import ProcessingTimeoutError
 from backend.app.asgi import Middleware
 from backend.app.db.errors import (
     DatabaseAuthenticationError,
@@ -70,6 +71,12 @@ async def database_error_handler(request: Request, exc: Exception) -> JSONRespon
     return JSONResponse(
         status_code=status_code_of(exc), content={"detail": detail_of(exc)}, headers=headers_of(exc)
     )
+
+
+async def processing_timeout_handler(request: Request, exc: Exception) -> JSONResponse:
+    """Render a request whose own processing ran past its budget as a 504 that says so."""
+    assert isinstance(exc, ProcessingTimeoutError)
+    return JSONResponse(status_code=504, content={"detail": exc.detail})
 
 
 async def validation_error_handler(request: Request, exc: Exception) -> JSONResponse:

@@ -19,8 +19,12 @@ class Admission:
     is busy (DatabaseBusyError, with that wait).
     """
 
-    def __init__(self, *, capacity: int, timeout: float, max_waiting: int) -> None:
+    def __init__(
+        self, *, capacity: int, timeout: float, max_waiting: int, busy: str | None = None
+    ) -> None:
         self.capacity = max(1, capacity)
+        # What a refused request is told (DatabaseBusyError's own words unless given).
+        self.busy = busy
         self.timeout = timeout
         self.max_waiting = max_waiting
         self._free = self.capacity
@@ -39,14 +43,14 @@ class Admission:
         if self._free < wanted and self._waiting >= self.max_waiting:
             # It would have to queue, and the queue is full: waiting would only end in the same
             # refusal, later.
-            raise DatabaseBusyError(self.timeout)
+            raise DatabaseBusyError(self.timeout, self.busy)
         self._waiting += 1
         try:
             async with asyncio.timeout(self.timeout), self._changed:
                 await self._changed.wait_for(lambda: self._free >= wanted)
                 self._free -= wanted
         except TimeoutError:
-            raise DatabaseBusyError(self.timeout) from None
+            raise DatabaseBusyError(self.timeout, self.busy) from None
         finally:
             self._waiting -= 1
         try:

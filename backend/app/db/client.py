@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import operator
+import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+from typing import Any
 
 import asyncpg
 from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from backend.app.cpus import available_cpus
 from backend.app.db.admission import Admission
 from backend.app.db.connection_url import parse_database_url
 from backend.app.db.expressions import AnySelect
@@ -56,6 +61,108 @@ def create_engine(database_url: str, settings: Settings) -> AsyncEngine:
     )
 
 
+# How much sooner than the pool timeout a queued text stream is refused: its 503 then reaches
+# the client within the pool timeout.
+REFUSAL_MARGIN_SECONDS = 0.5
+TEXT_STREAMS_BUSY = (
+    "The service is busy computing pain points for other requests (every text stream is in "
+    "use). Try again shortly."
+)
+
+
+class DatabaseDeadline:
+    """How long a caller may still wait on the database, counting only the waits."""
+
+    def __init__(self, seconds: float) -> None:
+        self.left = seconds
+
+    @asynccontextmanager
+    async def waiting(self) -> AsyncIterator[None]:
+        """Time out a wait on the database once the waits so far add up to the deadline."""
+        started = time.monotonic()
+        try:
+            async with asyncio.timeout(max(self.left, 0.0)):
+                yield
+        finally:
+            self.left -= time.monotonic() - started
+
+
+# PostgreSQL's own epoch: TIMESTAMP values are microseconds since then.
+POSTGRES_EPOCH = datetime(2000, 1, 1)
+
+
+def _microseconds_tuple(value: int | datetime) -> tuple[int]:
+    # The window's bounds still arrive as datetimes.
+    if isinstance(value, datetime):
+        return ((value - POSTGRES_EPOCH) // timedelta(microseconds=1),)
+    return (value,)
+
+
+class Snapshot:
+    """Statements on one connection in one read-only snapshot, their rows straight from asyncpg.
+
+    Through SQLAlchemy's result objects, a million rows took 2.5 s longer. Each statement is
+    still built and compiled by SQLAlchemy, and reported to the engine's `before_cursor_execute`
+    listeners as any other.
+    """
+
+    def __init__(self, driver: asyncpg.Connection, sync: Any, deadline: DatabaseDeadline) -> None:
+        self._driver = driver
+        self._sync = sync
+        self._deadline = deadline
+        self._custom_codecs = False
+
+    async def timestamps_as_microseconds(self) -> None:
+        """Read and send TIMESTAMP values as integers: microseconds since 2000-01-01.
+
+        Decoding a million datetimes and converting them to numbers took seconds; the integers
+        are what PostgreSQL sends anyway. The connection's own codec is restored on leaving.
+        """
+        await self._driver.set_type_codec(
+            "timestamp",
+            schema="pg_catalog",
+            encoder=_microseconds_tuple,
+            decoder=operator.itemgetter(0),
+            format="tuple",
+        )
+        self._custom_codecs = True
+
+    async def restore_codecs(self) -> None:
+        """Give the connection back its default codecs, before it returns to the pool."""
+        if self._custom_codecs:
+            await self._driver.reset_type_codec("timestamp", schema="pg_catalog")
+            self._custom_codecs = False
+
+    def _compiled(self, statement: AnySelect) -> tuple[str, list[Any]]:
+        compiled = statement.compile(dialect=self._sync.dialect)
+        parameters = [compiled.params[name] for name in compiled.positiontup or ()]
+        self._sync.dispatch.before_cursor_execute(
+            self._sync, None, compiled.string, parameters, None, False
+        )
+        return compiled.string, parameters
+
+    async def batches(
+        self, statement: AnySelect, *, batch_size: int
+    ) -> AsyncIterator[Sequence[Any]]:
+        """Yield the rows of `statement` in batches of `batch_size`, from a server-side cursor."""
+        sql, parameters = self._compiled(statement)
+        async with self._deadline.waiting():
+            cursor = await self._driver.cursor(sql, *parameters)
+        while True:
+            async with self._deadline.waiting():
+                rows = await cursor.fetch(batch_size)
+            if not rows:
+                return
+            yield rows
+
+    async def fetch_all(self, statement: AnySelect) -> Sequence[Any]:
+        """Run `statement` and return all its rows."""
+        sql, parameters = self._compiled(statement)
+        async with self._deadline.waiting():
+            rows: Sequence[Any] = await self._driver.fetch(sql, *parameters)
+        return rows
+
+
 class Database:
     """Runs statements on the engine, each call on its own pooled connection, within a deadline."""
 
@@ -70,6 +177,20 @@ class Database:
             capacity=settings.db_pool_size + settings.db_max_overflow - 1,
             timeout=settings.db_pool_timeout_seconds,
             max_waiting=settings.db_max_waiting_requests,
+        )
+        # Pain points' text streams keep a CPU busy for seconds each: beyond one per CPU they
+        # would only share the CPUs and all finish late. As many more may queue; the rest are
+        # refused at once, and a queued one is refused early enough that its 503 leaves within
+        # the pool timeout.
+        streams = settings.pain_points_streams or available_cpus()
+        self.text_streams = Admission(
+            capacity=streams,
+            timeout=max(
+                settings.db_pool_timeout_seconds - REFUSAL_MARGIN_SECONDS,
+                settings.db_pool_timeout_seconds / 2,
+            ),
+            max_waiting=streams,
+            busy=TEXT_STREAMS_BUSY,
         )
 
     @asynccontextmanager
@@ -97,33 +218,41 @@ class Database:
             return rows
 
     @asynccontextmanager
-    async def stream(
-        self, statement: AnySelect, *, batch_size: int
-    ) -> AsyncIterator[AsyncIterator[Sequence[asyncpg.Record]]]:
-        """Yield the rows of `statement` in batches of `batch_size`, from a server-side cursor.
+    async def snapshot(self) -> AsyncIterator[Snapshot]:
+        """Yield one connection's read-only snapshot, for statements that stream their rows.
 
-        The rows stream straight from the driver: through SQLAlchemy's result objects, a
-        million rows took 2.5 s longer. The statement is still built and compiled by SQLAlchemy,
-        and reported to the engine's `before_cursor_execute` listeners as any other.
+        Every statement run through it sees the same data (REPEATABLE READ), and the deadline
+        counts only the time spent waiting on the database, not the caller's work between
+        fetches.
         """
-        compiled = statement.compile(dialect=self.engine.dialect)
-        sql = compiled.string
-        parameters = [compiled.params[name] for name in compiled.positiontup or ()]
-        async with self.connection() as connection:
-            sync = connection.sync_connection
-            assert sync is not None, "a connected AsyncConnection has its sync connection"
-            sync.dispatch.before_cursor_execute(sync, None, sql, parameters, None, False)
-            driver = (await connection.get_raw_connection()).driver_connection
-            assert isinstance(driver, asyncpg.Connection), "the engine runs on asyncpg"
-            # A cursor needs a transaction; the service's connections otherwise autocommit.
-            async with driver.transaction(readonly=True):
-                cursor = await driver.cursor(sql, *parameters)
-
-                async def batches() -> AsyncIterator[Sequence[asyncpg.Record]]:
-                    while rows := await cursor.fetch(batch_size):
-                        yield rows
-
-                yield batches()
+        deadline = DatabaseDeadline(self.call_deadline)
+        async with translated_errors(self.pool_timeout):
+            connection = self.engine.connect()
+            async with deadline.waiting():
+                await connection.start()
+            try:
+                sync = connection.sync_connection
+                assert sync is not None, "a connected AsyncConnection has its sync connection"
+                async with deadline.waiting():
+                    driver = (await connection.get_raw_connection()).driver_connection
+                assert isinstance(driver, asyncpg.Connection), "the engine runs on asyncpg"
+                # A cursor needs a transaction; the service's connections otherwise autocommit.
+                transaction = driver.transaction(readonly=True, isolation="repeatable_read")
+                async with deadline.waiting():
+                    await transaction.start()
+                snapshot = Snapshot(driver, sync, deadline)
+                try:
+                    yield snapshot
+                    await snapshot.restore_codecs()
+                except BaseException:
+                    # A failed or cancelled read leaves its cursor's transaction open: drop the
+                    # connection rather than wait on a rollback, which needs an answering server.
+                    await asyncio.shield(connection.invalidate())
+                    raise
+                async with deadline.waiting():
+                    await transaction.rollback()
+            finally:
+                await asyncio.shield(connection.close())
 
     async def dispose(self) -> None:
         """Close every pooled connection."""

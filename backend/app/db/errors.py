@@ -26,8 +26,8 @@ class DatabaseBusyError(DatabaseUnavailableError):
 
     default_detail = "All database connections are busy. Try again shortly."
 
-    def __init__(self, wait_seconds: float) -> None:
-        super().__init__()
+    def __init__(self, wait_seconds: float, detail: str | None = None) -> None:
+        super().__init__(detail)
         # How long this request waited for a connection: about as long as is worth waiting
         # before trying again.
         self.wait_seconds = wait_seconds

@@ -90,6 +90,13 @@ async def translated_errors(pool_timeout: float) -> AsyncIterator[None]:
         ):
             raise DatabaseUnavailableError() from None
         raise
+    except asyncpg.InterfaceError as error:
+        # The driver's own: a connection lost under a streamed statement (a terminated backend,
+        # a restart, a failover) or used after it was closed.
+        logger.warning("the database connection was lost (%s)", type(error).__name__)
+        raise DatabaseUnavailableError(
+            "The analytics database connection was lost during the query. Try again shortly."
+        ) from None
     except TimeoutError:
         # The connect timeout, the driver's command timeout, or the call's deadline: the server
         # stopped answering.

@@ -5,10 +5,50 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import CTE, BigInteger, ColumnElement, FromClause, Table, cast, func, select
+from sqlalchemy import (
+    CTE,
+    BigInteger,
+    ColumnElement,
+    DateTime,
+    FromClause,
+    Select,
+    String,
+    Table,
+    and_,
+    any_,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from backend.app.db.expressions import Columns, row_columns, window_filter
 from backend.app.models.filters import AnalyticsFilters
+
+# Constants of the code, written into the SQL so that the planner folds the tests below once:
+# every ASCII character that is neither printable nor one of the six whitespace characters, and
+# the capitals. A database whose `\s` matches any of the former, or whose lower() of the latter
+# is not a-z, normalises ASCII otherwise than Python's fast path.
+_ASCII_CONTROLS = "".join(f"\\x{code:02x}" for code in [*range(1, 9), *range(14, 32), 127])
+_CONTROLS_SQL = literal_column(f"E'{_ASCII_CONTROLS}'", String)
+_UPPER_SQL = literal_column("'ABCDEFGHIJKLMNOPQRSTUVWXYZ'", String)
+_LOWER_SQL = literal_column("'abcdefghijklmnopqrstuvwxyz'", String)
+_SPACE_SQL = literal_column(r"'\s'", String)
+_EMPTY_SQL = literal_column("''", String)
+_GLOBAL_SQL = literal_column("'g'", String)
+
+
+class RawTextRow(NamedTuple):
+    """One row of the window as the raw text path streams it, by position."""
+
+    input: str
+    time_stamp: datetime
+    # The SQL normalisation, only where Python cannot reproduce it exactly; otherwise NULL.
+    normalised: str | None
 
 
 class QueryTextRow(NamedTuple):
@@ -64,6 +104,49 @@ def query_text_relation(*, table: Table, filters: AnalyticsFilters) -> CTE:
     )
     # A blank input normalises to '' (and NULL stays NULL): neither is a query.
     return select(grouped).where(grouped.c.text != "").cte("query_texts")
+
+
+def _sql_normalises(text: ColumnElement[str]) -> ColumnElement[bool]:
+    """Return whether `text` must be normalised by the database, not by Python's fast path.
+
+    Python reproduces the normalisation exactly for ASCII text (six whitespace characters,
+    A-Z lowered) and nothing else. Text with other characters is normalised by the database,
+    whose locale decides what `\\s` and lower() do to them. The two constant tests, folded once
+    when the statement is planned, send every text to the database where its locale treats ASCII
+    otherwise (in a Turkish locale, lower('I') is a dotless i).
+    """
+    ascii_as_python = and_(
+        func.lower(_UPPER_SQL) == _LOWER_SQL,
+        func.regexp_replace(_CONTROLS_SQL, _SPACE_SQL, _EMPTY_SQL, _GLOBAL_SQL) == _CONTROLS_SQL,
+    )
+    return or_(func.octet_length(text) != func.char_length(text), ~ascii_as_python)
+
+
+def raw_text_rows(*, table: Table, filters: AnalyticsFilters) -> Select[tuple[str, datetime, str]]:
+    """Return every non-NULL input of the window with its time, in no order.
+
+    Pain points read every text anyway, so the rows stream raw: grouping a year of nearly
+    distinct texts in SQL cost more than reading them. Python normalises and groups them in
+    batches; `normalised` is the SQL normalisation where only the database can do it exactly.
+    """
+    text = table.c.input
+    return select(
+        text.label("input"),
+        table.c.time_stamp.label("time_stamp"),
+        case((_sql_normalises(text), normalised_text(text))).label("normalised"),
+    ).where(window_filter(table=table, filters=filters), text.is_not(None))
+
+
+def rows_at(
+    *, table: Table, filters: AnalyticsFilters, stamps: list[int]
+) -> Select[tuple[str, datetime, str]]:
+    """Return the window's rows whose time is one of `stamps`: a few texts' every spelling.
+
+    `stamps` are times as the raw path reads them (microseconds since 2000-01-01). The index on
+    time_stamp finds the rows; the caller keeps those whose text it asked for.
+    """
+    statement = raw_text_rows(table=table, filters=filters)
+    return statement.where(table.c.time_stamp == any_(literal(stamps, ARRAY(DateTime))))
 
 
 def query_text_columns(texts: FromClause) -> Columns:

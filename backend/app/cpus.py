@@ -1,0 +1,24 @@
+"""How many CPUs the service may use: what sizes its worker processes and heavy streams."""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+# cgroup v2's CPU quota: "max 100000", or "200000 100000" for two CPUs' worth of time.
+CPU_QUOTA = Path("/sys/fs/cgroup/cpu.max")
+
+
+def available_cpus(quota: Path = CPU_QUOTA) -> int:
+    """Return the CPUs this process may use: its affinity, capped by a cgroup CPU quota."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    cpus = cpus or 1
+    # Containers (Cloud Run among them) cap CPU time with a quota the affinity does not show.
+    try:
+        limit, period = quota.read_text().split()
+        if limit == "max":
+            return cpus
+        return max(1, min(cpus, math.ceil(int(limit) / int(period))))
+    except (OSError, ValueError):
+        return cpus

@@ -1,0 +1,197 @@
+"""Pain points' fast path (raw rows grouped in Python) against the exact one (grouped by SQL).
+
+Both read the same snapshot of a window: the fast path must give the same counts, the same
+distinct texts and the same examples in the same order, on rows chosen to break it: spellings
+that differ in case and spaces, ties, NULL and blank inputs, non-ASCII text, texts whose label
+depends on their case, and rows on the window's edges.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+import pytest
+from cachetools import LRUCache
+
+from backend.app.analytics import text_groups
+from backend.app.analytics.classifier import Classification, PainPointClassifier
+from backend.app.analytics.clustering import PAIN_POINTS
+from backend.app.analytics.grains import Grain
+from backend.app.analytics.keyword_rules import KeywordClassifier, classify_text
+from backend.app.analytics.label_workers import LabelWorkers
+from backend.app.analytics.runner import statements
+from backend.app.db.client import Database, create_engine
+from backend.app.db.tables import table_for
+from backend.app.db.text_source import TextSource
+from backend.app.models.filters import AnalyticsFilters
+from tests.helpers import make_settings, scratch_database
+
+T0 = datetime(2025, 3, 10)
+NOW = datetime(2025, 3, 20, tzinfo=UTC)
+
+# (minutes after T0, input): T0 is the window's first instant, day 3's end its last.
+ROWS: list[tuple[float, str | None]] = [
+    # One text in four spellings: case, inner and outer spaces, a tab. Its first spelling in
+    # byte order ("  Do..." trimmed of its leading spaces is "Do you...") is the example.
+    (0, "Do you have SP2610X15 in stock?"),
+    (5, "do you have sp2610x15 in stock?"),
+    (9, "  Do  you have SP2610X15 in stock?  "),
+    (12, "DO YOU HAVE SP2610X15\tIN STOCK?"),
+    # Ties: three texts asked twice each, two of them last at the same minute.
+    (20, "what time do you open"),
+    (40, "what time do you open"),
+    (21, "are you open sunday"),
+    (40, "are you open sunday"),
+    (22, "where is my order"),
+    (39, "where is my order"),
+    (30, "can i talk to a person"),
+    # Not queries: NULL, empty, spaces, a tab and a line break only.
+    (31, None),
+    (32, ""),
+    (33, "   "),
+    (34, "\t\n"),
+    # Non-ASCII: normalised by the database; one text in two spellings.
+    (50, "¿Tienen el cartucho C-4950 en existencia?"),
+    (51, "¿tienen el CARTUCHO c-4950 en existencia?"),
+    (52, "Bomba Intelliflo o TriStar, ¿cuál es mejor?"),
+    # A label that depends on case: Spanish "de" is DE only in capitals in a text that is not.
+    (60, "filtro DE arena, como lo armo"),
+    (61, "FILTRO DE ARENA, COMO LO ARMO"),
+    (62, "filtro de arena, como lo armo"),
+    # Other whitespace: a vertical tab and a form feed are spaces, other controls are not.
+    (70, "need a new\x0bo-ring for the pump lid"),
+    (71, "need a new o-ring\x0cfor the pump lid"),
+    (72, "need a new\x1fo-ring for the pump lid"),
+    # DE filter support, many times: the most frequent text of its cluster.
+    *((80 + i, "how much DE do I add to my filter") for i in range(5)),
+    (86, "How much DE do I add to my filter"),
+    # The window's last instant, and just outside it on both sides.
+    (3 * 24 * 60 - 1 / 60_000_000, "grids for a quad de 60"),
+    (3 * 24 * 60, "outside: the next day"),
+    (-1 / 60_000_000, "outside: the day before"),
+]
+
+
+async def _fill(connection: asyncpg.Connection) -> None:
+    await connection.executemany(
+        "INSERT INTO interaction_log (time_stamp, user_id, session_id, input) "
+        "VALUES ($1, 'u', 's', $2)",
+        [(T0 + timedelta(minutes=minutes), text) for minutes, text in ROWS],
+    )
+
+
+@pytest.fixture(scope="module")
+async def database(server_url: str) -> AsyncIterator[Database]:
+    """Yield a Database on a scratch database holding ROWS."""
+    async with scratch_database(server_url, "text_paths", _fill) as url:
+        settings = make_settings(url)
+        db = Database(create_engine(url, settings), settings)
+        try:
+            yield db
+        finally:
+            await db.dispose()
+
+
+def _filters(start: str, end: str) -> AnalyticsFilters:
+    """Return the pool filters for local dates `start` to `end`, as a request gives them."""
+    return AnalyticsFilters.model_validate(
+        {"start_date": start, "end_date": end, "product_context": "pool"}
+    )
+
+
+async def _both(db: Database, filters: AnalyticsFilters) -> tuple[Classification, Classification]:
+    """Return the fast path's classification and the exact path's, on one snapshot each."""
+    classifier = PainPointClassifier(local=KeywordClassifier(), cache=LRUCache(maxsize=10))
+    grouped = statements([PAIN_POINTS], filters, now=NOW)[Grain.QUERY_TEXT].select
+    answers = []
+    for fast in (True, False):
+        async with db.snapshot() as snapshot:
+            source = TextSource(
+                snapshot,
+                grouped=grouped,
+                table=table_for(filters.product_context),
+                filters=filters,
+                batch_size=4,
+            )
+            answers.append(
+                await (
+                    classifier.classify(source)
+                    if fast
+                    else classifier.classify_grouped(source.grouped())
+                )
+            )
+    return answers[0], answers[1]
+
+
+def _summary(result: Classification) -> dict[str, Any]:
+    tally = result.tally
+    return {
+        "counts": tally.counts,
+        "texts": dict(tally.texts_by_classifier),
+        "examples": [tally.examples(cluster) for cluster in range(5)],
+    }
+
+
+WINDOWS = [
+    ("2025-03-10", "2025-03-12"),  # every row but the two outside
+    ("2025-03-10", "2025-03-10"),  # the first day only
+    ("2025-03-12", "2025-03-12"),  # the last instant only
+    ("2025-03-09", "2025-03-13"),  # the two outside too
+    ("2025-03-01", "2025-03-02"),  # no row
+]
+
+
+@pytest.mark.parametrize(("start", "end"), WINDOWS)
+async def test_the_fast_path_answers_as_the_exact_one(
+    database: Database, start: str, end: str
+) -> None:
+    fast, exact = await _both(database, _filters(start, end))
+    assert _summary(fast) == _summary(exact)
+
+
+async def test_the_fast_path_by_hand(database: Database) -> None:
+    fast, _ = await _both(database, _filters("2025-03-10", "2025-03-12"))
+    # 34 rows, 3 outside the window (two after, one before: the last instant is in), 4 blank or
+    # NULL: 27 queries. Twelve texts: SP2610X15 (4 spellings), what time (2), sunday (2), my
+    # order (2), a person (1), C-4950 (2, non-ASCII), Intelliflo (1), "filtro de arena" (3
+    # spellings, whatever their case), the o-ring with a vertical tab or a form feed (2), the
+    # o-ring with \x1f (1: no space), "how much DE" (6) and the quad grids (1).
+    assert fast.tally.texts == 12
+    assert sum(fast.tally.counts) == 27
+    # The stock check's example is its first spelling in byte order, trimmed.
+    # Of its four spellings, "DO YOU..." comes first in byte order ("O" before "o").
+    stock = classify_text("Do you have SP2610X15 in stock?")
+    assert fast.tally.examples(stock)[0] == "DO YOU HAVE SP2610X15\tIN STOCK?"
+
+
+@pytest.fixture
+def colliding() -> Iterator[None]:
+    """Give every text the same hash."""
+    original = text_groups.text_hash
+    text_groups.text_hash = lambda text: 0
+    try:
+        yield
+    finally:
+        text_groups.text_hash = original
+
+
+async def test_a_hash_collision_falls_back_to_the_exact_path(
+    database: Database, colliding: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    fast, exact = await _both(database, _filters("2025-03-10", "2025-03-12"))
+    assert _summary(fast) == _summary(exact)
+    assert "share a hash" in caplog.text
+
+
+async def test_worker_processes_label_as_the_process_does(database: Database) -> None:
+    workers = LabelWorkers(1)
+    await workers.start()
+    try:
+        texts = [text for _, text in ROWS if text] * 20
+        # 680 texts: above the batch size that is worth sending to a worker.
+        assert await workers.labelling(texts) == [classify_text(text) for text in texts]
+    finally:
+        workers.close()
