@@ -8,7 +8,7 @@ depends on their case, and rows on the window's edges.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,13 +16,14 @@ import asyncpg
 import pytest
 from cachetools import LRUCache
 
-from backend.app.analytics import text_groups
+from backend.app.analytics import text_keys
 from backend.app.analytics.classifier import Classification, PainPointClassifier
 from backend.app.analytics.clustering import PAIN_POINTS
 from backend.app.analytics.grains import Grain
 from backend.app.analytics.keyword_rules import KeywordClassifier, classify_text
-from backend.app.analytics.label_workers import LabelWorkers
+from backend.app.analytics.label_workers import KeyWorkers, joined
 from backend.app.analytics.runner import statements
+from backend.app.analytics.text_keys import BLANK, keys_of
 from backend.app.db.client import Database, create_engine
 from backend.app.db.tables import table_for
 from backend.app.db.text_source import TextSource
@@ -168,14 +169,9 @@ async def test_the_fast_path_by_hand(database: Database) -> None:
 
 
 @pytest.fixture
-def colliding() -> Iterator[None]:
+def colliding(monkeypatch: pytest.MonkeyPatch) -> None:
     """Give every text the same hash."""
-    original = text_groups.text_hash
-    text_groups.text_hash = lambda text: 0
-    try:
-        yield
-    finally:
-        text_groups.text_hash = original
+    monkeypatch.setattr(text_keys, "text_hash", lambda text, seed: 0)
 
 
 async def test_a_hash_collision_falls_back_to_the_exact_path(
@@ -186,12 +182,20 @@ async def test_a_hash_collision_falls_back_to_the_exact_path(
     assert "share a hash" in caplog.text
 
 
-async def test_worker_processes_label_as_the_process_does(database: Database) -> None:
-    workers = LabelWorkers(1)
+async def test_worker_processes_key_as_the_process_does() -> None:
+    workers = KeyWorkers(1)
     await workers.start()
     try:
-        texts = [text for _, text in ROWS if text] * 20
-        # 680 texts: above the batch size that is worth sending to a worker.
-        assert await workers.labelling(texts) == [classify_text(text) for text in texts]
+        # 30 texts 20 times: 600 rows, enough to be worth sending to a worker.
+        rows = [(text, 0, None) for _, text in ROWS if text is not None] * 20
+        own, theirs = workers.keying(rows)
+        assert theirs is not None
+        keys = joined([*await workers.collected(theirs), own])
+        texts = [row[0] for row in rows]
+        alone = keys_of(texts, [None] * len(texts), workers.seed)
+        assert [column.tolist() for column in keys] == [column.tolist() for column in alone]
+        assert keys.labels.tolist() == [
+            classify_text(text) if text.strip() else BLANK for text in texts
+        ]
     finally:
         workers.close()

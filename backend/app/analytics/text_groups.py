@@ -9,44 +9,25 @@ disagree, are read again, by their times, to get their spelling and to rule out 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from backend.app.analytics import text_keys
 from backend.app.analytics.pain_tally import EXAMPLES_PER_CLUSTER, QueryText, Tally
+from backend.app.analytics.text_keys import BLANK, Keys, normalised
 from backend.app.db.client import POSTGRES_EPOCH
 from backend.app.db.text_source import TextSource
 from backend.app.models.pain_points import PAIN_POINT_CLUSTERS
 
-# The SQL definition's whitespace for ASCII text: a run of two or more, or one that is no space.
-_WHITESPACE_RUN = re.compile(r"[ \t\n\v\f\r]{2,}|[\t\n\v\f\r]")
-# Raw inputs remembered with their key and label. Templated logs repeat a few thousand texts;
-# free text repeats almost none, so the memo is emptied when full rather than kept in order.
-MEMO_ENTRIES = 50_000
-
 Ints = npt.NDArray[np.int64]
-# A text's key: Python's string hash, 64 bits keyed at random per process (a test replaces it).
-text_hash: Callable[[str], int] = hash
 
 
 class HashCollisionError(Exception):
     """Two different texts share a hash: the caller counts the window the exact way instead."""
-
-
-def normalised(text: str, by_sql: str | None) -> str:
-    """Return a raw input normalised as the SQL definition does (`by_sql` where only SQL can)."""
-    if by_sql is not None:
-        return by_sql
-    # ASCII only here (the statement normalises the rest): Python's lower() and this whitespace
-    # are PostgreSQL's for ASCII.
-    if "  " in text or not text.isprintable():
-        text = _WHITESPACE_RUN.sub(" ", text)
-    return text.strip(" ").lower()
 
 
 def as_datetime(microseconds: int) -> datetime:
@@ -62,7 +43,7 @@ def as_datetime(microseconds: int) -> datetime:
 class Groups:
     """The window's distinct texts, by hash: rows, latest time and label of each."""
 
-    hashes: Ints
+    hashes: npt.NDArray[np.uint64]
     counts: Ints
     latest: Ints
     labels: npt.NDArray[np.int8]
@@ -79,89 +60,36 @@ class Groups:
         return [int(time) for time in np.unique(np.concatenate(pieces))] if pieces else []
 
 
-@dataclass(frozen=True)
-class Prepared:
-    """One batch normalised: each kept row's key (or its text's place in `texts`), and time."""
-
-    # A known text's (hash, length, label), or the index in `texts` of one to label.
-    refs: list[tuple[int, int, int] | int]
-    times: list[int]
-    # The batch's texts not seen before, to label, with their (hash, length).
-    texts: list[str]
-    keys: list[tuple[int, int]]
-
-
 class RowGroups:
-    """The rows of a window as they stream past, reduced to numbers, then grouped by text.
-
-    A batch is prepared (normalised and hashed), its new texts labelled meanwhile elsewhere, then
-    kept: so one batch is labelled by worker processes while the next one is read and prepared.
-    """
+    """The rows of a window as they stream past, as keys and times, then grouped by text."""
 
     def __init__(self) -> None:
-        self._memo: dict[str, tuple[int, int, int] | None] = {}
-        self._hashes: list[Ints] = []
-        self._lengths: list[Ints] = []
-        self._labels: list[npt.NDArray[np.int8]] = []
+        self._keys: list[Keys] = []
         self._times: list[Ints] = []
 
-    def prepare(self, rows: Sequence[Sequence[Any]]) -> Prepared:
-        """Normalise and hash one batch of RawTextRow-shaped rows; list the texts to label."""
-        memo = self._memo
-        refs: list[tuple[int, int, int] | int] = []
-        times: list[int] = []
-        texts: list[str] = []
-        keys: list[tuple[int, int]] = []
-        fresh: dict[str, int] = {}
-        for text, time, by_sql in rows:
-            ref = memo.get(text, -1)
-            if ref is None:
-                continue  # blank: no query
-            if ref == -1:
-                ref = fresh.get(text, -1)
-                if ref == -1:
-                    key = normalised(text, by_sql)
-                    if not key:
-                        memo[text] = None
-                        continue
-                    ref = fresh[text] = len(texts)
-                    texts.append(text)
-                    keys.append((text_hash(key), len(key)))
-            refs.append(ref)
-            times.append(time)
-        return Prepared(refs, times, texts, keys)
-
-    def keep(self, prepared: Prepared, labels: Sequence[int]) -> None:
-        """Keep a prepared batch, its new texts labelled with `labels` (in `texts` order)."""
-        # A row's label is its spelling's: spellings of one text differ only in case and
-        # spaces, and where that changes a label the group is settled from its spelling.
-        known = [(*key, label) for key, label in zip(prepared.keys, labels, strict=True)]
-        memo = self._memo
-        if len(memo) > MEMO_ENTRIES:
-            memo.clear()
-        memo.update(zip(prepared.texts, known, strict=True))
-        if not prepared.refs:
-            return
-        rows = [known[ref] if isinstance(ref, int) else ref for ref in prepared.refs]
-        hashes, lengths, row_labels = zip(*rows, strict=True)
-        self._hashes.append(np.array(hashes, dtype=np.int64))
-        self._lengths.append(np.array(lengths, dtype=np.int64))
-        self._labels.append(np.array(row_labels, dtype=np.int8))
-        self._times.append(np.array(prepared.times, dtype=np.int64))
+    def add(self, keys: Keys, times: Sequence[int]) -> None:
+        """Keep one batch's keys (in row order) and its rows' times; blank rows are no query."""
+        queries = keys.labels != BLANK
+        self._keys.append(Keys(*(column[queries] for column in keys)))
+        self._times.append(np.array(times, dtype=np.int64)[queries])
 
     def groups(self) -> Groups:
         """Return the rows grouped by text hash."""
-        if not self._hashes:
+        hashes, lengths, labels = (
+            (np.concatenate(column) for column in zip(*self._keys, strict=True))
+            if self._keys
+            else (np.zeros(0, np.uint64), np.zeros(0, np.int32), np.zeros(0, np.int8))
+        )
+        if not hashes.size:
             empty = np.zeros(0, dtype=np.int64)
-            return Groups(empty, empty, empty, np.zeros(0, dtype=np.int8), empty, empty, empty)
-        hashes = np.concatenate(self._hashes)
+            return Groups(hashes, empty, empty, labels, empty, empty, empty)
         order = np.argsort(hashes, kind="stable")
         hashes = hashes[order]
         starts = np.flatnonzero(np.concatenate(([True], hashes[1:] != hashes[:-1])))
         counts = np.diff(np.append(starts, len(hashes)))
         times = np.concatenate(self._times)[order]
-        labels = np.concatenate(self._labels)[order]
-        lengths = np.concatenate(self._lengths)[order]
+        labels = labels[order]
+        lengths = lengths[order]
         unsettled = (np.minimum.reduceat(labels, starts) != np.maximum.reduceat(labels, starts)) | (
             np.minimum.reduceat(lengths, starts) != np.maximum.reduceat(lengths, starts)
         )
@@ -184,7 +112,9 @@ class Spelled:
     spelling: str
 
 
-async def spelled(source: TextSource, groups: Groups, wanted: Sequence[int]) -> dict[int, Spelled]:
+async def spelled(
+    source: TextSource, groups: Groups, wanted: Sequence[int], *, seed: int
+) -> dict[int, Spelled]:
     """Read the rows of the `wanted` groups again; return each one's text and spelling.
 
     Raise HashCollisionError when a wanted hash is shared by two texts, or its rows are not all
@@ -197,7 +127,7 @@ async def spelled(source: TextSource, groups: Groups, wanted: Sequence[int]) -> 
     rows_found = dict.fromkeys(wanted, 0)
     for text, _, by_sql in await source.at(groups.stamps_of(wanted)):
         key = normalised(text, by_sql)
-        group = by_hash.get(text_hash(key)) if key else None
+        group = by_hash.get(text_keys.text_hash(key, seed)) if key else None
         if group is None:
             continue
         spelling = text.lstrip(" ")
@@ -233,12 +163,14 @@ def candidates(groups: Groups, cluster: int) -> list[int]:
     return [int(group) for group in ranked[keep]]
 
 
-async def tally_groups(source: TextSource, groups: Groups, *, label: Any, classifier: str) -> Tally:
+async def tally_groups(
+    source: TextSource, groups: Groups, *, seed: int, label: Callable[[str], int], classifier: str
+) -> Tally:
     """Count every group in its cluster and pick each cluster's examples, as `classifier`."""
     labels = groups.labels.copy()
     unsettled = groups.unsettled.tolist()
     if unsettled:
-        for group, text in (await spelled(source, groups, unsettled)).items():
+        for group, text in (await spelled(source, groups, unsettled, seed=seed)).items():
             labels[group] = label(text.spelling)
         groups = Groups(**{**groups.__dict__, "labels": labels})
     tally = Tally([classifier])
@@ -248,7 +180,9 @@ async def tally_groups(source: TextSource, groups: Groups, *, label: Any, classi
             cluster, int(groups.counts[members].sum()), int(members.sum()), classifier=classifier
         )
     wanted = {cluster: candidates(groups, cluster) for cluster in range(len(PAIN_POINT_CLUSTERS))}
-    texts = await spelled(source, groups, [g for chosen in wanted.values() for g in chosen])
+    texts = await spelled(
+        source, groups, [g for chosen in wanted.values() for g in chosen], seed=seed
+    )
     for cluster, chosen in wanted.items():
         for group in chosen:
             text = texts[group]

@@ -90,9 +90,10 @@ async def translated_errors(pool_timeout: float) -> AsyncIterator[None]:
         ):
             raise DatabaseUnavailableError() from None
         raise
-    except asyncpg.InterfaceError as error:
+    except (asyncpg.InterfaceError, asyncpg.InternalClientError) as error:
         # The driver's own: a connection lost under a streamed statement (a terminated backend,
-        # a restart, a failover) or used after it was closed.
+        # a restart, a failover), used after it was closed, or whose protocol state the loss
+        # left confused.
         logger.warning("the database connection was lost (%s)", type(error).__name__)
         raise DatabaseUnavailableError(
             "The analytics database connection was lost during the query. Try again shortly."

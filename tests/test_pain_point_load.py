@@ -1,0 +1,183 @@
+"""Pain points under load and faults: their own admission, their processing budget, a backend
+killed mid-stream, and a request cancelled mid-stream."""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager, suppress
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+import pytest
+
+from backend.app.analytics.label_workers import KeyWorkers
+from backend.app.db.text_source import TextSource
+from tests.helpers import running_app, scratch_database
+
+T0 = datetime(2025, 5, 1)
+ROWS = 6_000
+WINDOW = {"start_date": "2025-05-01", "end_date": "2025-05-02", "product_context": "pool"}
+ACTIVE = (
+    "SELECT count(*) FROM pg_stat_activity "
+    "WHERE application_name = 'heritage-analytics' AND state <> 'idle' "
+    "AND query LIKE '%input%'"
+)
+
+
+async def _fill(connection: asyncpg.Connection) -> None:
+    # 6,000 distinct texts a second apart: three batches of 2,000 rows.
+    await connection.execute(
+        """
+        INSERT INTO interaction_log (time_stamp, user_id, session_id, input)
+        SELECT $1::timestamp + i * interval '1 second', 'u', 's', 'need filter part ' || i
+        FROM generate_series(1, $2::int) AS i
+        """,
+        T0,
+        ROWS,
+    )
+
+
+@pytest.fixture(scope="module")
+async def texts_url(server_url: str) -> AsyncIterator[str]:
+    """Yield a scratch database of 6,000 distinct texts."""
+    async with scratch_database(server_url, "text_load", _fill) as url:
+        yield url
+
+
+@contextmanager
+def on_keying(action: Callable[[], Any]) -> Iterator[None]:
+    """Run `action` (a coroutine function) each time a batch is keyed."""
+    original = KeyWorkers.keying
+
+    def keying(self: KeyWorkers, rows: Any) -> Any:
+        asyncio.get_running_loop().create_task(action())
+        return original(self, rows)
+
+    KeyWorkers.keying = keying  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        KeyWorkers.keying = original  # type: ignore[method-assign]
+
+
+async def test_a_request_that_cannot_get_a_text_stream_is_told_the_service_is_busy(
+    texts_url: str,
+) -> None:
+    async with running_app(texts_url, pain_points_streams=1, db_pool_timeout_seconds=1.0) as (
+        app,
+        client,
+    ):
+        streams = app.state.database.text_streams
+        # The one stream is taken, and one request waits for it: a third is refused at once,
+        # the waiting one after the pool timeout less the half second (0.5 s).
+        async with streams.admit(1):
+            waiting = asyncio.create_task(client.get("/analytics/pain-points", params=WINDOW))
+            await asyncio.sleep(0.1)
+            refused = await client.get("/analytics/pain-points", params=WINDOW)
+            waited = await waiting
+        answered = await client.get("/analytics/pain-points", params=WINDOW)
+    for response in (refused, waited):
+        assert response.status_code == 503
+        assert response.headers["Retry-After"] == "1"
+        assert "busy computing pain points" in response.json()["detail"]
+    assert answered.status_code == 200
+    assert answered.json()["total_queries"] == ROWS
+
+
+async def test_the_overview_waits_for_a_text_stream_too(texts_url: str) -> None:
+    async with (
+        running_app(texts_url, pain_points_streams=1, db_pool_timeout_seconds=1.0) as (
+            app,
+            client,
+        ),
+        app.state.database.text_streams.admit(1),
+    ):
+        response = await client.get("/analytics/overview", params=WINDOW)
+    assert response.status_code == 503
+    assert "busy computing pain points" in response.json()["detail"]
+
+
+async def test_processing_past_its_budget_is_a_504_that_says_so(texts_url: str) -> None:
+    async with running_app(texts_url, pain_points_processing_seconds=1e-9) as (_, client):
+        response = await client.get("/analytics/pain-points", params=WINDOW)
+        # Other KPIs have no such budget.
+        sessions = await client.get("/analytics/sessions", params=WINDOW)
+    assert response.status_code == 504
+    assert "processing budget" in response.json()["detail"]
+    assert sessions.status_code == 200
+
+
+@pytest.mark.parametrize("phase", ["streaming", "examples"])
+async def test_a_backend_killed_mid_stream_is_a_503(
+    texts_url: str, phase: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    admin = await asyncpg.connect(texts_url)
+
+    async def kill() -> None:
+        await admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE application_name = 'heritage-analytics' AND query LIKE '%input%'"
+        )
+
+    if phase == "examples":
+        # Killed after the stream, as the examples' spellings are read.
+        original = TextSource.at
+
+        async def at(self: Any, stamps: list[int]) -> Any:
+            await kill()
+            return await original(self, stamps)
+
+        monkeypatch.setattr(TextSource, "at", at)
+    try:
+        async with running_app(texts_url) as (_, client):
+            if phase == "streaming":
+                with on_keying(kill):
+                    response = await client.get("/analytics/pain-points", params=WINDOW)
+            else:
+                response = await client.get("/analytics/pain-points", params=WINDOW)
+            assert response.status_code == 503
+            # "cannot be reached" or "connection was lost", by where the driver noticed.
+            assert "analytics database" in response.json()["detail"]
+            # The pool recovers: the next request is answered.
+            monkeypatch.undo()
+            again = await client.get("/analytics/pain-points", params=WINDOW)
+            assert again.status_code == 200
+    finally:
+        await admin.close()
+
+
+async def test_a_request_cancelled_mid_stream_leaves_no_statement(texts_url: str) -> None:
+    admin = await asyncpg.connect(texts_url)
+    streaming = asyncio.Event()
+
+    async def noted() -> None:
+        streaming.set()
+
+    try:
+        async with running_app(texts_url, pain_points_workers=1) as (app, client):
+            with on_keying(noted):
+                request = asyncio.create_task(client.get("/analytics/pain-points", params=WINDOW))
+                await asyncio.wait_for(streaming.wait(), 30)
+                request.cancel()
+                with suppress(asyncio.CancelledError):
+                    await request
+            # Neither running nor idle in its transaction, within 5 s.
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + 5
+            left = await admin.fetchval(ACTIVE)
+            while left and loop.time() < deadline:
+                await asyncio.sleep(0.05)
+                left = await admin.fetchval(ACTIVE)
+            assert left == 0
+            # The worker survives the cancellation: the next request uses it.
+            response = await client.get("/analytics/pain-points", params=WINDOW)
+            assert response.status_code == 200
+            workers = app.state.classifier.workers
+            assert workers.processes == 1
+        # The lifespan's end stopped the worker and waited for it: no child process is left.
+        assert multiprocessing.active_children() == []
+    finally:
+        await admin.close()
