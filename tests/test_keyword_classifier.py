@@ -116,6 +116,40 @@ def test_part_number_shapes(text: str, coded: bool) -> None:
     assert bool(cues_of(text) & Cue.PART_NUMBER) is coded
 
 
+# The cues a token's shape gives, as opposed to the vocabulary's.
+SHAPE_CUES = Cue.PART_NUMBER | Cue.BARE_NUMBER | Cue.CARTRIDGE_CODE | Cue.PUMP
+
+
+@pytest.mark.parametrize(
+    ("text", "cue"),
+    [
+        ("SP2610X15", Cue.PART_NUMBER),  # letters and two digits or more
+        ("EC-40", Cue.PART_NUMBER),  # four characters or more, a digit and a dash
+        ("PGP-ADJ", Cue.PART_NUMBER),  # no digit, but a dashed piece of 2-4 letters, no vowel
+        ("5004PC", Cue.PART_NUMBER),  # digits, then letters that are no unit
+        ("355029", Cue.PART_NUMBER),  # a bare number of six to nine digits: a SKU
+        ("1234567890", Cue.NONE),  # ten digits: too long for a SKU
+        ("4950", Cue.BARE_NUMBER),  # three to five digits that measure nothing
+        ("12", Cue.NONE),  # two digits: a count, a size
+        ("1000 gallons", Cue.NONE),  # a unit after a number makes it a measure
+        ("20,000", Cue.NONE),  # "20 000": the "000" of a thousand, no code
+        ("1234567890,000", Cue.BARE_NUMBER),  # "000" after more than three digits is a number
+        ("sp 1600", Cue.PART_NUMBER),  # a part number typed in pieces
+        ("sku 15x30", Cue.PART_NUMBER),  # a size is a part only after a part marker
+        ("15x30", Cue.NONE),  # otherwise it is a size
+        ("call 555-2291", Cue.NONE),  # a phone number: no part, though "555-2291" alone is one
+        ("order C-4950", Cue.CARTRIDGE_CODE),  # a cartridge code is one whatever comes before
+        ("PA50 or 7CH-975", Cue.CARTRIDGE_CODE),  # Pleatco and Magnum cross-references
+        ("1.5hp", Cue.PUMP),  # "5hp": a horsepower
+        ("10am 2nd", Cue.NONE),  # a time and an ordinal: units, no code
+        ("ñandú 4950", Cue.BARE_NUMBER),  # a text beyond ASCII is read the same way
+    ],
+)
+def test_token_shapes(text: str, cue: Cue) -> None:
+    # The number-token rules one by one, on texts where no vocabulary entry gives these cues.
+    assert cues_of(text) & SHAPE_CUES == cue
+
+
 @pytest.mark.parametrize(
     ("text", "cluster"),
     [

@@ -212,7 +212,10 @@ def decide(cues: int) -> int:
 
 def classify_text(text: str) -> int:
     """Return the pain-point cluster (0-4) of one query."""
-    return decide(cue_bits(text))
+    cues = cue_bits(text)
+    # The remembered decision without a call to `decide`: a call costs as much as the lookup.
+    cluster = _DECISIONS.get(cues)
+    return decide(cues) if cluster is None else cluster
 
 
 class KeywordClassifier:

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from ahocorasick_rs import AhoCorasick, Implementation, MatchKind
 
@@ -65,13 +65,13 @@ class Lexicon:
 
     `automaton` finds every entry in a text in one pass (Aho-Corasick), longest first, in a text
     whose tokens are joined by two spaces and padded with one: an entry is " token " or
-    " token  token ", so matches never overlap and a phrase stands for its tokens. `cues[i]`
-    are the cue bits of the automaton's entry i.
+    " token  token ", so matches never overlap and a phrase stands for its tokens. `cues` maps
+    each entry, as the automaton returns it, to its cue bits.
     """
 
     words: dict[str, int]
     automaton: AhoCorasick
-    cues: list[int]
+    cues: dict[str, int]
 
 
 @cache
@@ -100,13 +100,16 @@ def lexicon() -> Lexicon:
                 typos[typo] = bits if typos.get(typo, bits) == bits else None
     words = {typo: bits for typo, bits in typos.items() if bits is not None} | words
     automaton_entries = {(word,): bits for word, bits in words.items()} | phrases
+    cues = {_padded(tokens): bits for tokens, bits in automaton_entries.items()}
     automaton = AhoCorasick(
-        [_padded(tokens) for tokens in automaton_entries],
+        cues,
         matchkind=MatchKind.LeftmostLongest,
         # A DFA: more memory at start (a few MB), the fastest search per text.
         implementation=Implementation.DFA,
+        # Matches come back as the stored entries themselves: no tuples, no offsets to compute.
+        store_patterns=True,
     )
-    return Lexicon(words, automaton, list(automaton_entries.values()))
+    return Lexicon(words, automaton, cues)
 
 
 def tokenized(text: str) -> list[str]:
@@ -124,19 +127,117 @@ _PART_NUMBER, _BARE_NUMBER = int(Cue.PART_NUMBER), int(Cue.BARE_NUMBER)
 _CARTRIDGE, _PUMP = int(Cue.CARTRIDGE_CODE), int(Cue.PUMP)
 _CODE_CONTEXT = int(Cue.PART_PREFIX | Cue.PART_MARKER)
 _NOT_A_PART = int(Cue.NUMBER_CONTEXT)
+_DE_WORD, _SPANISH, _DE = int(Cue.DE_WORD), int(Cue.SPANISH), int(Cue.DE)
+# Shapes whose cue depends on the tokens around them (`_shape`); any other shape is its cue.
+_NUMBER, _NUMBER_WITH_X = -1, -2
+# Distinct tokens with a digit or a dash whose shape is remembered: models and part numbers
+# recur, order and phone numbers do not (plain digits skip the memo altogether).
+_SHAPES_REMEMBERED = 8192
+# An ASCII text in one C call: lower case, and a space for every separator and whitespace.
+_ASCII_SPACED = bytes(
+    32 if _SEPARATOR.match(chr(i)) or chr(i).isspace() else ord(chr(i).lower()) if i < 128 else i
+    for i in range(256)
+)
+# Every digit and dash as "#", which is a separator, so found by one `find` (a memchr).
+_MARK = ord("#")
+_CODE_MARKS = bytes(_MARK if chr(i) in "0123456789-" else i for i in range(256))
 
 
-def _number_cues(token: str, before: int, after: str | None, *, thousands: bool) -> int:
-    """Return what a token holding a digit shows: a part number, a code, a measure or nothing.
+def cue_bits(text: str) -> int:
+    """Return the cue bits of `text`: one pass of the automaton, then the tokens with digits.
 
-    `before` is the cue bits of the token before it; `after` is the next token; `thousands` says
-    whether it follows a number of up to three digits (the "000" of "20,000").
+    A phrase stands for its tokens: "sand filter" is equipment, not sand, and "heat pump" is
+    no pump.
     """
+    lex = lexicon()
+    if text.isascii():
+        # `_padded(tokenized(text))` in bytes, a few C calls instead of a regex and a list.
+        joined = b"  ".join(text.encode().translate(_ASCII_SPACED).split())
+        padded = f" {joined.decode()} "
+        marks = joined.translate(_CODE_MARKS)
+    else:
+        padded = _padded(tokenized(text))
+        # Only a text with a digit 0-9 or a dash has its tokens read for codes, then also
+        # those with other digits (superscripts, Arabic-Indic), which `_shape` reads as before.
+        marks = (
+            bytes(_MARK if ch == "-" or ch.isdigit() else 0 for ch in padded[1:])
+            if _CODE_HINT.search(padded)
+            else b""
+        )
+    hint = marks.find(_MARK) + 1
+    bits = _code_bits(padded, marks, hint, lex.words) if hint else 0
+    cues = lex.cues
+    for entry in lex.automaton.find_matches_as_strings(padded):
+        bits |= cues[entry]
+    if bits & _DE_WORD and (
+        not bits & _SPANISH or (_CAPITAL_DE.search(text) and not text.isupper())
+    ):
+        # "de" alone is DE in English; in Spanish it means "of" ("filtro de arena"), unless it
+        # is written in capitals in a text that is not all capitals ("filtro DE").
+        bits |= _DE
+    return bits
+
+
+def _code_bits(padded: str, marks: bytes, hint: int, words: dict[str, int]) -> int:
+    """Return what the tokens holding a digit or a dash show: part numbers, codes, horsepower.
+
+    `marks` is `padded` less its first space, with "#" for each digit and dash; `hint` is where
+    the first of them is in `padded`. No other token shows a cue by its shape.
+    """
+    bits = 0
+    while hint:
+        start = padded.rfind(" ", 0, hint) + 1
+        end = padded.find(" ", hint)
+        token = padded[start:end]
+        hint = marks.find(_MARK, end) + 1
+        # Digits alone are a measure with no unit (`_MEASURE`'s \d is isdecimal): no lookup.
+        shape = _NUMBER if token.isdecimal() else _shape(token)
+        if shape == _CARTRIDGE:
+            bits |= _CARTRIDGE
+            continue
+        if not shape:
+            continue
+        before = padded[padded.rfind(" ", 0, start - 2) + 1 : start - 2] if start > 1 else ""
+        known = words.get(before, 0)
+        if known & _NOT_A_PART:
+            # An order, invoice or phone number, a zip code, an amount: no part.
+            continue
+        if shape > 0:
+            bits |= shape
+        elif known & _CODE_CONTEXT:
+            # "sp 1600", "ec 40", "part # 550031", "item 62312".
+            bits |= _PART_NUMBER
+        elif shape == _NUMBER:
+            bits |= _number_cue(len(token), before, padded[end + 2 : padded.find(" ", end + 2)])
+    return bits
+
+
+def _number_cue(length: int, before: str, after: str) -> int:
+    """Return the cue of a number of `length` digits between the tokens `before` and `after`."""
+    if after in _UNITS:
+        return 0
+    if length == 3 and before.isdigit() and len(before) <= 3:
+        # The "000" of "20,000".
+        return 0
+    # A bare number is a SKU when long; shorter, it may still be a code asked about by number.
+    if 6 <= length <= 9:
+        return _PART_NUMBER
+    return _BARE_NUMBER if 3 <= length <= 5 else 0
+
+
+@lru_cache(maxsize=_SHAPES_REMEMBERED)
+def _shape(token: str) -> int:
+    """Return what a token shows by its shape alone: a cue, 0, `_NUMBER` or `_NUMBER_WITH_X`.
+
+    A cartridge code is one whatever surrounds it; any other cue holds unless the token before
+    says an order or a zip code follows; a number's cue depends on its neighbours.
+    """
+    known = lexicon().words.get(token, 0)
+    # Known words such as "o-ring" or "2-speed" are no codes; EC-40 still is one.
+    if known and not (token[0].isdigit() or token[-1].isdigit()):
+        return 0
     if _CARTRIDGE_CODE.fullmatch(token):
         return _CARTRIDGE
-    if before & _NOT_A_PART:
-        # An order, invoice or phone number, a zip code, an amount: no part.
-        return 0
     measure = _MEASURE.fullmatch(token)
     if measure is None:
         # Letters and digits mixed (SP2610X15, EC-40, PO-1LED), dashed numbers (39-0057), or
@@ -153,65 +254,13 @@ def _number_cues(token: str, before: int, after: str | None, *, thousands: bool)
     if unit:
         # 5004PC, 15736BKT: digits then letters that are no unit.
         return 0 if unit in _UNITS or len(token) < 3 else _PART_NUMBER
-    if before & _CODE_CONTEXT:
-        # "sp 1600", "ec 40", "part # 550031", "item 62312".
-        return _PART_NUMBER
-    if after in _UNITS or not token.isdigit() or thousands:
-        return 0
-    # A bare number is a SKU when long; shorter, it may still be a code asked about by number.
-    if 6 <= len(token) <= 9:
-        return _PART_NUMBER
-    return _BARE_NUMBER if 3 <= len(token) <= 5 else 0
+    # A number, or sizes such as 15x30: a part only after "sp", "ec", "part #".
+    return _NUMBER if token.isdigit() else _NUMBER_WITH_X
 
 
 def _is_code_segment(segment: str) -> bool:
     """Return whether a piece of a hyphenated token is a letter code: 2-4 letters, no vowel."""
     return 2 <= len(segment) <= 4 and not any(ch in "aeiouy" for ch in segment)
-
-
-def cue_bits(text: str) -> int:
-    """Return the cue bits of `text`: one pass of the automaton, then the tokens with digits.
-
-    A phrase stands for its tokens: "sand filter" is equipment, not sand, and "heat pump" is
-    no pump.
-    """
-    lex = lexicon()
-    tokens = tokenized(text)
-    cues = lex.cues
-    bits = 0
-    for entry, _, _ in lex.automaton.find_matches_as_indexes(_padded(tokens)):
-        bits |= cues[entry]
-    if _CODE_HINT.search(text):
-        bits |= _code_bits(tokens, lex.words)
-    if bits & _DE_WORD and (
-        not bits & _SPANISH or (_CAPITAL_DE.search(text) and not text.isupper())
-    ):
-        # "de" alone is DE in English; in Spanish it means "of" ("filtro de arena"), unless it
-        # is written in capitals in a text that is not all capitals ("filtro DE").
-        bits |= _DE
-    return bits
-
-
-def _code_bits(tokens: Sequence[str], words: dict[str, int]) -> int:
-    """Return what the tokens holding a digit show: part numbers, codes, horsepower."""
-    bits = 0
-    for i, token in enumerate(tokens):
-        if token.isalpha():
-            continue
-        known = words.get(token, 0)
-        # Known words such as "o-ring" or "2-speed" are no codes; EC-40 still is one.
-        if known and not (token[0].isdigit() or token[-1].isdigit()):
-            continue
-        before = words.get(tokens[i - 1], 0) if i else 0
-        thousands = (
-            i > 0 and len(token) == 3 and tokens[i - 1].isdigit() and len(tokens[i - 1]) <= 3
-        )
-        after = tokens[i + 1] if i + 1 < len(tokens) else None
-        bits |= _number_cues(token, before, after, thousands=thousands)
-    return bits
-
-
-_DE_WORD, _SPANISH, _DE = int(Cue.DE_WORD), int(Cue.SPANISH), int(Cue.DE)
 
 
 def cues_of(text: str) -> Cue:
