@@ -13,7 +13,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from backend.app.analytics.label_workers import KeyWorkers
+from backend.app.analytics.label_workers import LabelWorkers
 from backend.app.db.text_source import TextSource
 from tests.helpers import running_app, scratch_database
 
@@ -48,19 +48,19 @@ async def texts_url(server_url: str) -> AsyncIterator[str]:
 
 
 @contextmanager
-def on_keying(action: Callable[[], Any]) -> Iterator[None]:
-    """Run `action` (a coroutine function) each time a batch is keyed."""
-    original = KeyWorkers.keying
+def on_labelling(action: Callable[[], Any]) -> Iterator[None]:
+    """Run `action` (a coroutine function) each time a batch's texts go to be labelled."""
+    original = LabelWorkers.labelling
 
-    def keying(self: KeyWorkers, rows: Any) -> Any:
+    def labelling(self: LabelWorkers, texts: Any) -> Any:
         asyncio.get_running_loop().create_task(action())
-        return original(self, rows)
+        return original(self, texts)
 
-    KeyWorkers.keying = keying  # type: ignore[method-assign]
+    LabelWorkers.labelling = labelling  # type: ignore[method-assign]
     try:
         yield
     finally:
-        KeyWorkers.keying = original  # type: ignore[method-assign]
+        LabelWorkers.labelling = original  # type: ignore[method-assign]
 
 
 async def test_a_request_that_cannot_get_a_text_stream_is_told_the_service_is_busy(
@@ -134,7 +134,7 @@ async def test_a_backend_killed_mid_stream_is_a_503(
     try:
         async with running_app(texts_url) as (_, client):
             if phase == "streaming":
-                with on_keying(kill):
+                with on_labelling(kill):
                     response = await client.get("/analytics/pain-points", params=WINDOW)
             else:
                 response = await client.get("/analytics/pain-points", params=WINDOW)
@@ -158,7 +158,7 @@ async def test_a_request_cancelled_mid_stream_leaves_no_statement(texts_url: str
 
     try:
         async with running_app(texts_url, pain_points_workers=1) as (app, client):
-            with on_keying(noted):
+            with on_labelling(noted):
                 request = asyncio.create_task(client.get("/analytics/pain-points", params=WINDOW))
                 await asyncio.wait_for(streaming.wait(), 30)
                 request.cancel()

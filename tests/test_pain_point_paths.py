@@ -21,9 +21,9 @@ from backend.app.analytics.classifier import Classification, PainPointClassifier
 from backend.app.analytics.clustering import PAIN_POINTS
 from backend.app.analytics.grains import Grain
 from backend.app.analytics.keyword_rules import KeywordClassifier, classify_text
-from backend.app.analytics.label_workers import KeyWorkers, joined
+from backend.app.analytics.label_workers import LabelWorkers
 from backend.app.analytics.runner import statements
-from backend.app.analytics.text_keys import BLANK, keys_of
+from backend.app.analytics.text_keys import normalised, normalised_batch
 from backend.app.db.client import Database, create_engine
 from backend.app.db.tables import table_for
 from backend.app.db.text_source import TextSource
@@ -171,7 +171,7 @@ async def test_the_fast_path_by_hand(database: Database) -> None:
 @pytest.fixture
 def colliding(monkeypatch: pytest.MonkeyPatch) -> None:
     """Give every text the same hash."""
-    monkeypatch.setattr(text_keys, "text_hash", lambda text, seed: 0)
+    monkeypatch.setattr(text_keys, "text_hash", lambda text: 0)
 
 
 async def test_a_hash_collision_falls_back_to_the_exact_path(
@@ -182,20 +182,37 @@ async def test_a_hash_collision_falls_back_to_the_exact_path(
     assert "share a hash" in caplog.text
 
 
-async def test_worker_processes_key_as_the_process_does() -> None:
-    workers = KeyWorkers(1)
+async def test_worker_processes_label_as_the_process_does() -> None:
+    workers = LabelWorkers(1)
     await workers.start()
     try:
-        # 30 texts 20 times: 600 rows, enough to be worth sending to a worker.
-        rows = [(text, 0, None) for _, text in ROWS if text is not None] * 20
-        own, theirs = workers.keying(rows)
+        # 30 texts 20 times: 600 texts, enough to be worth sending to a worker, which labels
+        # its share (the first texts) while this process labels the rest.
+        texts = [text for _, text in ROWS if text is not None] * 20
+        own, theirs = workers.labelling(texts)
         assert theirs is not None
-        keys = joined([*await workers.collected(theirs), own])
-        texts = [row[0] for row in rows]
-        alone = keys_of(texts, [None] * len(texts), workers.seed)
-        assert [column.tolist() for column in keys] == [column.tolist() for column in alone]
-        assert keys.labels.tolist() == [
-            classify_text(text) if text.strip() else BLANK for text in texts
-        ]
+        labels = await workers.labels(own, theirs)
+        assert list(labels) == [classify_text(text) for text in texts]
     finally:
         workers.close()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "  a  b  ",
+        "\t\ta\n",
+        "a\x0bb\x0cc\rd",
+        "a\x1cb",
+        " ",
+        "",
+        "A  B\tC",
+        "x \x1f y",
+        "trailing ",
+        " leading",
+    ],
+)
+def test_a_batch_is_normalised_as_each_text_alone(text: str) -> None:
+    # Joined into one string, a text's spaces must not leak into its neighbours'.
+    batch = ["  first ", text, " last  "]
+    assert normalised_batch(batch, [None] * 3) == [normalised(t, None) for t in batch]

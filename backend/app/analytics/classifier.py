@@ -17,7 +17,7 @@ from cachetools import LRUCache
 from backend.app.analytics.breaker import CircuitBreaker
 from backend.app.analytics.budget import ProcessingBudget
 from backend.app.analytics.keyword_rules import KeywordClassifier
-from backend.app.analytics.label_workers import KeyWorkers, joined
+from backend.app.analytics.label_workers import LabelWorkers
 from backend.app.analytics.llm_classifier import PROMPT_VERSION, ClassificationError, LLMClassifier
 from backend.app.analytics.pain_tally import QueryText, Tally
 from backend.app.analytics.text_groups import (
@@ -25,7 +25,7 @@ from backend.app.analytics.text_groups import (
     RowGroups,
     tally_groups,
 )
-from backend.app.analytics.text_keys import Keys
+from backend.app.analytics.text_keys import BatchKeys, Labelled
 from backend.app.cpus import available_cpus
 from backend.app.db.text_source import TextSource
 from backend.app.settings import Settings
@@ -69,6 +69,8 @@ class LabelStore(Protocol):
 
 # The LLM's labels remembered in the process, by (model, normalised text).
 LabelCache: TypeAlias = LRUCache[tuple[str, str], int]
+# A batch prepared, its own share of labels, and the workers' share on its way.
+Pending: TypeAlias = tuple[Labelled, bytes, "asyncio.Future[list[bytes]] | None"]
 # Rows of the per-text relation, shaped as QueryText, in batches.
 TextBatches: TypeAlias = AsyncIterator[Sequence[Sequence[Any]]]
 
@@ -110,7 +112,7 @@ class PainPointClassifier:
         llm: Classifier | None = None,
         policy: LLMPolicy | None = None,
         shared: LabelStore | None = None,
-        workers: KeyWorkers | None = None,
+        workers: LabelWorkers | None = None,
         processing_seconds: float = DEFAULT_PROCESSING_SECONDS,
     ) -> None:
         self.local = local
@@ -118,11 +120,11 @@ class PainPointClassifier:
         self.llm = llm
         self.policy = policy
         self.shared = shared
-        self.workers = workers or KeyWorkers(0)
+        self.workers = workers or LabelWorkers(0)
         self.processing_seconds = processing_seconds
 
     async def start(self) -> None:
-        """Start the worker processes that key texts beside the service."""
+        """Start the worker processes that label texts beside the service."""
         await self.workers.start()
 
     def close(self) -> None:
@@ -151,43 +153,33 @@ class PainPointClassifier:
         name = self.local.name
         budget = ProcessingBudget(self.processing_seconds)
         rows = RowGroups()
+        batches = BatchKeys()
         workers = self.workers
-        # The workers key one batch while this process reads and keys its share of the next.
-        pending: tuple[Keys, asyncio.Future[list[Keys]] | None, list[int]] | None = None
+        # The workers label one batch while this process reads and prepares the next.
+        pending: Pending | None = None
         try:
             async for batch in source.raw():
                 started = time.monotonic()
-                own, theirs = workers.keying(batch)
-                previous, pending = pending, (own, theirs, [row[1] for row in batch])
+                prepared = batches.prepare(batch)
+                previous, pending = pending, (prepared, *workers.labelling(prepared.fresh))
                 if previous is not None:
-                    rows.add(*await self._keys_of(previous))
+                    rows.add(batches.keys(previous[0], await workers.labels(*previous[1:])))
                 budget.spend(time.monotonic() - started)
             started = time.monotonic()
             if pending is not None:
                 previous, pending = pending, None
-                rows.add(*await self._keys_of(previous))
+                rows.add(batches.keys(previous[0], await workers.labels(*previous[1:])))
             groups = rows.groups()
             budget.spend(time.monotonic() - started)
         finally:
-            if pending is not None and pending[1] is not None:
-                pending[1].cancel()
+            if pending is not None and pending[2] is not None:
+                pending[2].cancel()
         try:
-            tally = await tally_groups(
-                source, groups, seed=workers.seed, label=self.local.label, classifier=name
-            )
+            tally = await tally_groups(source, groups, label=self.local.label, classifier=name)
         except HashCollisionError:
             logger.warning("two query texts share a hash: pain points counted the exact way")
             return await self.classify_grouped(source.grouped())
         return Classification(tally, name, fallback_reason=None)
-
-    async def _keys_of(
-        self, batch: tuple[Keys, asyncio.Future[list[Keys]] | None, list[int]]
-    ) -> tuple[Keys, list[int]]:
-        """Return a keyed batch's keys in row order (the workers' first) and its times."""
-        own, theirs, times = batch
-        if theirs is None:
-            return own, times
-        return joined([*await self.workers.collected(theirs), own]), times
 
     async def classify_grouped(self, batches: TextBatches) -> Classification:
         """Label every per-text row (grouped by SQL) with the local rules: the exact path."""
@@ -335,7 +327,7 @@ def build_classifier(
         processes = available_cpus() - 1
     budget = settings.pain_points_processing_seconds
     if settings.anthropic_api_key is None:
-        workers = KeyWorkers(processes)
+        workers = LabelWorkers(processes)
         classifier = PainPointClassifier(
             local=local, cache=cache, workers=workers, processing_seconds=budget
         )

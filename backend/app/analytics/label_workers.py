@@ -1,9 +1,8 @@
-"""The per-row work of pain points on every CPU the service has: pre-started worker processes.
+"""The local rules on every CPU the service has: pre-started worker processes label texts.
 
-Normalising, hashing and labelling a text is pure Python, so one process does it on one core.
-Where the service sees more than one CPU, workers started with the service key a share of each
-batch while the request's own process keys the rest and reads the next batch; with one CPU there
-are none, and every row is keyed in the process.
+Labelling is pure Python, so one process labels on one core. Where the service sees more than
+one CPU, workers started with the service label a share of each batch while the request's own
+process labels the rest and reads and prepares the next batch; with one CPU there are none.
 """
 
 from __future__ import annotations
@@ -12,32 +11,23 @@ import asyncio
 import logging
 import math
 import multiprocessing
-import secrets
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from typing import Any
 
-import numpy as np
-
-from backend.app.analytics.text_keys import Keys, keys_of
+from backend.app.analytics.text_keys import label_all
 
 logger = logging.getLogger(__name__)
 
-# Below this many rows a batch is keyed in the process: sending it costs more than it saves.
+# Below this many texts a batch is labelled in the process: sending it costs more than it saves.
 MIN_SHARED_BATCH = 256
-# How the process's own share of a batch moves: up when it waited for the workers, down when it
-# did not, so that neither side idles for long.
+# How the process's own share of a batch moves: up when it had to wait for the workers, down
+# when it did not, so that neither side idles for long.
 SHARE_STEP = 0.05
 MAX_OWN_SHARE = 0.9
 
 
-def _warm_up(seed: int) -> None:
-    # Build the vocabulary's automaton before the first request needs it.
-    keys_of(["warm up"], [None], seed)
-
-
-async def _joined(shares: Sequence[asyncio.Future[Keys]]) -> list[Keys]:
-    """Return every share's keys, in order; cancelled, cancel the shares not started."""
+async def _joined(shares: Sequence[asyncio.Future[bytes]]) -> list[bytes]:
+    """Return every share's labels, in order; cancelled, cancel the shares not started."""
     try:
         return list(await asyncio.gather(*shares))
     except BaseException:
@@ -47,22 +37,12 @@ async def _joined(shares: Sequence[asyncio.Future[Keys]]) -> list[Keys]:
         raise
 
 
-def joined(parts: Sequence[Keys]) -> Keys:
-    """Return the keys of consecutive parts of a batch as one."""
-    if len(parts) == 1:
-        return parts[0]
-    return Keys(*(np.concatenate(column) for column in zip(*parts, strict=True)))
-
-
-class KeyWorkers:
-    """Keys rows in this process and in `processes` pre-started workers, with one seed."""
+class LabelWorkers:
+    """Labels texts in this process and in `processes` pre-started workers."""
 
     def __init__(self, processes: int) -> None:
         self.processes = processes
-        # One seed per service: every process hashes a text alike, and texts cannot be chosen
-        # to collide by someone who does not know it.
-        self.seed = secrets.randbits(64)
-        # The share of each batch this process keys itself.
+        # The share of each batch this process labels itself.
         self.own_share = 1 / (processes + 1)
         self._pool: ProcessPoolExecutor | None = None
         if processes > 0:
@@ -72,47 +52,37 @@ class KeyWorkers:
             )
 
     async def start(self) -> None:
-        """Start every worker now, so that no request waits for one to start."""
+        """Start every worker now (the vocabulary built), so that no request waits for one."""
         if self._pool is None:
             return
         loop = asyncio.get_running_loop()
+        warm_up = ["warm up"]
         await asyncio.gather(
-            *(loop.run_in_executor(self._pool, _warm_up, self.seed) for _ in range(self.processes))
+            *(loop.run_in_executor(self._pool, label_all, warm_up) for _ in range(self.processes))
         )
-        logger.info("pain points key texts in %d worker process(es) too", self.processes)
+        logger.info("pain points label texts in %d worker process(es) too", self.processes)
 
-    def keying(
-        self, rows: Sequence[Sequence[Any]]
-    ) -> tuple[Keys, asyncio.Future[list[Keys]] | None]:
-        """Key RawTextRow-shaped `rows`: this process's share now, the workers' in the future.
-
-        The process's keys are for the batch's last rows, the workers' for its first ones.
-        """
-        texts: list[str] = [row[0] for row in rows]
-        by_sql: list[str | None] = [row[2] for row in rows]
-        if self._pool is None or len(rows) < MIN_SHARED_BATCH:
-            return keys_of(texts, by_sql, self.seed), None
-        cut = len(rows) - round(len(rows) * self.own_share)
+    def labelling(self, texts: Sequence[str]) -> tuple[bytes, asyncio.Future[list[bytes]] | None]:
+        """Label `texts`: this process's share (the last texts) now, the workers' in the future."""
+        if self._pool is None or len(texts) < MIN_SHARED_BATCH:
+            return label_all(texts), None
+        cut = len(texts) - round(len(texts) * self.own_share)
         share = math.ceil(cut / self.processes)
         loop = asyncio.get_running_loop()
         shares = [
-            loop.run_in_executor(
-                self._pool,
-                keys_of,
-                texts[start : min(start + share, cut)],
-                by_sql[start : min(start + share, cut)],
-                self.seed,
-            )
+            loop.run_in_executor(self._pool, label_all, texts[start : min(start + share, cut)])
             for start in range(0, cut, share)
         ]
-        own = keys_of(texts[cut:], by_sql[cut:], self.seed)
-        return own, asyncio.ensure_future(_joined(shares))
+        theirs = asyncio.ensure_future(_joined(shares))
+        return label_all(texts[cut:]), theirs
 
-    async def collected(self, theirs: asyncio.Future[list[Keys]]) -> list[Keys]:
-        """Return the workers' keys; this process's share grows if it has to wait for them."""
+    async def labels(self, own: bytes, theirs: asyncio.Future[list[bytes]] | None) -> bytes:
+        """Return a batch's labels in text order; this process's share grows if it waits."""
+        if theirs is None:
+            return own
         step = SHARE_STEP if not theirs.done() else -SHARE_STEP
         self.own_share = min(MAX_OWN_SHARE, max(0.0, self.own_share + step))
-        return await theirs
+        return b"".join(await theirs) + own
 
     def close(self) -> None:
         """Stop the workers and wait for them, so that none outlives the service."""

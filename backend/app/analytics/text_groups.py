@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from backend.app.analytics import text_keys
 from backend.app.analytics.pain_tally import EXAMPLES_PER_CLUSTER, QueryText, Tally
-from backend.app.analytics.text_keys import BLANK, Keys, normalised
+from backend.app.analytics.text_keys import Keys, normalised
 from backend.app.db.client import POSTGRES_EPOCH
 from backend.app.db.text_source import TextSource
 from backend.app.models.pain_points import PAIN_POINT_CLUSTERS
@@ -43,7 +43,7 @@ def as_datetime(microseconds: int) -> datetime:
 class Groups:
     """The window's distinct texts, by hash: rows, latest time and label of each."""
 
-    hashes: npt.NDArray[np.uint64]
+    hashes: Ints
     counts: Ints
     latest: Ints
     labels: npt.NDArray[np.int8]
@@ -65,29 +65,26 @@ class RowGroups:
 
     def __init__(self) -> None:
         self._keys: list[Keys] = []
-        self._times: list[Ints] = []
 
-    def add(self, keys: Keys, times: Sequence[int]) -> None:
-        """Keep one batch's keys (in row order) and its rows' times; blank rows are no query."""
-        queries = keys.labels != BLANK
-        self._keys.append(Keys(*(column[queries] for column in keys)))
-        self._times.append(np.array(times, dtype=np.int64)[queries])
+    def add(self, keys: Keys) -> None:
+        """Keep one batch's keys."""
+        self._keys.append(keys)
 
     def groups(self) -> Groups:
         """Return the rows grouped by text hash."""
-        hashes, lengths, labels = (
-            (np.concatenate(column) for column in zip(*self._keys, strict=True))
-            if self._keys
-            else (np.zeros(0, np.uint64), np.zeros(0, np.int32), np.zeros(0, np.int8))
+        empty = np.zeros(0, dtype=np.int64)
+        if not self._keys:
+            return Groups(empty, empty, empty, np.zeros(0, np.int8), empty, empty, empty)
+        hashes, lengths, labels, times = (
+            np.concatenate(column) for column in zip(*self._keys, strict=True)
         )
         if not hashes.size:
-            empty = np.zeros(0, dtype=np.int64)
-            return Groups(hashes, empty, empty, labels, empty, empty, empty)
+            return Groups(empty, empty, empty, labels, empty, empty, empty)
         order = np.argsort(hashes, kind="stable")
         hashes = hashes[order]
         starts = np.flatnonzero(np.concatenate(([True], hashes[1:] != hashes[:-1])))
         counts = np.diff(np.append(starts, len(hashes)))
-        times = np.concatenate(self._times)[order]
+        times = times[order]
         labels = labels[order]
         lengths = lengths[order]
         unsettled = (np.minimum.reduceat(labels, starts) != np.maximum.reduceat(labels, starts)) | (
@@ -112,9 +109,7 @@ class Spelled:
     spelling: str
 
 
-async def spelled(
-    source: TextSource, groups: Groups, wanted: Sequence[int], *, seed: int
-) -> dict[int, Spelled]:
+async def spelled(source: TextSource, groups: Groups, wanted: Sequence[int]) -> dict[int, Spelled]:
     """Read the rows of the `wanted` groups again; return each one's text and spelling.
 
     Raise HashCollisionError when a wanted hash is shared by two texts, or its rows are not all
@@ -127,7 +122,7 @@ async def spelled(
     rows_found = dict.fromkeys(wanted, 0)
     for text, _, by_sql in await source.at(groups.stamps_of(wanted)):
         key = normalised(text, by_sql)
-        group = by_hash.get(text_keys.text_hash(key, seed)) if key else None
+        group = by_hash.get(text_keys.text_hash(key)) if key else None
         if group is None:
             continue
         spelling = text.lstrip(" ")
@@ -164,13 +159,13 @@ def candidates(groups: Groups, cluster: int) -> list[int]:
 
 
 async def tally_groups(
-    source: TextSource, groups: Groups, *, seed: int, label: Callable[[str], int], classifier: str
+    source: TextSource, groups: Groups, *, label: Callable[[str], int], classifier: str
 ) -> Tally:
     """Count every group in its cluster and pick each cluster's examples, as `classifier`."""
     labels = groups.labels.copy()
     unsettled = groups.unsettled.tolist()
     if unsettled:
-        for group, text in (await spelled(source, groups, unsettled, seed=seed)).items():
+        for group, text in (await spelled(source, groups, unsettled)).items():
             labels[group] = label(text.spelling)
         groups = Groups(**{**groups.__dict__, "labels": labels})
     tally = Tally([classifier])
@@ -180,9 +175,7 @@ async def tally_groups(
             cluster, int(groups.counts[members].sum()), int(members.sum()), classifier=classifier
         )
     wanted = {cluster: candidates(groups, cluster) for cluster in range(len(PAIN_POINT_CLUSTERS))}
-    texts = await spelled(
-        source, groups, [g for chosen in wanted.values() for g in chosen], seed=seed
-    )
+    texts = await spelled(source, groups, [g for chosen in wanted.values() for g in chosen])
     for cluster, chosen in wanted.items():
         for group in chosen:
             text = texts[group]

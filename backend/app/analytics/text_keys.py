@@ -1,33 +1,32 @@
-"""Each raw query as three numbers: its normalised text's hash and length, and its label.
+"""A batch of raw queries as numbers: each normalised text's hash and length, and each label.
 
-This is the per-row work of pain points' fast path, done in the request's process and in worker
-processes alike: the same seed gives the same hash in every process. Each process remembers the
-keys of the raw texts it saw last, as templated logs repeat a few thousand texts.
+Normalising and hashing run over a whole batch at once (one regular expression and one
+lower-casing over the batch joined into one string, hashes by `map`), in the request's process,
+which alone hashes: Python's string hash is keyed at random per process. Labelling, the costly
+part, can run anywhere (worker processes among them): it needs only the texts.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
-import xxhash
 
 from backend.app.analytics.keyword_rules import classify_text
 
-# The SQL definition's whitespace for ASCII text: a run of two or more, or one that is no space.
+# The SQL definition's whitespace for ASCII text: a run of two or more, or one that is no space,
+# becomes one space. The batch's texts are joined by NUL (no PostgreSQL text holds one), so that
+# str methods, which run in C, treat them all at once.
 _WHITESPACE_RUN = re.compile(r"[ \t\n\v\f\r]{2,}|[\t\n\v\f\r]")
-# Raw texts remembered with their key; emptied when full (free text repeats almost nothing).
+_SPACES = str.maketrans("\t\n\v\f\r", "     ")
+SEPARATOR = "\x00"
+# Raw texts whose labels are remembered across batches.
 MEMO_ENTRIES = 50_000
-# The label of a blank input, which is no query.
-BLANK = -1
-
-
-def text_hash(text: str, seed: int) -> int:
-    """Return the 64-bit hash of a normalised text, keyed by `seed` (a test replaces it)."""
-    return xxhash.xxh3_64_intdigest(text.encode(), seed)
+# A text's hash: Python's string hash, 64 bits keyed at random per process (a test replaces it).
+text_hash: Callable[[str], int] = hash
 
 
 def normalised(text: str, by_sql: str | None) -> str:
@@ -36,47 +35,91 @@ def normalised(text: str, by_sql: str | None) -> str:
         return by_sql
     # ASCII only here (the statement normalises the rest): Python's lower() and this whitespace
     # are PostgreSQL's for ASCII.
-    if "  " in text or not text.isprintable():
-        text = _WHITESPACE_RUN.sub(" ", text)
-    return text.strip(" ").lower()
+    return _WHITESPACE_RUN.sub(" ", text).strip(" ").lower()
+
+
+def normalised_batch(texts: Sequence[str], by_sql: Sequence[str | None]) -> list[str]:
+    """Return `normalised` of each text, the ASCII ones worked on as one joined string."""
+    # Every whitespace character a space, then every run of spaces one space: the regular
+    # expression's result, each step a pass in C over the whole batch.
+    joined = SEPARATOR.join(texts).translate(_SPACES)
+    while "  " in joined:
+        joined = joined.replace("  ", " ")
+    # Runs are single spaces now: at most one on either side of a text's end.
+    joined = joined.replace(" " + SEPARATOR, SEPARATOR).replace(SEPARATOR + " ", SEPARATOR)
+    keys = joined.strip(" ").lower().split(SEPARATOR)
+    if by_sql.count(None) != len(by_sql):
+        for i, sql in enumerate(by_sql):
+            if sql is not None:
+                keys[i] = sql
+    return keys
 
 
 class Keys(NamedTuple):
-    """A batch's rows as numbers, in row order; a blank row has label BLANK."""
+    """A batch's queries as numbers, in row order (blank rows left out), with their times."""
 
-    hashes: npt.NDArray[np.uint64]
-    lengths: npt.NDArray[np.int32]
+    hashes: npt.NDArray[np.int64]
+    lengths: npt.NDArray[np.int64]
     labels: npt.NDArray[np.int8]
+    times: npt.NDArray[np.int64]
 
 
-_memo: dict[str, tuple[int, int, int]] = {}
-_memo_seed: list[int] = [0]
+def label_all(texts: Sequence[str]) -> bytes:
+    """Return the local rules' label of each text, one byte each (run in worker processes too)."""
+    return bytes(map(classify_text, texts))
 
 
-def keys_of(texts: Sequence[str], by_sql: Sequence[str | None], seed: int) -> Keys:
-    """Return the key of each raw text: hash and length of its normalised form, and its label.
+class Labelled(NamedTuple):
+    """A batch keyed but for the labels of its texts not seen before, which are on their way."""
 
-    A row's label is its own spelling's: spellings of one text differ only in case and spaces,
-    and where that changes a label, grouping notices and labels the text from its spelling.
+    texts: Sequence[str]
+    times: Sequence[int]
+    keys: list[str]
+    # Labels of the batch's texts seen in earlier batches, and the texts still to label.
+    known: dict[str, int]
+    fresh: list[str]
+
+
+class BatchKeys:
+    """Turns batches of RawTextRow-shaped rows into Keys, remembering recent texts' labels.
+
+    Templated logs repeat a few thousand texts, so each distinct raw text of a batch is labelled
+    once, and those of recent batches not again; free text repeats almost nothing, so the memo is
+    emptied when full rather than kept in order.
     """
-    memo = _memo
-    if len(memo) > MEMO_ENTRIES or _memo_seed[0] != seed:
-        memo.clear()
-        _memo_seed[0] = seed
-    hashes: list[int] = []
-    lengths: list[int] = []
-    labels: list[int] = []
-    for text, sql in zip(texts, by_sql, strict=True):
-        known = memo.get(text)
-        if known is None:
-            key = normalised(text, sql)
-            known = (text_hash(key, seed), len(key), classify_text(text)) if key else (0, 0, BLANK)
-            memo[text] = known
-        hashes.append(known[0])
-        lengths.append(known[1])
-        labels.append(known[2])
-    return Keys(
-        np.array(hashes, dtype=np.uint64),
-        np.array(lengths, dtype=np.int32),
-        np.array(labels, dtype=np.int8),
-    )
+
+    def __init__(self) -> None:
+        self._memo: dict[str, int] = {}
+
+    def prepare(self, rows: Sequence[Sequence[object]]) -> Labelled:
+        """Normalise a batch and list its texts that still need a label."""
+        texts, times, by_sql = zip(*rows, strict=True) if rows else ((), (), ())
+        keys = normalised_batch(texts, by_sql)
+        memo = self._memo
+        known: dict[str, int] = {}
+        fresh: list[str] = []
+        for text in dict.fromkeys(texts):
+            label = memo.get(text)
+            if label is None:
+                fresh.append(text)
+            else:
+                known[text] = label
+        return Labelled(texts, times, keys, known, fresh)
+
+    def keys(self, batch: Labelled, labels: bytes) -> Keys:
+        """Return the batch's Keys, its new texts labelled with `labels` (in `fresh` order)."""
+        fresh = dict(zip(batch.fresh, labels, strict=True))
+        memo = self._memo
+        if len(memo) + len(fresh) > MEMO_ENTRIES:
+            memo.clear()
+        memo.update(fresh)
+        fresh.update(batch.known)
+        count = len(batch.keys)
+        lengths = np.fromiter(map(len, batch.keys), dtype=np.int64, count=count)
+        queries = lengths > 0  # a blank input is no query
+        return Keys(
+            np.fromiter(map(text_hash, batch.keys), dtype=np.int64, count=count)[queries],
+            lengths[queries],
+            np.frombuffer(bytes(map(fresh.__getitem__, batch.texts)), dtype=np.int8)[queries],
+            np.array(batch.times, dtype=np.int64)[queries],
+        )
