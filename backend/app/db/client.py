@@ -144,16 +144,30 @@ class Snapshot:
     async def batches(
         self, statement: AnySelect, *, batch_size: int
     ) -> AsyncIterator[Sequence[Any]]:
-        """Yield the rows of `statement` in batches of `batch_size`, from a server-side cursor."""
+        """Yield the rows of `statement` in batches of `batch_size`, from a server-side cursor.
+
+        The next batch is asked for before this one is yielded: the server reads and sends it
+        while the caller works on this one.
+        """
         sql, parameters = self._compiled(statement)
         async with self._deadline.waiting():
             cursor = await self._driver.cursor(sql, *parameters)
-        while True:
-            async with self._deadline.waiting():
-                rows = await cursor.fetch(batch_size)
-            if not rows:
-                return
-            yield rows
+        following = asyncio.ensure_future(cursor.fetch(batch_size))
+        try:
+            while True:
+                async with self._deadline.waiting():
+                    rows = await following
+                if not rows:
+                    return
+                following = asyncio.ensure_future(cursor.fetch(batch_size))
+                yield rows
+        finally:
+            if not following.done():
+                following.cancel()
+            elif not following.cancelled():
+                # Read, so that a fetch that failed after the caller stopped is not reported as
+                # never retrieved: the caller's own error, if any, is the one that stands.
+                following.exception()
 
     async def fetch_all(self, statement: AnySelect) -> Sequence[Any]:
         """Run `statement` and return all its rows."""

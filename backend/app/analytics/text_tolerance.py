@@ -1,0 +1,95 @@
+"""Words the vocabulary does not list exactly: one edit off a long word, or two words run together.
+
+The lexicon (`text_cues.py`) already lists each word's common misspellings. A token it does not
+know is looked up here: a symmetric-delete index finds the long vocabulary words one deletion
+away from it or from one of its deletions, rapidfuzz confirms that one edit (a letter added,
+dropped, changed, or two swapped) separates them, and a token that is two known words run
+together ("pumpseal") shows both words' cues. A token close to words of different cues shows
+none: it is no evidence for either.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from functools import cache
+
+from rapidfuzz.distance import OSA
+
+from backend.app.analytics.trade_vocabulary import VOCABULARY, entries
+
+# Vocabulary words this long or longer tolerate one edit; shorter ones lie one edit from too
+# many other words ("seal", "heal", "real").
+MIN_TOLERANT_LENGTH = 6
+# Each part of a run-together token is a vocabulary word of at least this many letters.
+MIN_PART_LENGTH = 3
+# Unknown tokens remembered with their cues: typos repeat, names and places too.
+MEMO_ENTRIES = 100_000
+
+
+def _deletions(word: str) -> Iterator[str]:
+    """Yield `word` with one letter removed, at each position."""
+    for i in range(len(word)):
+        yield word[:i] + word[i + 1 :]
+
+
+def _agreed(bits: Iterable[int]) -> int:
+    """Return the cue bits every candidate shows alike, or 0 when they differ."""
+    found = set(bits)
+    return found.pop() if len(found) == 1 else 0
+
+
+class Tolerance:
+    """Cue bits for tokens the lexicon does not know, from the vocabulary's plain words."""
+
+    def __init__(self, words: dict[str, int]) -> None:
+        self._words = words
+        self._near: dict[str, list[str]] = {}
+        for word in words:
+            if len(word) >= MIN_TOLERANT_LENGTH:
+                for key in {word, *_deletions(word)}:
+                    self._near.setdefault(key, []).append(word)
+        self._memo: dict[str, int] = {}
+
+    def bits(self, token: str) -> int:
+        """Return the cues of an unknown lower-case token: a near word's, or its parts'."""
+        known = self._memo.get(token)
+        if known is not None:
+            return known
+        if len(self._memo) > MEMO_ENTRIES:
+            self._memo.clear()
+        found = self._one_edit_off(token) or self._run_together(token)
+        self._memo[token] = found
+        return found
+
+    def _one_edit_off(self, token: str) -> int:
+        if not token.isalpha() or len(token) < MIN_TOLERANT_LENGTH - 1:
+            return 0
+        candidates = {
+            word for key in (token, *_deletions(token)) for word in self._near.get(key, ())
+        }
+        return _agreed(
+            self._words[word]
+            for word in candidates
+            if OSA.distance(token, word, score_cutoff=1) <= 1
+        )
+
+    def _run_together(self, token: str) -> int:
+        if not token.isalpha():
+            return 0
+        words = self._words
+        return _agreed(
+            words[token[:i]] | words[token[i:]]
+            for i in range(MIN_PART_LENGTH, len(token) - MIN_PART_LENGTH + 1)
+            if token[:i] in words and token[i:] in words
+        )
+
+
+@cache
+def tolerance() -> Tolerance:
+    """Build the tolerance from the vocabulary's single lower-case words once."""
+    words: dict[str, int] = {}
+    for cue, listed in VOCABULARY.items():
+        for entry in entries(listed):
+            if entry.isalpha() and entry.isascii():
+                words[entry] = words.get(entry, 0) | int(cue)
+    return Tolerance(words)
