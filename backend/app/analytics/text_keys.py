@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -92,7 +92,7 @@ class BatchKeys:
     def __init__(self) -> None:
         self._memo: dict[str, int] = {}
 
-    def prepare(self, rows: Sequence[Sequence[object]]) -> Labelled:
+    def prepare(self, rows: Sequence[Sequence[Any]]) -> Labelled:
         """Normalise a batch and list its texts that still need a label."""
         # Column by column: zip(*rows) over asyncpg records costs ten times as much.
         texts: list[str] = [row[0] for row in rows]
