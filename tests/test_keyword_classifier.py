@@ -11,17 +11,27 @@ from pathlib import Path
 
 import pytest
 
-from backend.app.analytics.keyword_rules import RULES, classify_text
-from backend.app.analytics.text_cues import cues_of
+from backend.app.analytics import text_cues_batch
+from backend.app.analytics.keyword_rules import RULES, classify_batch, classify_text
+from backend.app.analytics.text_cues import cue_bits, cues_of
+from backend.app.analytics.text_cues_batch import cue_bits_batch
+from backend.app.analytics.text_tolerance import tolerance
 from backend.app.analytics.trade_vocabulary import Cue
 
 DATA = Path(__file__).parent / "data" / "pain_points"
 METRICS = Path(__file__).parents[1] / "docs" / "metrics.md"
 CLUSTERS = range(5)
-# The figures the rules reach on the held-out set: 376 of 395 (95.2%), the lowest recall 61 of
-# 68 (pump recommendations, 89.7%). They may rise, never fall.
-HELD_OUT_CORRECT = 376
+# The figures the rules reach on the held-out set: 377 of 395 (95.4%; 376 before the tolerance
+# below), the lowest recall 61 of 68 (pump recommendations, 89.7%). They may rise, never fall.
+HELD_OUT_CORRECT = 377
 HELD_OUT_RECALL_FLOOR = 0.89
+# The blind set: queries "as they appear in real logs" by an annotator who saw only GUIDELINES.md,
+# never the rules nor the other sets (295 of the 300 they wrote: 5 were in another set word for
+# word). 281 right (95.3%) before the tolerance for words one edit off the vocabulary or run
+# together, 282 (95.6%) with it ("pumpseal"); the floors are the issue's.
+BLIND_CORRECT = 282
+BLIND_ACCURACY_FLOOR = 0.90
+BLIND_RECALL_FLOOR = 0.80
 # On the sets they were tuned on.
 DEVELOPMENT_CORRECT = {"dev_a": 610, "dev_b": 486, "dev_c": 432, "tidy": 112}
 SPANISH = frozenset(
@@ -85,6 +95,41 @@ def test_held_out_accuracy_and_recall(capsys: pytest.CaptureFixture[str]) -> Non
     assert sum(matrix[i][i] for i in CLUSTERS) >= HELD_OUT_CORRECT
     for truth in CLUSTERS:
         assert matrix[truth][truth] / sum(matrix[truth]) >= HELD_OUT_RECALL_FLOOR
+
+
+def test_blind_accuracy_and_recall(capsys: pytest.CaptureFixture[str]) -> None:
+    rows = labelled("heldout_blind")
+    assert len(rows) == 295
+    # None of its queries is in another set.
+    others = {q.lower() for name in (*DEVELOPMENT_CORRECT, "heldout") for _, _, q in labelled(name)}
+    assert not others & {query.lower() for _, _, query in rows}
+    matrix = confusion(rows)
+    with capsys.disabled():
+        print("\n" + report("blind", rows, matrix))
+    correct = sum(matrix[i][i] for i in CLUSTERS)
+    assert correct >= BLIND_CORRECT
+    assert correct / len(rows) >= BLIND_ACCURACY_FLOOR
+    for truth in CLUSTERS:
+        assert matrix[truth][truth] / sum(matrix[truth]) >= BLIND_RECALL_FLOOR
+
+
+@pytest.mark.parametrize(
+    ("token", "cues"),
+    [
+        # Two vocabulary words run together: a pump and a part.
+        ("pumpseal", Cue.PUMP | Cue.PART),
+        # One letter dropped from a long word the vocabulary does not misspell itself.
+        ("replacment", Cue.REPLACE),
+        # Another form of a listed word (a letter more at its end) is not taken for it.
+        ("replacess", Cue.NONE),
+        # Names and places are no words of the trade.
+        ("jonathan", Cue.NONE),
+        # Too short to tolerate an edit: "seel" could be "seal", "see", "feel".
+        ("seel", Cue.NONE),
+    ],
+)
+def test_words_the_vocabulary_does_not_list_exactly(token: str, cues: Cue) -> None:
+    assert Cue(tolerance().bits(token)) == cues
 
 
 @pytest.mark.parametrize("name", sorted(DEVELOPMENT_CORRECT))
@@ -179,3 +224,71 @@ def test_every_rule_is_documented() -> None:
     documented = METRICS.read_text(encoding="utf-8")
     missing = [rule.reason for rule in RULES if rule.reason not in documented]
     assert missing == []
+
+
+CORPORA = sorted(path.stem for path in DATA.glob("*.tsv"))
+
+
+@pytest.mark.parametrize("name", CORPORA)
+def test_batch_reads_every_corpus_as_one_text_at_a_time(name: str) -> None:
+    queries = [query for _, _, query in labelled(name)]
+    assert cue_bits_batch(queries) == [cue_bits(query) for query in queries]
+    assert classify_batch(queries) == [classify_text(query) for query in queries]
+
+
+@pytest.mark.parametrize("size", [1, 2, 7, 25, 100])
+def test_batch_reads_small_batches_alike(size: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every batch through the arrays, however small, and then as the API cuts them.
+    queries = [query for name in CORPORA for _, _, query in labelled(name)]
+    expected = [classify_text(query) for query in queries]
+    for small_batch in (1, text_cues_batch._SMALL_BATCH):
+        monkeypatch.setattr(text_cues_batch, "_SMALL_BATCH", small_batch)
+        got = [
+            cluster
+            for start in range(0, len(queries), size)
+            for cluster in classify_batch(queries[start : start + size])
+        ]
+        assert got == expected
+
+
+TRICKY = [
+    "",  # no token at all: the automaton reads "  "
+    " \t\n\x0b\x0c\r\x1c\x1d\x1e\x1f ",  # only whitespace, of every ASCII kind
+    "heat\npump is icing",  # a newline inside a text is a space, not the break between texts
+    "heat  pump, heat,pump heat\tpump",  # a phrase across any run of spaces and separators
+    "pump\x00 \x00pump \x7f",  # control characters that are no whitespace stay in tokens
+    "sp\n1600 fg",  # a part marker on the line before the number still reads as before it
+    "order\x0c12345\x0bthanks",  # an order number between form feed and vertical tab
+    "20\x1e000 gallons",  # the "000" of "20,000" split by a record separator
+    "12345",  # a number alone: no token before or after it
+    "1.5hp 12345 C-4950 5004PC",  # shapes side by side: each token's neighbours are codes
+    "necesito filtro DE",  # Spanish with "DE" in capitals: the original case decides, DE
+    "NECESITO FILTRO DE",  # Spanish all in capitals: "de" is "of", no DE
+    "necesito filtro de",  # Spanish "of"
+    "de filter grids",  # "de" in English: DE
+    "necesito filtro DE, ñandú 4950",  # beyond ASCII: read alone, among ASCII texts
+    "PUMP " * 2000,  # a long text
+    "-" * 50,  # dashes alone: a token with marks and no digit
+    # Numbers are remembered by their digits' places ("order  00000  thanks"), unless a token
+    # with digits is a vocabulary word: "w3sp" is a part marker, "w4sp" is not.
+    "w4sp 1234",
+    "w3sp 1234",
+    "order 12345 thanks",
+    "order 67890 thanks",
+]
+
+
+@pytest.mark.parametrize("small_batch", [1, text_cues_batch._SMALL_BATCH])
+def test_batch_reads_tricky_texts(small_batch: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(text_cues_batch, "_SMALL_BATCH", small_batch)
+    # Each text alone, all together, and each between all the others in both orders.
+    batches = [[text] for text in TRICKY] + [TRICKY, TRICKY[::-1]]
+    batches += [[*TRICKY, text, *TRICKY] for text in TRICKY]
+    for batch in batches:
+        assert cue_bits_batch(batch) == [cue_bits(text) for text in batch]
+        assert classify_batch(batch) == [classify_text(text) for text in batch]
+
+
+def test_empty_batch() -> None:
+    assert cue_bits_batch([]) == []
+    assert classify_batch([]) == []

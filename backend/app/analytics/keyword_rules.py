@@ -7,9 +7,12 @@ set and remembered. docs/metrics.md lists the rules with an example per cluster.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from backend.app.analytics.text_cues import cue_bits
+from backend.app.analytics.text_cues_batch import cue_bits_batch
 from backend.app.analytics.trade_vocabulary import Cue
 
 GENERAL, PUMPS, REPLACEMENT_PARTS, STOCK_BY_PART, DE_SUPPORT = range(5)
@@ -216,6 +219,16 @@ def classify_text(text: str) -> int:
     # The remembered decision without a call to `decide`: a call costs as much as the lookup.
     cluster = _DECISIONS.get(cues)
     return decide(cues) if cluster is None else cluster
+
+
+def classify_batch(texts: Sequence[str]) -> list[int]:
+    """Return the pain-point clusters of many queries: `[classify_text(t) for t in texts]`."""
+    cues = cue_bits_batch(texts)
+    remembered = list(map(_DECISIONS.get, cues))
+    if None in remembered:
+        # A cue set first seen in this batch: decided once, then remembered.
+        return [decide(bits) for bits in cues]
+    return cast(list[int], remembered)
 
 
 class KeywordClassifier:

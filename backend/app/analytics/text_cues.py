@@ -15,6 +15,7 @@ from functools import cache, lru_cache
 
 from ahocorasick_rs import AhoCorasick, Implementation, MatchKind
 
+from backend.app.analytics.text_tolerance import tolerance
 from backend.app.analytics.trade_vocabulary import UNITS, VOCABULARY, Cue, entries
 
 # Punctuation separates tokens, but for the dash of codes (EC-40, o-ring) and the apostrophe of
@@ -169,6 +170,8 @@ def cue_bits(text: str) -> int:
     cues = lex.cues
     for entry in lex.automaton.find_matches_as_strings(padded):
         bits |= cues[entry]
+    # Words the vocabulary does not list exactly: one edit off a long word, or run together.
+    bits |= tolerance().unknown(padded.split(), lex.words)
     if bits & _DE_WORD and (
         not bits & _SPANISH or (_CAPITAL_DE.search(text) and not text.isupper())
     ):

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from backend.app.analytics.keyword_rules import classify_text
+from backend.app.analytics.keyword_rules import classify_batch
 
 # The SQL definition's whitespace for ASCII text: a run of two or more, or one that is no space,
 # becomes one space. The batch's texts are joined by NUL (no PostgreSQL text holds one), so that
@@ -67,7 +67,7 @@ class Keys(NamedTuple):
 
 def label_all(texts: Sequence[str]) -> bytes:
     """Return the local rules' label of each text, one byte each (run in worker processes too)."""
-    return bytes(map(classify_text, texts))
+    return bytes(classify_batch(texts))
 
 
 class Labelled(NamedTuple):
@@ -117,13 +117,19 @@ class BatchKeys:
         if len(memo) + len(fresh) > MEMO_ENTRIES:
             memo.clear()
         memo.update(fresh)
-        fresh.update(batch.known)
+        if len(fresh) == len(batch.texts):
+            # Every text new and none twice, as in most batches of free text: the labels are
+            # in row order already.
+            row_labels = labels
+        else:
+            fresh.update(batch.known)
+            row_labels = bytes(map(fresh.__getitem__, batch.texts))
         count = len(batch.keys)
         lengths = np.fromiter(map(len, batch.keys), dtype=np.int64, count=count)
         queries = lengths > 0  # a blank input is no query
         return Keys(
             np.fromiter(map(text_hash, batch.keys), dtype=np.int64, count=count)[queries],
             lengths[queries],
-            np.frombuffer(bytes(map(fresh.__getitem__, batch.texts)), dtype=np.int8)[queries],
+            np.frombuffer(row_labels, dtype=np.int8)[queries],
             np.array(batch.times, dtype=np.int64)[queries],
         )

@@ -19,9 +19,12 @@ from backend.app.analytics.trade_vocabulary import VOCABULARY, entries
 
 # Vocabulary words this long or longer tolerate one edit; shorter ones lie one edit from too
 # many other words ("seal", "heal", "real").
-MIN_TOLERANT_LENGTH = 6
+MIN_TOLERANT_LENGTH = 8
 # Each part of a run-together token is a vocabulary word of at least this many letters.
 MIN_PART_LENGTH = 3
+# Unknown tokens shorter than this are left alone: one edit from a tolerant word is at least
+# this long, and shorter run-together words are listed in the vocabulary where they occur.
+MIN_TOKEN_LENGTH = MIN_TOLERANT_LENGTH - 1
 # Unknown tokens remembered with their cues: typos repeat, names and places too.
 MEMO_ENTRIES = 100_000
 
@@ -61,8 +64,16 @@ class Tolerance:
         self._memo[token] = found
         return found
 
+    def unknown(self, tokens: Iterable[str], known: dict[str, int]) -> int:
+        """Return the cues of those of `tokens` the lexicon (`known`) does not list."""
+        bits = 0
+        for token in tokens:
+            if len(token) >= MIN_TOKEN_LENGTH and token not in known and token.isalpha():
+                bits |= self.bits(token)
+        return bits
+
     def _one_edit_off(self, token: str) -> int:
-        if not token.isalpha() or len(token) < MIN_TOLERANT_LENGTH - 1:
+        if len(token) < MIN_TOKEN_LENGTH or not token.isalpha():
             return 0
         candidates = {
             word for key in (token, *_deletions(token)) for word in self._near.get(key, ())
@@ -70,11 +81,17 @@ class Tolerance:
         return _agreed(
             self._words[word]
             for word in candidates
-            if OSA.distance(token, word, score_cutoff=1) <= 1
+            # A word with a letter more, less or other at its end is another form of it
+            # ("changed", "drives", "replaced" for "replaces"), which the vocabulary lists where
+            # it means the same.
+            if not (token.startswith(word) or word.startswith(token))
+            and token[:-1] != word[:-1]
+            and not (token.endswith(word) or word.endswith(token))
+            and OSA.distance(token, word, score_cutoff=1) <= 1
         )
 
     def _run_together(self, token: str) -> int:
-        if not token.isalpha():
+        if len(token) < MIN_TOKEN_LENGTH or not token.isalpha():
             return 0
         words = self._words
         return _agreed(
