@@ -128,7 +128,8 @@ async def test_a_backend_killed_mid_stream_is_a_503(
 
         async def at(self: Any, stamps: list[int]) -> Any:
             await kill()
-            return await original(self, stamps)
+            async for rows in original(self, stamps):
+                yield rows
 
         monkeypatch.setattr(TextSource, "at", at)
     try:

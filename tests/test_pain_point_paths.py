@@ -15,6 +15,7 @@ from typing import Any
 import asyncpg
 import pytest
 from cachetools import LRUCache
+from sqlalchemy import event
 
 from backend.app.analytics import text_keys
 from backend.app.analytics.classifier import Classification, PainPointClassifier
@@ -189,9 +190,9 @@ async def test_worker_processes_label_as_the_process_does() -> None:
         # 30 texts 20 times: 600 texts, enough to be worth sending to a worker, which labels
         # its share (the first texts) while this process labels the rest.
         texts = [text for _, text in ROWS if text is not None] * 20
-        own, theirs = workers.labelling(texts)
-        assert theirs is not None
-        labels = await workers.labels(own, theirs)
+        labelling = workers.labelling(texts)
+        assert labelling.theirs is not None
+        labels = await workers.labels(labelling)
         assert list(labels) == [classify_text(text) for text in texts]
     finally:
         workers.close()
@@ -216,3 +217,117 @@ def test_a_batch_is_normalised_as_each_text_alone(text: str) -> None:
     # Joined into one string, a text's spaces must not leak into its neighbours'.
     batch = ["  first ", text, " last  "]
     assert normalised_batch(batch, [None] * 3) == [normalised(t, None) for t in batch]
+
+
+async def _repeated(connection: asyncpg.Connection) -> None:
+    # 12,000 rows a minute apart, of 20 texts (four questions and ten tails, both picked by i,
+    # pair up as i mod 20 does): templated, as a chatbot's canned questions are.
+    await connection.execute(
+        """
+        INSERT INTO interaction_log (time_stamp, user_id, session_id, input)
+        SELECT $1::timestamp + i * interval '1 minute', 'u', 's',
+               (ARRAY['what time do you open', 'Do you have SP2610X15 in stock?',
+                      'how much DE do I add', 'need a new o-ring for the lid'])[1 + i % 4]
+               || ' #' || (i % 10)
+        FROM generate_series(1, 12000) AS i
+        """,
+        T0,
+    )
+
+
+@pytest.fixture(scope="module")
+async def repeated(server_url: str) -> AsyncIterator[Database]:
+    """Yield a Database on a scratch database of 12,000 rows holding 20 distinct texts."""
+    async with scratch_database(server_url, "text_repeats", _repeated) as url:
+        settings = make_settings(url)
+        db = Database(create_engine(url, settings), settings)
+        try:
+            yield db
+        finally:
+            await db.dispose()
+
+
+async def test_texts_that_repeat_are_grouped_by_sql(repeated: Database) -> None:
+    statements_run: list[str] = []
+    engine = repeated.engine.sync_engine
+
+    def log(*args: Any) -> None:
+        statements_run.append(args[2])
+
+    event.listen(engine, "before_cursor_execute", log)
+    try:
+        fast, exact = await _both(repeated, _filters("2025-03-10", "2025-03-31"))
+    finally:
+        event.remove(engine, "before_cursor_execute", log)
+    assert _summary(fast) == _summary(exact)
+    # 20 texts in the first 10,000 rows: the raw rows stop there and SQL groups them instead, in
+    # the same snapshot; the exact path alone ran one statement.
+    assert sum(fast.tally.counts) == 12_000
+    assert fast.tally.texts == 20
+    assert len(statements_run) == 3
+    assert "GROUP BY" not in statements_run[0]
+    assert "GROUP BY" in statements_run[1]
+
+
+async def _varied(connection: asyncpg.Connection) -> None:
+    # 9,000 rows, mostly distinct: 3,000 questions, each also asked in capitals (every third)
+    # and with stray spaces and a tab (every fifth), at times that tie now and then.
+    await connection.execute(
+        """
+        INSERT INTO interaction_log (time_stamp, user_id, session_id, input)
+        SELECT $1::timestamp + (i / 3) * interval '1 second', 'u', 's',
+               CASE WHEN i % 3 = 0 THEN upper(q)
+                    WHEN i % 5 = 0 THEN '  ' || replace(q, ' ', E' \t') ELSE q END
+        FROM generate_series(1, 9000) AS i,
+             LATERAL (SELECT (ARRAY['do you have sp', 'need cartridge c-', 'how much de for my ',
+                                    'what pump for a ', 'hours at branch '])[1 + i % 5]
+                             || (i % 3000) AS q) AS question
+        """,
+        T0,
+    )
+
+
+@pytest.fixture(scope="module")
+async def varied(server_url: str) -> AsyncIterator[Database]:
+    """Yield a Database on a scratch database of 9,000 mostly distinct rows."""
+    async with scratch_database(server_url, "text_varied", _varied) as url:
+        settings = make_settings(url)
+        db = Database(create_engine(url, settings), settings)
+        try:
+            yield db
+        finally:
+            await db.dispose()
+
+
+async def test_the_fast_path_in_full_batches_with_a_worker(varied: Database) -> None:
+    # Batches as the service reads them (2,000 rows: the batch reader, the worker's share, the
+    # memo across batches all at work) against the exact path.
+    filters = _filters("2025-03-10", "2025-03-12")
+    grouped = statements([PAIN_POINTS], filters, now=NOW)[Grain.QUERY_TEXT].select
+    workers = LabelWorkers(1)
+    await workers.start()
+    classifier = PainPointClassifier(
+        local=KeywordClassifier(), cache=LRUCache(maxsize=10), workers=workers
+    )
+    answers = []
+    try:
+        for fast in (True, False):
+            async with varied.snapshot() as snapshot:
+                source = TextSource(
+                    snapshot,
+                    grouped=grouped,
+                    table=table_for(filters.product_context),
+                    filters=filters,
+                    batch_size=2000,
+                )
+                answers.append(
+                    await (
+                        classifier.classify(source)
+                        if fast
+                        else classifier.classify_grouped(source.grouped())
+                    )
+                )
+    finally:
+        workers.close()
+    assert _summary(answers[0]) == _summary(answers[1])
+    assert sum(answers[0].tally.counts) == 9_000

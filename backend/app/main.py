@@ -103,8 +103,8 @@ def create_app(
             app_settings, http_client=llm_http_client, shared=shared
         )
         app.state.classifier = classifier
-        await classifier.start()
         try:
+            await classifier.start()
             yield
         finally:
             await asyncio.to_thread(classifier.close)

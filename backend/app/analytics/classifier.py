@@ -7,6 +7,7 @@ import heapq
 import logging
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeAlias
 
@@ -17,7 +18,7 @@ from cachetools import LRUCache
 from backend.app.analytics.breaker import CircuitBreaker
 from backend.app.analytics.budget import ProcessingBudget
 from backend.app.analytics.keyword_rules import KeywordClassifier
-from backend.app.analytics.label_workers import LabelWorkers
+from backend.app.analytics.label_workers import Labelling, LabelWorkers
 from backend.app.analytics.llm_classifier import PROMPT_VERSION, ClassificationError, LLMClassifier
 from backend.app.analytics.pain_tally import QueryText, Tally
 from backend.app.analytics.text_groups import (
@@ -31,8 +32,14 @@ from backend.app.db.text_source import TextSource
 from backend.app.settings import Settings
 
 logger = logging.getLogger(__name__)
-# How long one window's texts may take to label and group, database time aside.
-DEFAULT_PROCESSING_SECONDS = 60.0
+# How long one window's texts may take to label and group, database time aside (the setting's
+# default, for classifiers built outside the settings, as tests build them).
+DEFAULT_PROCESSING_SECONDS = Settings.model_fields["pain_points_processing_seconds"].default
+# The window's first rows read to choose a path, and the share of distinct inputs among them
+# below which SQL groups the texts first instead: real chat logs have over 0.9, templated ones
+# under 0.3.
+DISTINCT_SAMPLE_ROWS = 10_000
+RAW_PATH_MIN_DISTINCT = 0.5
 
 
 class Classifier(Protocol):
@@ -69,8 +76,6 @@ class LabelStore(Protocol):
 
 # The LLM's labels remembered in the process, by (model, normalised text).
 LabelCache: TypeAlias = LRUCache[tuple[str, str], int]
-# A batch prepared, its own share of labels, and the workers' share on its way.
-Pending: TypeAlias = tuple[Labelled, bytes, "asyncio.Future[list[bytes]] | None"]
 # Rows of the per-text relation, shaped as QueryText, in batches.
 TextBatches: TypeAlias = AsyncIterator[Sequence[Sequence[Any]]]
 
@@ -98,10 +103,10 @@ class LLMPolicy:
 class PainPointClassifier:
     """The local rules, optionally behind an LLM with a ceiling and fallback.
 
-    Texts stream past once and only counts and a few examples are kept, so memory does not grow
-    with the window: the local rules label each text as it arrives; with an LLM, its cached
-    labels count at once, and the most frequent uncached texts (at most the request's ceiling)
-    wait for it until the stream ends.
+    Texts stream past once. The local rules alone keep a few numbers per row and group them at
+    the end (or, where texts repeat, count SQL's groups as they arrive); with an LLM, only counts
+    and a few examples are kept: its cached labels count at once, and the most frequent uncached
+    texts (at most the request's ceiling) wait for it until the stream ends.
     """
 
     def __init__(
@@ -139,7 +144,12 @@ class PainPointClassifier:
         return f"{self._shared_name(self.llm)}+{self.local.name}"
 
     async def classify(self, source: TextSource) -> Classification:
-        """Count every text of `source` in its cluster, the LLM's labels first where allowed."""
+        """Count every text of `source` in its cluster, the LLM's labels first where allowed.
+
+        The local rules alone read every row (the fast path) where texts rarely repeat, as in
+        real chat logs; where they repeat, as in templated logs, SQL groups them first, and only
+        the distinct texts reach Python. The window's first rows decide.
+        """
         if self.llm is None or self.policy is None:
             return await self._classify_raw(source)
         return await self._classify_with_llm(self.llm, self.policy, source.grouped())
@@ -155,25 +165,43 @@ class PainPointClassifier:
         rows = RowGroups()
         batches = BatchKeys()
         workers = self.workers
+        # The texts of the window's first rows: whether texts repeat.
+        sampled: set[str] = set()
+        read = 0
+        repeating = False
         # The workers label one batch while this process reads and prepares the next.
-        pending: Pending | None = None
+        pending: tuple[Labelled, Labelling] | None = None
         try:
-            async for batch in source.raw():
-                started = time.monotonic()
-                prepared = batches.prepare(batch)
-                previous, pending = pending, (prepared, *workers.labelling(prepared.fresh))
-                if previous is not None:
-                    rows.add(batches.keys(previous[0], await workers.labels(*previous[1:])))
-                budget.spend(time.monotonic() - started)
+            async with aclosing(source.raw()) as raw:
+                async for batch in raw:
+                    started = time.monotonic()
+                    prepared = batches.prepare(batch)
+                    if read < DISTINCT_SAMPLE_ROWS:
+                        read += len(batch)
+                        sampled.update(prepared.fresh, prepared.known)
+                        repeating = read >= DISTINCT_SAMPLE_ROWS and (
+                            len(sampled) < RAW_PATH_MIN_DISTINCT * read
+                        )
+                        if repeating:
+                            break
+                    previous, pending = pending, (prepared, workers.labelling(prepared.fresh))
+                    if previous is not None:
+                        rows.add(batches.keys(previous[0], await workers.labels(previous[1])))
+                    budget.spend(time.monotonic() - started)
             started = time.monotonic()
-            if pending is not None:
+            if pending is not None and not repeating:
                 previous, pending = pending, None
-                rows.add(batches.keys(previous[0], await workers.labels(*previous[1:])))
-            groups = rows.groups()
+                rows.add(batches.keys(previous[0], await workers.labels(previous[1])))
             budget.spend(time.monotonic() - started)
         finally:
-            if pending is not None and pending[2] is not None:
-                pending[2].cancel()
+            if pending is not None:
+                pending[1].cancel()
+        if repeating:
+            # Texts repeat: SQL groups them, and each distinct one is labelled once.
+            return await self.classify_grouped(source.grouped())
+        started = time.monotonic()
+        groups = rows.groups()
+        budget.spend(time.monotonic() - started)
         try:
             tally = await tally_groups(source, groups, label=self.local.label, classifier=name)
         except HashCollisionError:
@@ -353,6 +381,6 @@ def build_classifier(
     )
     # With an LLM, the texts are grouped by SQL and labelled once each, in this process.
     classifier = PainPointClassifier(
-        local=local, cache=cache, llm=llm, policy=policy, shared=shared, processing_seconds=budget
+        local=local, cache=cache, llm=llm, policy=policy, shared=shared
     )
     return classifier, client

@@ -28,8 +28,8 @@ class Grain(StrEnum):
     def streamed(self) -> bool:
         """Return whether the grain's rows stream to Python instead of one row of aggregates.
 
-        Pain points classify each distinct text in Python; a window can hold millions of them,
-        so they arrive in batches and are never held at once.
+        Pain points classify every text in Python; a window can hold millions of them, so they
+        arrive in batches and are reduced to a few numbers (or counts) as they come.
         """
         return self is Grain.QUERY_TEXT
 

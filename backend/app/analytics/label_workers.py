@@ -13,6 +13,8 @@ import math
 import multiprocessing
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import NamedTuple
 
 from backend.app.analytics.text_keys import label_all
 
@@ -37,6 +39,24 @@ async def _joined(shares: Sequence[asyncio.Future[bytes]]) -> list[bytes]:
         raise
 
 
+def _pool(processes: int) -> ProcessPoolExecutor:
+    # Spawned, not forked: the service's threads and event loop stay out of the children.
+    return ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"))
+
+
+class Labelling(NamedTuple):
+    """A batch's texts being labelled: the workers' share, on its way, then this process's."""
+
+    shared: Sequence[str]
+    own: bytes
+    theirs: asyncio.Future[list[bytes]] | None
+
+    def cancel(self) -> None:
+        """Stop waiting for the workers' share (a share not yet started is dropped)."""
+        if self.theirs is not None:
+            self.theirs.cancel()
+
+
 class LabelWorkers:
     """Labels texts in this process and in `processes` pre-started workers."""
 
@@ -44,28 +64,24 @@ class LabelWorkers:
         self.processes = processes
         # The share of each batch this process labels itself.
         self.own_share = 1 / (processes + 1)
-        self._pool: ProcessPoolExecutor | None = None
-        if processes > 0:
-            # Spawned, not forked: the service's threads and event loop stay out of the child.
-            self._pool = ProcessPoolExecutor(
-                processes, mp_context=multiprocessing.get_context("spawn")
-            )
+        self._pool = _pool(processes) if processes > 0 else None
 
     async def start(self) -> None:
         """Start every worker now (the vocabulary built), so that no request waits for one."""
         if self._pool is None:
             return
         loop = asyncio.get_running_loop()
-        warm_up = ["warm up"]
+        # Enough texts to build the batch reader's automaton too.
+        warm_up = [f"warm up {n}" for n in range(MIN_SHARED_BATCH)]
         await asyncio.gather(
             *(loop.run_in_executor(self._pool, label_all, warm_up) for _ in range(self.processes))
         )
         logger.info("pain points label texts in %d worker process(es) too", self.processes)
 
-    def labelling(self, texts: Sequence[str]) -> tuple[bytes, asyncio.Future[list[bytes]] | None]:
+    def labelling(self, texts: Sequence[str]) -> Labelling:
         """Label `texts`: this process's share (the last texts) now, the workers' in the future."""
         if self._pool is None or len(texts) < MIN_SHARED_BATCH:
-            return label_all(texts), None
+            return Labelling((), label_all(texts), None)
         cut = len(texts) - round(len(texts) * self.own_share)
         share = math.ceil(cut / self.processes)
         loop = asyncio.get_running_loop()
@@ -74,15 +90,33 @@ class LabelWorkers:
             for start in range(0, cut, share)
         ]
         theirs = asyncio.ensure_future(_joined(shares))
-        return label_all(texts[cut:]), theirs
+        try:
+            return Labelling(texts[:cut], label_all(texts[cut:]), theirs)
+        except BaseException:
+            theirs.cancel()
+            raise
 
-    async def labels(self, own: bytes, theirs: asyncio.Future[list[bytes]] | None) -> bytes:
+    async def labels(self, labelling: Labelling) -> bytes:
         """Return a batch's labels in text order; this process's share grows if it waits."""
+        shared, own, theirs = labelling
         if theirs is None:
             return own
         step = SHARE_STEP if not theirs.done() else -SHARE_STEP
         self.own_share = min(MAX_OWN_SHARE, max(0.0, self.own_share + step))
-        return b"".join(await theirs) + own
+        try:
+            return b"".join(await theirs) + own
+        except BrokenProcessPool:
+            # A worker died (killed for memory, say): a new pool serves the next batches, and
+            # this process labels this batch's shared texts itself.
+            logger.error("a pain-point worker process died: starting new workers")
+            self._restart()
+            return label_all(shared) + own
+
+    def _restart(self) -> None:
+        """Replace a broken pool by a new one, its workers started on demand."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = _pool(self.processes)
 
     def close(self) -> None:
         """Stop the workers and wait for them, so that none outlives the service."""

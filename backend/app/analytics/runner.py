@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager, nullcontext
 from datetime import datetime
@@ -79,10 +80,15 @@ async def compute_windows(
     # refused after the pool timeout would have spent for nothing, while /health waited behind it.
     grains = {grain for kpi in kpis for grain in kpi.grains}
     streams = sum(grain.streamed for grain in grains) * len(windows)
-    # Text streams first: a request that cannot get one holds no connection while it waits.
+    # Text streams first: a request that cannot get one holds no connection while it waits, and
+    # waits for connections only what is left of the pool timeout.
+    started = time.monotonic()
     async with (
         db.text_streams.admit(streams) if streams else nullcontext(),
-        db.admission.admit(len(grains) * len(windows)),
+        db.admission.admit(
+            len(grains) * len(windows),
+            wait=db.pool_timeout - (time.monotonic() - started) if streams else None,
+        ),
     ):
         built = [statements(kpis, filters, now=now) for filters in windows]
         bodies: list[dict[str, asyncio.Task[BaseModel]]] = []

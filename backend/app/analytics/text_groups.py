@@ -10,7 +10,7 @@ disagree, are read again, by their times, to get their spelling and to rule out 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -32,11 +32,8 @@ class HashCollisionError(Exception):
 
 def as_datetime(microseconds: int) -> datetime:
     """Return a TIMESTAMP read as microseconds since PostgreSQL's epoch as a datetime."""
-    try:
-        return POSTGRES_EPOCH + timedelta(microseconds=microseconds)
-    except OverflowError:
-        # 'infinity' and '-infinity' sort as the largest and smallest times.
-        return datetime.max if microseconds > 0 else datetime.min
+    # A window lies within years 1 to 9999: no 'infinity' is read.
+    return POSTGRES_EPOCH + timedelta(microseconds=microseconds)
 
 
 @dataclass(frozen=True)
@@ -120,18 +117,19 @@ async def spelled(source: TextSource, groups: Groups, wanted: Sequence[int]) -> 
     by_hash = {int(groups.hashes[g]): g for g in wanted}
     found: dict[int, Spelled] = {}
     rows_found = dict.fromkeys(wanted, 0)
-    for text, _, by_sql in await source.at(groups.stamps_of(wanted)):
-        key = normalised(text, by_sql)
-        group = by_hash.get(text_keys.text_hash(key)) if key else None
-        if group is None:
-            continue
-        spelling = text.lstrip(" ")
-        seen = found.get(group)
-        if seen is not None and seen.text != key:
-            raise HashCollisionError
-        if seen is None or spelling < seen.spelling:
-            found[group] = Spelled(key, spelling)
-        rows_found[group] += 1
+    async for rows in source.at(groups.stamps_of(wanted)):
+        for text, _, by_sql in rows:
+            key = normalised(text, by_sql)
+            group = by_hash.get(text_keys.text_hash(key)) if key else None
+            if group is None:
+                continue
+            spelling = text.lstrip(" ")
+            seen = found.get(group)
+            if seen is not None and seen.text != key:
+                raise HashCollisionError
+            if seen is None or spelling < seen.spelling:
+                found[group] = Spelled(key, spelling)
+            rows_found[group] += 1
     if any(rows_found[g] != groups.counts[g] for g in wanted):
         raise HashCollisionError
     return found
@@ -167,7 +165,7 @@ async def tally_groups(
     if unsettled:
         for group, text in (await spelled(source, groups, unsettled)).items():
             labels[group] = label(text.spelling)
-        groups = Groups(**{**groups.__dict__, "labels": labels})
+        groups = replace(groups, labels=labels)
     tally = Tally([classifier])
     for cluster in range(len(PAIN_POINT_CLUSTERS)):
         members = groups.labels == cluster

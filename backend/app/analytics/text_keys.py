@@ -60,7 +60,7 @@ class Keys(NamedTuple):
     """A batch's queries as numbers, in row order (blank rows left out), with their times."""
 
     hashes: npt.NDArray[np.int64]
-    lengths: npt.NDArray[np.int64]
+    lengths: npt.NDArray[np.int32]
     labels: npt.NDArray[np.int8]
     times: npt.NDArray[np.int64]
 
@@ -125,7 +125,7 @@ class BatchKeys:
             fresh.update(batch.known)
             row_labels = bytes(map(fresh.__getitem__, batch.texts))
         count = len(batch.keys)
-        lengths = np.fromiter(map(len, batch.keys), dtype=np.int64, count=count)
+        lengths = np.fromiter(map(len, batch.keys), dtype=np.int32, count=count)
         queries = lengths > 0  # a blank input is no query
         return Keys(
             np.fromiter(map(text_hash, batch.keys), dtype=np.int64, count=count)[queries],

@@ -10,7 +10,7 @@ from backend.app.db.errors import DatabaseBusyError
 
 
 class Admission:
-    """Lets a request start only when the connections it will use are free.
+    """Lets a request start only when the connections (or text streams) it will use are free.
 
     Each request reserves as many connections as it runs statements at once (an overview three
     per window: six with compare),
@@ -37,8 +37,12 @@ class Admission:
         return self.capacity - self._free
 
     @asynccontextmanager
-    async def admit(self, connections: int) -> AsyncIterator[None]:
-        """Wait for `connections` free connections (at most the timeout), hold them, free them."""
+    async def admit(self, connections: int, *, wait: float | None = None) -> AsyncIterator[None]:
+        """Wait for `connections` free connections (at most the timeout), hold them, free them.
+
+        `wait` shortens the timeout: what is left of one a request has partly spent elsewhere.
+        """
+        timeout = self.timeout if wait is None else max(0.0, min(wait, self.timeout))
         wanted = min(max(1, connections), self.capacity)
         if self._free < wanted and self._waiting >= self.max_waiting:
             # It would have to queue, and the queue is full: waiting would only end in the same
@@ -46,7 +50,7 @@ class Admission:
             raise DatabaseBusyError(self.timeout, self.busy)
         self._waiting += 1
         try:
-            async with asyncio.timeout(self.timeout), self._changed:
+            async with asyncio.timeout(timeout), self._changed:
                 await self._changed.wait_for(lambda: self._free >= wanted)
                 self._free -= wanted
         except TimeoutError:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import operator
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any
@@ -61,6 +61,8 @@ def create_engine(database_url: str, settings: Settings) -> AsyncEngine:
     )
 
 
+# How long ending a snapshot (a rollback) may take before its connection is dropped instead.
+SNAPSHOT_END_SECONDS = 2.0
 # How much sooner than the pool timeout a queued text stream is refused: its 503 then reaches
 # the client within the pool timeout.
 REFUSAL_MARGIN_SECONDS = 0.5
@@ -143,7 +145,7 @@ class Snapshot:
 
     async def batches(
         self, statement: AnySelect, *, batch_size: int
-    ) -> AsyncIterator[Sequence[Any]]:
+    ) -> AsyncGenerator[Sequence[Any], None]:
         """Yield the rows of `statement` in batches of `batch_size`, from a server-side cursor.
 
         The next batch is asked for before this one is yielded: the server reads and sends it
@@ -161,6 +163,13 @@ class Snapshot:
                     return
                 following = asyncio.ensure_future(cursor.fetch(batch_size))
                 yield rows
+        except GeneratorExit:
+            # Closed by the caller between two batches: the fetch in flight ends first, so that
+            # the connection can run another statement in this snapshot.
+            if not following.done():
+                async with self._deadline.waiting():
+                    await following
+            raise
         finally:
             if not following.done():
                 following.cancel()
@@ -257,14 +266,20 @@ class Database:
                 snapshot = Snapshot(driver, sync, deadline)
                 try:
                     yield snapshot
-                    await snapshot.restore_codecs()
                 except BaseException:
                     # A failed or cancelled read leaves its cursor's transaction open: drop the
                     # connection rather than wait on a rollback, which needs an answering server.
                     await asyncio.shield(connection.invalidate())
                     raise
-                async with deadline.waiting():
-                    await transaction.rollback()
+                try:
+                    # The answer is computed: ending the snapshot gets a time of its own, however
+                    # much of the deadline the reads used, and a connection that cannot end it
+                    # is dropped rather than pooled mid-transaction.
+                    async with asyncio.timeout(SNAPSHOT_END_SECONDS):
+                        await snapshot.restore_codecs()
+                        await transaction.rollback()
+                except (TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                    await asyncio.shield(connection.invalidate())
             finally:
                 await asyncio.shield(connection.close())
 

@@ -22,7 +22,7 @@ class DatabaseUnavailableError(DatabaseError):
 
 
 class DatabaseBusyError(DatabaseUnavailableError):
-    """Every database connection stayed busy for the whole wait: try again shortly."""
+    """Every database connection (or text stream) stayed busy for the whole wait: try again."""
 
     default_detail = "All database connections are busy. Try again shortly."
 

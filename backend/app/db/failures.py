@@ -8,7 +8,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import asyncpg
-from asyncpg.exceptions import ClientConfigurationError, TargetServerAttributeNotMatched
+from asyncpg.exceptions import (
+    ClientConfigurationError,
+    ConnectionDoesNotExistError,
+    TargetServerAttributeNotMatched,
+)
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
@@ -90,10 +94,10 @@ async def translated_errors(pool_timeout: float) -> AsyncIterator[None]:
         ):
             raise DatabaseUnavailableError() from None
         raise
-    except (asyncpg.InterfaceError, asyncpg.InternalClientError) as error:
-        # The driver's own: a connection lost under a streamed statement (a terminated backend,
-        # a restart, a failover), used after it was closed, or whose protocol state the loss
-        # left confused.
+    except (ConnectionDoesNotExistError, asyncpg.InternalClientError) as error:
+        # The driver's own, from a streamed statement: a connection lost under it (a terminated
+        # backend, a restart, a failover), or whose protocol state the loss left confused. Other
+        # InterfaceErrors (a value that cannot be encoded) are bugs, and stay 500s.
         logger.warning("the database connection was lost (%s)", type(error).__name__)
         raise DatabaseUnavailableError(
             "The analytics database connection was lost during the query. Try again shortly."

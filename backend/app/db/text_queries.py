@@ -40,13 +40,15 @@ _LOWER_SQL = literal_column("'abcdefghijklmnopqrstuvwxyz'", String)
 _SPACE_SQL = literal_column(r"'\s'", String)
 _EMPTY_SQL = literal_column("''", String)
 _GLOBAL_SQL = literal_column("'g'", String)
+_UTF8_SQL = literal_column("'UTF8'", String)
 
 
 class RawTextRow(NamedTuple):
     """One row of the window as the raw text path streams it, by position."""
 
     input: str
-    time_stamp: datetime
+    # Microseconds since 2000-01-01: the snapshot reads TIMESTAMP values as PostgreSQL sends them.
+    time_stamp: int
     # The SQL normalisation, only where Python cannot reproduce it exactly; otherwise NULL.
     normalised: str | None
 
@@ -113,16 +115,18 @@ def _sql_normalises(text: ColumnElement[str]) -> ColumnElement[bool]:
     A-Z lowered) and nothing else. Text with other characters is normalised by the database,
     whose locale decides what `\\s` and lower() do to them. The two constant tests, folded once
     when the statement is planned, send every text to the database where its locale treats ASCII
-    otherwise (in a Turkish locale, lower('I') is a dotless i).
+    otherwise (in a Turkish locale, lower('I') is a dotless i), or whose encoding is not UTF-8.
     """
     ascii_as_python = and_(
         func.lower(_UPPER_SQL) == _LOWER_SQL,
         func.regexp_replace(_CONTROLS_SQL, _SPACE_SQL, _EMPTY_SQL, _GLOBAL_SQL) == _CONTROLS_SQL,
+        # Only in UTF-8 does a text's byte length tell whether it is ASCII.
+        func.getdatabaseencoding() == _UTF8_SQL,
     )
     return or_(func.octet_length(text) != func.char_length(text), ~ascii_as_python)
 
 
-def raw_text_rows(*, table: Table, filters: AnalyticsFilters) -> Select[tuple[str, datetime, str]]:
+def raw_text_rows(*, table: Table, filters: AnalyticsFilters) -> Select[str, datetime, str]:
     """Return every non-NULL input of the window with its time, in no order.
 
     Pain points read every text anyway, so the rows stream raw: grouping a year of nearly
@@ -139,7 +143,7 @@ def raw_text_rows(*, table: Table, filters: AnalyticsFilters) -> Select[tuple[st
 
 def rows_at(
     *, table: Table, filters: AnalyticsFilters, stamps: list[int]
-) -> Select[tuple[str, datetime, str]]:
+) -> Select[str, datetime, str]:
     """Return the window's rows whose time is one of `stamps`: a few texts' every spelling.
 
     `stamps` are times as the raw path reads them (microseconds since 2000-01-01). The index on

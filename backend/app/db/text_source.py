@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
+from contextlib import aclosing
 from typing import Any
 
 from sqlalchemy import Table
@@ -36,11 +37,16 @@ class TextSource:
         self._filters = filters
         self.batch_size = batch_size
 
-    def grouped(self) -> AsyncIterator[Sequence[Any]]:
-        """Return the per-text rows (QueryTextRow-shaped) in batches."""
-        return self._snapshot.batches(self._grouped, batch_size=self.batch_size)
+    async def grouped(self) -> AsyncGenerator[Sequence[Any], None]:
+        """Yield the per-text rows (QueryTextRow-shaped) in batches, times as datetimes."""
+        await self._snapshot.restore_codecs()
+        async with aclosing(
+            self._snapshot.batches(self._grouped, batch_size=self.batch_size)
+        ) as rows:
+            async for batch in rows:
+                yield batch
 
-    async def raw(self) -> AsyncIterator[Sequence[Any]]:
+    async def raw(self) -> AsyncGenerator[Sequence[Any], None]:
         """Yield every row's text (RawTextRow-shaped) in batches, times as microseconds.
 
         From here on, this snapshot reads and sends every TIMESTAMP as microseconds since
@@ -48,10 +54,14 @@ class TextSource:
         """
         await self._snapshot.timestamps_as_microseconds()
         statement = raw_text_rows(table=self._table, filters=self._filters)
-        async for batch in self._snapshot.batches(statement, batch_size=self.batch_size):
-            yield batch
+        # Closed early, this closes the cursor's reading too, so that another statement can run.
+        async with aclosing(self._snapshot.batches(statement, batch_size=self.batch_size)) as rows:
+            async for batch in rows:
+                yield batch
 
-    async def at(self, stamps: list[int]) -> Sequence[Any]:
-        """Return the window's rows (RawTextRow-shaped) whose time is one of `stamps`."""
+    async def at(self, stamps: list[int]) -> AsyncGenerator[Sequence[Any], None]:
+        """Yield in batches the window's rows (RawTextRow-shaped) whose time is one of `stamps`."""
         statement = rows_at(table=self._table, filters=self._filters, stamps=stamps)
-        return await self._snapshot.fetch_all(statement)
+        async with aclosing(self._snapshot.batches(statement, batch_size=self.batch_size)) as rows:
+            async for batch in rows:
+                yield batch
