@@ -8,7 +8,8 @@ depends on their case, and rows on the window's edges.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -85,16 +86,25 @@ async def _fill(connection: asyncpg.Connection) -> None:
     )
 
 
-@pytest.fixture(scope="module")
-async def database(server_url: str) -> AsyncIterator[Database]:
-    """Yield a Database on a scratch database holding ROWS."""
-    async with scratch_database(server_url, "text_paths", _fill) as url:
+@asynccontextmanager
+async def database_of(
+    server_url: str, prefix: str, fill: Callable[[asyncpg.Connection], Awaitable[None]]
+) -> AsyncIterator[Database]:
+    """Yield a Database on a scratch database filled by `fill`."""
+    async with scratch_database(server_url, prefix, fill) as url:
         settings = make_settings(url)
         db = Database(create_engine(url, settings), settings)
         try:
             yield db
         finally:
             await db.dispose()
+
+
+@pytest.fixture(scope="module")
+async def database(server_url: str) -> AsyncIterator[Database]:
+    """Yield a Database on a scratch database holding ROWS."""
+    async with database_of(server_url, "text_paths", _fill) as db:
+        yield db
 
 
 def _filters(start: str, end: str) -> AnalyticsFilters:
@@ -104,9 +114,17 @@ def _filters(start: str, end: str) -> AnalyticsFilters:
     )
 
 
-async def _both(db: Database, filters: AnalyticsFilters) -> tuple[Classification, Classification]:
+async def _both(
+    db: Database,
+    filters: AnalyticsFilters,
+    *,
+    batch_size: int = 4,
+    workers: LabelWorkers | None = None,
+) -> tuple[Classification, Classification]:
     """Return the fast path's classification and the exact path's, on one snapshot each."""
-    classifier = PainPointClassifier(local=KeywordClassifier(), cache=LRUCache(maxsize=10))
+    classifier = PainPointClassifier(
+        local=KeywordClassifier(), cache=LRUCache(maxsize=10), workers=workers
+    )
     grouped = statements([PAIN_POINTS], filters, now=NOW)[Grain.QUERY_TEXT].select
     answers = []
     for fast in (True, False):
@@ -116,7 +134,7 @@ async def _both(db: Database, filters: AnalyticsFilters) -> tuple[Classification
                 grouped=grouped,
                 table=table_for(filters.product_context),
                 filters=filters,
-                batch_size=4,
+                batch_size=batch_size,
             )
             answers.append(
                 await (
@@ -238,13 +256,8 @@ async def _repeated(connection: asyncpg.Connection) -> None:
 @pytest.fixture(scope="module")
 async def repeated(server_url: str) -> AsyncIterator[Database]:
     """Yield a Database on a scratch database of 12,000 rows holding 20 distinct texts."""
-    async with scratch_database(server_url, "text_repeats", _repeated) as url:
-        settings = make_settings(url)
-        db = Database(create_engine(url, settings), settings)
-        try:
-            yield db
-        finally:
-            await db.dispose()
+    async with database_of(server_url, "text_repeats", _repeated) as db:
+        yield db
 
 
 async def test_texts_that_repeat_are_grouped_by_sql(repeated: Database) -> None:
@@ -290,44 +303,20 @@ async def _varied(connection: asyncpg.Connection) -> None:
 @pytest.fixture(scope="module")
 async def varied(server_url: str) -> AsyncIterator[Database]:
     """Yield a Database on a scratch database of 9,000 mostly distinct rows."""
-    async with scratch_database(server_url, "text_varied", _varied) as url:
-        settings = make_settings(url)
-        db = Database(create_engine(url, settings), settings)
-        try:
-            yield db
-        finally:
-            await db.dispose()
+    async with database_of(server_url, "text_varied", _varied) as db:
+        yield db
 
 
 async def test_the_fast_path_in_full_batches_with_a_worker(varied: Database) -> None:
     # Batches as the service reads them (2,000 rows: the batch reader, the worker's share, the
     # memo across batches all at work) against the exact path.
-    filters = _filters("2025-03-10", "2025-03-12")
-    grouped = statements([PAIN_POINTS], filters, now=NOW)[Grain.QUERY_TEXT].select
     workers = LabelWorkers(1)
     await workers.start()
-    classifier = PainPointClassifier(
-        local=KeywordClassifier(), cache=LRUCache(maxsize=10), workers=workers
-    )
-    answers = []
     try:
-        for fast in (True, False):
-            async with varied.snapshot() as snapshot:
-                source = TextSource(
-                    snapshot,
-                    grouped=grouped,
-                    table=table_for(filters.product_context),
-                    filters=filters,
-                    batch_size=2000,
-                )
-                answers.append(
-                    await (
-                        classifier.classify(source)
-                        if fast
-                        else classifier.classify_grouped(source.grouped())
-                    )
-                )
+        fast, exact = await _both(
+            varied, _filters("2025-03-10", "2025-03-12"), batch_size=2000, workers=workers
+        )
     finally:
         workers.close()
-    assert _summary(answers[0]) == _summary(answers[1])
-    assert sum(answers[0].tally.counts) == 9_000
+    assert _summary(fast) == _summary(exact)
+    assert sum(fast.tally.counts) == 9_000

@@ -165,10 +165,12 @@ class Snapshot:
                 yield rows
         except GeneratorExit:
             # Closed by the caller between two batches: the fetch in flight ends first, so that
-            # the connection can run another statement in this snapshot.
-            if not following.done():
-                async with self._deadline.waiting():
+            # the connection can run another statement in this snapshot, and the cursor is
+            # closed (a suspended scan left open made the next statement ten times slower).
+            async with self._deadline.waiting():
+                if not following.done():
                     await following
+                await self._driver.execute("CLOSE ALL")
             raise
         finally:
             if not following.done():
