@@ -273,7 +273,7 @@ async def test_texts_that_repeat_are_grouped_by_sql(repeated: Database) -> None:
     finally:
         event.remove(engine, "before_cursor_execute", log)
     assert _summary(fast) == _summary(exact)
-    # 20 texts in the first 10,000 rows: the raw rows stop there and SQL groups them instead, in
+    # 20 texts in the first 2,000 rows: the raw rows stop there and SQL groups them instead, in
     # the same snapshot; the exact path alone ran one statement.
     assert sum(fast.tally.counts) == 12_000
     assert fast.tally.texts == 20

@@ -35,10 +35,10 @@ logger = logging.getLogger(__name__)
 # How long one window's texts may take to label and group, database time aside (the setting's
 # default, for classifiers built outside the settings, as tests build them).
 DEFAULT_PROCESSING_SECONDS = Settings.model_fields["pain_points_processing_seconds"].default
-# The window's first rows read to choose a path, and the share of distinct inputs among them
-# below which SQL groups the texts first instead: real chat logs have over 0.9, templated ones
-# under 0.3.
-DISTINCT_SAMPLE_ROWS = 10_000
+# The window's first rows read to choose a path (one batch: a short window that repeats its
+# texts wastes little), and the share of distinct inputs among them below which SQL groups the
+# texts first instead: real chat logs have over 0.9, templated ones under 0.3.
+DISTINCT_SAMPLE_ROWS = 2_000
 RAW_PATH_MIN_DISTINCT = 0.5
 
 

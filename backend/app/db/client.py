@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
+from asyncpg.exceptions import ConnectionDoesNotExistError
 from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -114,6 +115,17 @@ class Snapshot:
         self._deadline = deadline
         self._custom_codecs = False
 
+    @asynccontextmanager
+    async def _waiting(self) -> AsyncIterator[None]:
+        """Wait on the database within the deadline; a closed connection is a lost one."""
+        try:
+            async with self._deadline.waiting():
+                yield
+        except asyncpg.InterfaceError:
+            if self._driver.is_closed():
+                raise ConnectionDoesNotExistError("connection is closed") from None
+            raise
+
     async def timestamps_as_microseconds(self) -> None:
         """Read and send TIMESTAMP values as integers: microseconds since 2000-01-01.
 
@@ -152,12 +164,12 @@ class Snapshot:
         while the caller works on this one.
         """
         sql, parameters = self._compiled(statement)
-        async with self._deadline.waiting():
+        async with self._waiting():
             cursor = await self._driver.cursor(sql, *parameters)
         following = asyncio.ensure_future(cursor.fetch(batch_size))
         try:
             while True:
-                async with self._deadline.waiting():
+                async with self._waiting():
                     rows = await following
                 if not rows:
                     return
@@ -167,7 +179,7 @@ class Snapshot:
             # Closed by the caller between two batches: the fetch in flight ends first, so that
             # the connection can run another statement in this snapshot, and the cursor is
             # closed (a suspended scan left open made the next statement ten times slower).
-            async with self._deadline.waiting():
+            async with self._waiting():
                 if not following.done():
                     await following
                 await self._driver.execute("CLOSE ALL")
@@ -183,7 +195,7 @@ class Snapshot:
     async def fetch_all(self, statement: AnySelect) -> Sequence[Any]:
         """Run `statement` and return all its rows."""
         sql, parameters = self._compiled(statement)
-        async with self._deadline.waiting():
+        async with self._waiting():
             rows: Sequence[Any] = await self._driver.fetch(sql, *parameters)
         return rows
 
