@@ -66,13 +66,12 @@ def on_labelling(action: Callable[[], Any]) -> Iterator[None]:
 async def test_a_request_that_cannot_get_a_text_stream_is_told_the_service_is_busy(
     texts_url: str,
 ) -> None:
-    async with running_app(texts_url, pain_points_streams=1, db_pool_timeout_seconds=1.0) as (
-        app,
-        client,
-    ):
+    async with running_app(
+        texts_url, pain_points_streams=1, db_pool_timeout_seconds=1.0, db_max_waiting_requests=1
+    ) as (app, client):
         streams = app.state.database.text_streams
-        # The one stream is taken, and one request waits for it: a third is refused at once,
-        # the waiting one after the pool timeout less the half second (0.5 s).
+        # The one stream is taken, and one request waits for it (the queue holds one): another
+        # is refused at once, the waiting one after the pool timeout less half a second (0.5 s).
         async with streams.admit(1):
             waiting = asyncio.create_task(client.get("/analytics/pain-points", params=WINDOW))
             await asyncio.sleep(0.1)

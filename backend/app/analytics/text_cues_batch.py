@@ -96,7 +96,7 @@ def batch_lexicon() -> BatchLexicon:
     automaton = AhoCorasick(
         [*cues, *_GUARDS],
         matchkind=MatchKind.LeftmostLongest,
-        implementation=Implementation.DFA,
+        implementation=Implementation.ContiguousNFA,
         store_patterns=True,
     )
     packed = {entry: bits.to_bytes(8, "little") for entry, bits in cues.items()}

@@ -216,8 +216,8 @@ class Database:
             max_waiting=settings.db_max_waiting_requests,
         )
         # Pain points' text streams keep a CPU busy for seconds each: beyond one per CPU they
-        # would only share the CPUs and all finish late. As many more may queue; the rest are
-        # refused at once, and a queued one is refused early enough that its 503 leaves within
+        # would only share the CPUs and all finish late. The rest queue (short windows take
+        # milliseconds), and one still queued is refused early enough that its 503 leaves within
         # the pool timeout.
         streams = settings.pain_points_streams or available_cpus()
         self.text_streams = Admission(
@@ -226,7 +226,7 @@ class Database:
                 settings.db_pool_timeout_seconds - REFUSAL_MARGIN_SECONDS,
                 settings.db_pool_timeout_seconds / 2,
             ),
-            max_waiting=streams,
+            max_waiting=settings.db_max_waiting_requests,
             busy=TEXT_STREAMS_BUSY,
         )
 
