@@ -192,13 +192,6 @@ class Snapshot:
                 # never retrieved: the caller's own error, if any, is the one that stands.
                 following.exception()
 
-    async def fetch_all(self, statement: AnySelect) -> Sequence[Any]:
-        """Run `statement` and return all its rows."""
-        sql, parameters = self._compiled(statement)
-        async with self._waiting():
-            rows: Sequence[Any] = await self._driver.fetch(sql, *parameters)
-        return rows
-
 
 class Database:
     """Runs statements on the engine, each call on its own pooled connection, within a deadline."""
