@@ -8,6 +8,7 @@ depends on their case, and rows on the window's edges.
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -25,13 +26,15 @@ from backend.app.analytics.grains import Grain
 from backend.app.analytics.keyword_rules import KeywordClassifier, classify_text
 from backend.app.analytics.label_workers import LabelWorkers
 from backend.app.analytics.runner import statements
-from backend.app.analytics.text_keys import normalised, normalised_batch
+from backend.app.analytics.text_keys import normalised_batch
 from backend.app.db.client import Database, create_engine
 from backend.app.db.tables import table_for
 from backend.app.db.text_source import TextSource
 from backend.app.models.filters import AnalyticsFilters
 from tests.helpers import make_settings, scratch_database
 
+# The contract's `regexp_replace(input, '\s{2,}|(?! )\s', ' ', 'g')` for ASCII text.
+SQL_WHITESPACE = re.compile(r"[ \t\n\v\f\r]{2,}|[\t\n\v\f\r]")
 T0 = datetime(2025, 3, 10)
 NOW = datetime(2025, 3, 20, tzinfo=UTC)
 
@@ -232,9 +235,12 @@ async def test_worker_processes_label_as_the_process_does() -> None:
     ],
 )
 def test_a_batch_is_normalised_as_each_text_alone(text: str) -> None:
-    # Joined into one string, a text's spaces must not leak into its neighbours'.
+    # Joined into one string, a text's spaces must not leak into its neighbours', and each text
+    # comes out as the SQL definition's regular expression, written here in Python, makes it.
     batch = ["  first ", text, " last  "]
-    assert normalised_batch(batch, [None] * 3) == [normalised(t, None) for t in batch]
+    assert normalised_batch(batch, [None] * 3) == [
+        SQL_WHITESPACE.sub(" ", t).strip(" ").lower() for t in batch
+    ]
 
 
 async def _repeated(connection: asyncpg.Connection) -> None:

@@ -171,6 +171,10 @@ class PainPointClassifier:
         repeating = False
         # The workers label one batch while this process reads and prepares the next.
         pending: tuple[Labelled, Labelling] | None = None
+
+        async def keep(batch: tuple[Labelled, Labelling]) -> None:
+            rows.add(batches.keys(batch[0], await workers.labels(batch[1])))
+
         try:
             async with aclosing(source.raw()) as raw:
                 async for batch in raw:
@@ -186,12 +190,12 @@ class PainPointClassifier:
                             break
                     previous, pending = pending, (prepared, workers.labelling(prepared.fresh))
                     if previous is not None:
-                        rows.add(batches.keys(previous[0], await workers.labels(previous[1])))
+                        await keep(previous)
                     budget.spend(time.monotonic() - started)
             started = time.monotonic()
             if pending is not None and not repeating:
                 previous, pending = pending, None
-                rows.add(batches.keys(previous[0], await workers.labels(previous[1])))
+                await keep(previous)
             budget.spend(time.monotonic() - started)
         finally:
             if pending is not None:
@@ -350,12 +354,12 @@ def build_classifier(
     """Return the classifier the settings ask for, and the Anthropic client to close, if any."""
     local = KeywordClassifier()
     cache: LabelCache = LRUCache(maxsize=settings.classifier_cache_size)
-    processes = settings.pain_points_workers
-    if processes is None:
-        processes = available_cpus() - 1
-    budget = settings.pain_points_processing_seconds
     if settings.anthropic_api_key is None:
+        processes = settings.pain_points_workers
+        if processes is None:
+            processes = available_cpus() - 1
         workers = LabelWorkers(processes)
+        budget = settings.pain_points_processing_seconds
         classifier = PainPointClassifier(
             local=local, cache=cache, workers=workers, processing_seconds=budget
         )

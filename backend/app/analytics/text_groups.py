@@ -10,6 +10,7 @@ disagree, are read again, by their times, to get their spelling and to rule out 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -18,7 +19,7 @@ import numpy.typing as npt
 
 from backend.app.analytics import text_keys
 from backend.app.analytics.pain_tally import EXAMPLES_PER_CLUSTER, QueryText, Tally
-from backend.app.analytics.text_keys import Keys, normalised
+from backend.app.analytics.text_keys import Keys, normalised_batch
 from backend.app.db.client import POSTGRES_EPOCH
 from backend.app.db.text_source import TextSource
 from backend.app.models.pain_points import PAIN_POINT_CLUSTERS
@@ -117,19 +118,22 @@ async def spelled(source: TextSource, groups: Groups, wanted: Sequence[int]) -> 
     by_hash = {int(groups.hashes[g]): g for g in wanted}
     found: dict[int, Spelled] = {}
     rows_found = dict.fromkeys(wanted, 0)
-    async for rows in source.at(groups.stamps_of(wanted)):
-        for text, _, by_sql in rows:
-            key = normalised(text, by_sql)
-            group = by_hash.get(text_keys.text_hash(key)) if key else None
-            if group is None:
-                continue
-            spelling = text.lstrip(" ")
-            seen = found.get(group)
-            if seen is not None and seen.text != key:
-                raise HashCollisionError
-            if seen is None or spelling < seen.spelling:
-                found[group] = Spelled(key, spelling)
-            rows_found[group] += 1
+    # Closed when a collision stops the reading: the exact path then runs in this snapshot.
+    async with aclosing(source.at(groups.stamps_of(wanted))) as batches:
+        async for rows in batches:
+            texts = [row[0] for row in rows]
+            keys = normalised_batch(texts, [row[2] for row in rows])
+            for text, key in zip(texts, keys, strict=True):
+                group = by_hash.get(text_keys.text_hash(key)) if key else None
+                if group is None:
+                    continue
+                spelling = text.lstrip(" ")
+                seen = found.get(group)
+                if seen is not None and seen.text != key:
+                    raise HashCollisionError
+                if seen is None or spelling < seen.spelling:
+                    found[group] = Spelled(key, spelling)
+                rows_found[group] += 1
     if any(rows_found[g] != groups.counts[g] for g in wanted):
         raise HashCollisionError
     return found
@@ -160,10 +164,11 @@ async def tally_groups(
     source: TextSource, groups: Groups, *, label: Callable[[str], int], classifier: str
 ) -> Tally:
     """Count every group in its cluster and pick each cluster's examples, as `classifier`."""
-    labels = groups.labels.copy()
-    unsettled = groups.unsettled.tolist()
-    if unsettled:
-        for group, text in (await spelled(source, groups, unsettled)).items():
+    # Groups whose rows disagree are labelled from their spelling, as the exact path labels them.
+    texts = await spelled(source, groups, groups.unsettled.tolist())
+    if texts:
+        labels = groups.labels.copy()
+        for group, text in texts.items():
             labels[group] = label(text.spelling)
         groups = replace(groups, labels=labels)
     tally = Tally([classifier])
@@ -173,7 +178,9 @@ async def tally_groups(
             cluster, int(groups.counts[members].sum()), int(members.sum()), classifier=classifier
         )
     wanted = {cluster: candidates(groups, cluster) for cluster in range(len(PAIN_POINT_CLUSTERS))}
-    texts = await spelled(source, groups, [g for chosen in wanted.values() for g in chosen])
+    # Candidates already read as unsettled groups are not read again.
+    unread = [g for chosen in wanted.values() for g in chosen if g not in texts]
+    texts |= await spelled(source, groups, unread)
     for cluster, chosen in wanted.items():
         for group in chosen:
             text = texts[group]

@@ -20,7 +20,6 @@ from backend.app.analytics.keyword_rules import classify_batch
 # The SQL definition's whitespace for ASCII text: a run of two or more, or one that is no space,
 # becomes one space. The batch's texts are joined by NUL (no PostgreSQL text holds one), so that
 # str methods, which run in C, treat them all at once.
-_WHITESPACE_RUN = re.compile(r"[ \t\n\v\f\r]{2,}|[\t\n\v\f\r]")
 _SPACES = str.maketrans("\t\n\v\f\r", "     ")
 _SPACE_RUN = re.compile("  +")
 SEPARATOR = "\x00"
@@ -30,17 +29,12 @@ MEMO_ENTRIES = 50_000
 text_hash: Callable[[str], int] = hash
 
 
-def normalised(text: str, by_sql: str | None) -> str:
-    """Return a raw input normalised as the SQL definition does (`by_sql` where only SQL can)."""
-    if by_sql is not None:
-        return by_sql
-    # ASCII only here (the statement normalises the rest): Python's lower() and this whitespace
-    # are PostgreSQL's for ASCII.
-    return _WHITESPACE_RUN.sub(" ", text).strip(" ").lower()
-
-
 def normalised_batch(texts: Sequence[str], by_sql: Sequence[str | None]) -> list[str]:
-    """Return `normalised` of each text, the ASCII ones worked on as one joined string."""
+    """Return each raw input normalised as the SQL definition does (`by_sql` where only SQL can).
+
+    ASCII texts are worked on here, as one joined string: Python's lower() and the six ASCII
+    whitespace characters are PostgreSQL's for them. The statement normalises the rest.
+    """
     # Every whitespace character a space and every letter lower-case, then every run of spaces
     # one space, each in one pass over the whole batch; then the space (at most one, now) on
     # either side of each text's end goes.

@@ -126,26 +126,29 @@ class Snapshot:
                 raise ConnectionDoesNotExistError("connection is closed") from None
             raise
 
-    async def timestamps_as_microseconds(self) -> None:
-        """Read and send TIMESTAMP values as integers: microseconds since 2000-01-01.
+    async def _times_as_microseconds(self, wanted: bool) -> None:
+        """Read and send TIMESTAMP values as microseconds since 2000-01-01, or as datetimes.
 
         Decoding a million datetimes and converting them to numbers took seconds; the integers
         are what PostgreSQL sends anyway. The connection's own codec is restored on leaving.
         """
-        await self._driver.set_type_codec(
-            "timestamp",
-            schema="pg_catalog",
-            encoder=_microseconds_tuple,
-            decoder=operator.itemgetter(0),
-            format="tuple",
-        )
-        self._custom_codecs = True
+        if wanted == self._custom_codecs:
+            return
+        if wanted:
+            await self._driver.set_type_codec(
+                "timestamp",
+                schema="pg_catalog",
+                encoder=_microseconds_tuple,
+                decoder=operator.itemgetter(0),
+                format="tuple",
+            )
+        else:
+            await self._driver.reset_type_codec("timestamp", schema="pg_catalog")
+        self._custom_codecs = wanted
 
     async def restore_codecs(self) -> None:
         """Give the connection back its default codecs, before it returns to the pool."""
-        if self._custom_codecs:
-            await self._driver.reset_type_codec("timestamp", schema="pg_catalog")
-            self._custom_codecs = False
+        await self._times_as_microseconds(False)
 
     def _compiled(self, statement: AnySelect) -> tuple[str, list[Any]]:
         compiled = statement.compile(dialect=self._sync.dialect)
@@ -156,14 +159,16 @@ class Snapshot:
         return compiled.string, parameters
 
     async def batches(
-        self, statement: AnySelect, *, batch_size: int
+        self, statement: AnySelect, *, batch_size: int, microseconds: bool = False
     ) -> AsyncGenerator[Sequence[Any], None]:
         """Yield the rows of `statement` in batches of `batch_size`, from a server-side cursor.
 
-        The next batch is asked for before this one is yielded: the server reads and sends it
-        while the caller works on this one.
+        With `microseconds`, TIMESTAMP values are read and sent as integers (microseconds since
+        2000-01-01), otherwise as datetimes. The next batch is asked for before this one is
+        yielded: the server reads and sends it while the caller works on this one.
         """
         sql, parameters = self._compiled(statement)
+        await self._times_as_microseconds(microseconds)
         async with self._waiting():
             cursor = await self._driver.cursor(sql, *parameters)
         following = asyncio.ensure_future(cursor.fetch(batch_size))

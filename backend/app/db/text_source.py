@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Sequence
-from contextlib import aclosing
 from typing import Any
 
 from sqlalchemy import Table
@@ -37,31 +36,16 @@ class TextSource:
         self._filters = filters
         self.batch_size = batch_size
 
-    async def grouped(self) -> AsyncGenerator[Sequence[Any], None]:
-        """Yield the per-text rows (QueryTextRow-shaped) in batches, times as datetimes."""
-        await self._snapshot.restore_codecs()
-        async with aclosing(
-            self._snapshot.batches(self._grouped, batch_size=self.batch_size)
-        ) as rows:
-            async for batch in rows:
-                yield batch
+    def grouped(self) -> AsyncGenerator[Sequence[Any], None]:
+        """Return the per-text rows (QueryTextRow-shaped) in batches, times as datetimes."""
+        return self._snapshot.batches(self._grouped, batch_size=self.batch_size)
 
-    async def raw(self) -> AsyncGenerator[Sequence[Any], None]:
-        """Yield every row's text (RawTextRow-shaped) in batches, times as microseconds.
-
-        From here on, this snapshot reads and sends every TIMESTAMP as microseconds since
-        2000-01-01, `at`'s times included.
-        """
-        await self._snapshot.timestamps_as_microseconds()
+    def raw(self) -> AsyncGenerator[Sequence[Any], None]:
+        """Return every row's text (RawTextRow-shaped) in batches, times as microseconds."""
         statement = raw_text_rows(table=self._table, filters=self._filters)
-        # Closed early, this closes the cursor's reading too, so that another statement can run.
-        async with aclosing(self._snapshot.batches(statement, batch_size=self.batch_size)) as rows:
-            async for batch in rows:
-                yield batch
+        return self._snapshot.batches(statement, batch_size=self.batch_size, microseconds=True)
 
-    async def at(self, stamps: list[int]) -> AsyncGenerator[Sequence[Any], None]:
-        """Yield in batches the window's rows (RawTextRow-shaped) whose time is one of `stamps`."""
+    def at(self, stamps: list[int]) -> AsyncGenerator[Sequence[Any], None]:
+        """Return in batches the window's rows (RawTextRow-shaped) at `stamps` (microseconds)."""
         statement = rows_at(table=self._table, filters=self._filters, stamps=stamps)
-        async with aclosing(self._snapshot.batches(statement, batch_size=self.batch_size)) as rows:
-            async for batch in rows:
-                yield batch
+        return self._snapshot.batches(statement, batch_size=self.batch_size, microseconds=True)
