@@ -6,20 +6,15 @@ Numbers worked out by hand from tests/fixture_rows.py.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import httpx
 import pytest
 
 from backend.app.analytics.registry import KPIS
+from tests.changes import change, shown
 from tests.helpers import ANALYTICS_PATHS, StatementLog, get_json, pool, pool_u, without_filters
 
 PREVIOUS = {"compare": "previous_period"}
-
-
-def change(current: float | None, previous: float | None, delta: Any, pct: Any) -> dict[str, Any]:
-    """Return one `changes` entry."""
-    return {"current": current, "previous": previous, "delta": delta, "delta_pct": pct}
 
 
 async def test_whole_days_are_compared_with_as_many_days_before(client: httpx.AsyncClient) -> None:
@@ -34,7 +29,7 @@ async def test_whole_days_are_compared_with_as_many_days_before(client: httpx.As
     assert previous["total_sessions"] == 1
     # 7 against 1: +6, +600 %. Feedback 2 against 0: +2, and no percent of a zero. The mean
     # duration 230.71 s (see test_sessions) against 0.
-    assert body["changes"] == {
+    assert shown(body["changes"]) == {
         "total_sessions": change(7, 1, 6.0, 600.0),
         "negative_feedback_sessions": change(2, 0, 2.0, None),
         "positive_feedback_sessions": change(2, 0, 2.0, None),
@@ -53,9 +48,9 @@ async def test_a_datetime_window_and_an_empty_previous_one(client: httpx.AsyncCl
     body = await get_json(client, "/analytics/sessions", **params)
     assert body["previous"]["filters"]["start_date"] == "2025-06-01T18:00:59.999999Z"
     assert body["previous"]["filters"]["end_date"] == "2025-06-02T08:59:59.999999Z"
-    assert body["changes"]["total_sessions"] == change(2, 0, 2.0, None)
+    assert shown(body["changes"])["total_sessions"] == change(2, 0, 2.0, None)
     # A mean over nothing is null, and so is every change computed from it.
-    assert body["changes"]["avg_session_duration_seconds"] == change(47.5, None, None, None)
+    assert shown(body["changes"])["avg_session_duration_seconds"] == change(47.5, None, None, None)
 
 
 async def test_percentages_change_in_points(client: httpx.AsyncClient) -> None:
@@ -67,7 +62,7 @@ async def test_percentages_change_in_points(client: httpx.AsyncClient) -> None:
         "/analytics/retention",
         **pool_u(start_date="2025-08-10", end_date="2025-08-12", **PREVIOUS),
     )
-    assert body["changes"] == {
+    assert shown(body["changes"]) == {
         "unique_users": change(4, 5, -1.0, -20.0),
         "returning_users": change(2, 4, -2.0, -50.0),
         "one_time_users": change(2, 1, 1.0, 100.0),
@@ -99,7 +94,7 @@ async def test_a_dst_window_is_compared_with_as_many_local_days(
         ("2026-03-07", 1, 24.0),
     ]
     assert [d["hours"] for d in body["daily"]] == [23.0, 24.0]
-    assert body["changes"] == {
+    assert shown(body["changes"]) == {
         "total_sessions": change(3, 1, 2.0, 200.0),
         "days": change(2, 2, 0.0, 0.0),
         # Both windows ended before the request: every day elapsed.

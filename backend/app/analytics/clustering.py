@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 from pydantic import BaseModel
 
+from backend.app.analytics.comparison import Comparisons, Items, Poisson, Proportion
 from backend.app.analytics.declaration import Kpi, Services, ShapeContext
 from backend.app.analytics.grains import Grain
 from backend.app.analytics.runner import compute_one
@@ -64,6 +66,18 @@ PAIN_POINTS = Kpi(
     shape=_shape_pain_points,
     model=PainPoints,
     function=pain_points,
+    compared=Comparisons(
+        tests={"total_queries": Poisson()},
+        items={
+            "clusters": Items(
+                key="cluster_id",
+                tests={
+                    "count": Poisson(),
+                    "percent": Proportion(part="count", whole=attrgetter("total_queries")),
+                },
+            )
+        },
+    ),
 )
 
 

@@ -10,6 +10,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel
 
 from backend.app.analytics.classifier import PainPointClassifier
+from backend.app.analytics.comparison import Comparisons
 from backend.app.analytics.grains import Grain, Relation
 from backend.app.db.client import Database
 from backend.app.db.expressions import Columns
@@ -64,6 +65,9 @@ class Kpi(Generic[BodyT]):
     # Columns read from another grain's relation, which the overview computes anyway (engagement
     # counts every session, anonymous ones too, from the session grain).
     more_columns: Mapping[Grain, Callable[[Relation], Columns]] = field(default_factory=dict)
+    # Which test each number of the body takes under compare (the contract's list); the samples
+    # of its means are computed over `grain`'s relation, by the same statement, only then.
+    compared: Comparisons = field(default_factory=Comparisons)
 
     @property
     def grains(self) -> tuple[Grain, ...]:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import attrgetter
 from typing import Any, cast
 
+from backend.app.analytics.comparison import Comparisons, Items, Poisson, Proportion, Welch
 from backend.app.analytics.declaration import Kpi, Services, ShapeContext, validated
 from backend.app.analytics.grains import Grain
 from backend.app.analytics.runner import compute_one
@@ -32,6 +34,13 @@ ENGAGEMENT = Kpi(
     shape=lambda row, context: validated(Engagement, row),
     model=Engagement,
     function=engagement,
+    compared=Comparisons(
+        tests={
+            "unique_users": Poisson(),
+            "total_conversations": Poisson(),
+            "avg_conversations_per_user": Welch(user_queries.conversations_sample),
+        }
+    ),
 )
 
 
@@ -71,4 +80,16 @@ SEGMENTS_KPI = Kpi(
     shape=_shape_segments,
     model=Segments,
     function=segments,
+    compared=Comparisons(
+        tests={"unique_users": Poisson()},
+        items={
+            "segments": Items(
+                key="segment",
+                tests={
+                    "users": Poisson(),
+                    "percent": Proportion(part="users", whole=attrgetter("unique_users")),
+                },
+            )
+        },
+    ),
 )

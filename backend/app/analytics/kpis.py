@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from operator import attrgetter
 from typing import Any, cast
 
+from backend.app.analytics.comparison import Comparisons, Items, Poisson, Proportion, Welch
 from backend.app.analytics.declaration import Kpi, Services, ShapeContext, validated
 from backend.app.analytics.grains import Grain
 from backend.app.analytics.runner import compute_one
@@ -42,6 +44,14 @@ SESSIONS = Kpi(
     shape=lambda row, context: validated(SessionMetrics, row),
     model=SessionMetrics,
     function=session_metrics,
+    compared=Comparisons(
+        tests={
+            "total_sessions": Poisson(),
+            "negative_feedback_sessions": Poisson(),
+            "positive_feedback_sessions": Poisson(),
+            "avg_session_duration_seconds": Welch(queries.duration_sample),
+        }
+    ),
 )
 
 
@@ -96,6 +106,13 @@ VOLUME = Kpi(
     shape=_shape_volume,
     model=VolumeTrends,
     function=volume_trends,
+    compared=Comparisons(
+        tests={
+            "total_sessions": Poisson(),
+            # A rate of the same sessions: the same count over the same exposure.
+            "avg_sessions_per_day": Poisson(count="total_sessions"),
+        }
+    ),
 )
 
 
@@ -128,6 +145,18 @@ QUERY_CATEGORIES = Kpi(
     shape=_shape_categories,
     model=QueryCategories,
     function=query_categories,
+    compared=Comparisons(
+        tests={"total_sessions": Poisson()},
+        items={
+            "categories": Items(
+                key="category",
+                tests={
+                    "sessions": Poisson(),
+                    "percent": Proportion(part="sessions", whole=attrgetter("total_sessions")),
+                },
+            )
+        },
+    ),
 )
 
 
@@ -146,6 +175,11 @@ async def _shape_tools(row: Mapping[str, Any], context: ShapeContext) -> ToolUsa
     )
 
 
+def _invocations(body: ToolUsage) -> int:
+    """Return the sum of every tool's sessions: what each tool's percent is a share of."""
+    return sum(share.sessions for share in body.tools)
+
+
 async def tool_usage(filters: AnalyticsFilters, services: Services) -> ToolUsage:
     """Count sessions by agent tool invoked, most used first, with each tool's share."""
     return await compute_one(TOOL_USAGE, filters, services)
@@ -162,4 +196,16 @@ TOOL_USAGE = Kpi(
     shape=_shape_tools,
     model=ToolUsage,
     function=tool_usage,
+    compared=Comparisons(
+        tests={"total_sessions": Poisson()},
+        items={
+            "tools": Items(
+                key="tool",
+                tests={
+                    "sessions": Poisson(),
+                    "percent": Proportion(part="sessions", whole=_invocations),
+                },
+            )
+        },
+    ),
 )

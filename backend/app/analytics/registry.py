@@ -53,8 +53,9 @@ def _compared(
         "changes": (
             changes | None,
             Field(
-                description="With compare=previous_period: every top-level number against the "
-                "previous window; null otherwise.",
+                description="With compare=previous_period: every top-level number, and every "
+                "item of the body's lists, against the previous window, each with its test's "
+                "p-value and whether the change is significant; null otherwise.",
             ),
         ),
     }
@@ -64,7 +65,7 @@ def _compared(
 
 
 CHANGES_MODELS: dict[str, type[BaseModel]] = {
-    kpi.name: changes_model(f"{_title(kpi.name)}Changes", kpi.model) for kpi in KPIS
+    kpi.name: changes_model(f"{_title(kpi.name)}Changes", kpi.model, kpi.compared) for kpi in KPIS
 }
 RESPONSE_MODELS: dict[str, type[BaseModel]] = {
     kpi.name: _compared(

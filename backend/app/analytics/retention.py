@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import attrgetter
 from typing import Any, cast
 
+from backend.app.analytics.comparison import Comparisons, Poisson, Proportion, Welch
 from backend.app.analytics.declaration import Kpi, Services, ShapeContext, validated
 from backend.app.analytics.grains import Grain
 from backend.app.analytics.runner import compute_one
@@ -31,6 +33,19 @@ RETENTION = Kpi(
     shape=lambda row, context: validated(Retention, row),
     model=Retention,
     function=retention,
+    compared=Comparisons(
+        tests={
+            "unique_users": Poisson(),
+            "returning_users": Poisson(),
+            "one_time_users": Poisson(),
+            "returning_users_pct": Proportion(
+                part="returning_users", whole=attrgetter("unique_users")
+            ),
+            "one_time_users_pct": Proportion(
+                part="one_time_users", whole=attrgetter("unique_users")
+            ),
+        }
+    ),
 )
 
 
@@ -67,4 +82,11 @@ RETURNING_USERS = Kpi(
     shape=_shape_returning,
     model=ReturningUsers,
     function=returning_users,
+    compared=Comparisons(
+        tests={
+            "returning_users": Poisson(),
+            "avg_sessions_per_returning_user": Welch(user_queries.returning_sessions_sample),
+            "avg_days_first_to_last_chat": Welch(user_queries.span_days_sample),
+        }
+    ),
 )

@@ -9,17 +9,20 @@ from contextlib import asynccontextmanager, nullcontext
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
 from sqlalchemy import RowMapping
 
+from backend.app.analytics.comparison import Window, exposure_seconds
 from backend.app.analytics.declaration import BodyT, Kpi, Services, ShapeContext
 from backend.app.analytics.grains import (
     Grain,
     GrainStatement,
+    Relation,
     grain_relation,
     grain_statement,
     stream_statement,
 )
+from backend.app.analytics.significance import Sample
+from backend.app.db.expressions import Columns
 from backend.app.db.tables import table_for
 from backend.app.db.text_source import TextSource
 from backend.app.models.filters import AnalyticsFilters
@@ -32,36 +35,39 @@ STREAM_BATCH_ROWS = 2000
 async def compute_one(kpi: Kpi[BodyT], filters: AnalyticsFilters, services: Services) -> BodyT:
     """Compute one KPI for one window: its grains' statements with only its own columns."""
     [bodies] = await compute_windows([kpi], [filters], services)
-    body = bodies[kpi.name]
+    body = bodies[kpi.name].body
     assert isinstance(body, kpi.model)
     return body
 
 
 async def compute_windows(
     kpis: Sequence[Kpi[Any]], windows: Sequence[AnalyticsFilters], services: Services
-) -> list[dict[str, BaseModel]]:
+) -> list[dict[str, Window]]:
     """Compute `kpis` for each of `windows` at once; return their bodies by KPI name, in order.
 
     Every statement of every window is in flight together, each on its own connection (one per
-    grain and window); when one fails, all are cancelled.
+    grain and window); when one fails, all are cancelled. Two windows are compared: their
+    statements also sum up the units behind each mean the comparison tests.
     """
     db, now = services.db, services.now
+    compared = len(windows) > 1
 
     async def shape(
         kpi: Kpi[Any],
         rows: dict[Grain, asyncio.Task[RowMapping]],
         statements: dict[Grain, GrainStatement],
         context: ShapeContext,
-    ) -> BaseModel:
+    ) -> Window:
         # Each KPI is shaped as soon as its own grains are in: the pain points' classification
         # overlaps the other statements.
         row: dict[str, Any] = {}
         for grain in kpi.grains:
             if not grain.streamed:
                 row.update(statements[grain].kpi_row(await rows[grain], kpi.name))
+        samples = _samples(kpi, row) if compared else {}
+        exposure = exposure_seconds(context.filters, now)
         if not kpi.grain.streamed:
-            body: BaseModel = await kpi.shape(row, context)
-            return body
+            return Window(await kpi.shape(row, context), samples, exposure)
         # A streamed grain's rows are shaped as they arrive, on a connection of their own.
         async with db.snapshot() as snapshot:
             texts = TextSource(
@@ -72,7 +78,7 @@ async def compute_windows(
                 batch_size=STREAM_BATCH_ROWS,
             )
             body = await kpi.shape({**row, "texts": texts}, context)
-        return body
+        return Window(body, samples, exposure)
 
     # Admitted only once a connection is free for each statement: a rush queues here, briefly,
     # rather than on the pool with every connection taken. The statements are built once
@@ -90,8 +96,8 @@ async def compute_windows(
             wait=db.pool_timeout - (time.monotonic() - started) if streams else None,
         ),
     ):
-        built = [statements(kpis, filters, now=now) for filters in windows]
-        bodies: list[dict[str, asyncio.Task[BaseModel]]] = []
+        built = [statements(kpis, filters, now=now, samples=compared) for filters in windows]
+        bodies: list[dict[str, asyncio.Task[Window]]] = []
         async with task_group() as group:
             for filters, window in zip(windows, built, strict=True):
                 context = ShapeContext(filters=filters, now=now, classifier=services.classifier)
@@ -108,9 +114,12 @@ async def compute_windows(
 
 
 def statements(
-    kpis: Sequence[Kpi[Any]], filters: AnalyticsFilters, *, now: datetime
+    kpis: Sequence[Kpi[Any]], filters: AnalyticsFilters, *, now: datetime, samples: bool = False
 ) -> dict[Grain, GrainStatement]:
-    """Return the one statement per grain that computes every column of `kpis` at `now`."""
+    """Return the one statement per grain that computes every column of `kpis` at `now`.
+
+    With `samples`, each KPI's statement also sums up the units behind the means it compares.
+    """
     table = table_for(filters.product_context)
     by_grain: dict[Grain, list[Kpi[Any]]] = {}
     for kpi in kpis:
@@ -120,13 +129,45 @@ def statements(
     for grain, members in by_grain.items():
         parts = frozenset().union(*(kpi.parts for kpi in members if kpi.grain is grain))
         relation = grain_relation(grain, table=table, filters=filters, parts=parts, now=now)
-        columns = {kpi.name: kpi.columns_over(grain, relation) for kpi in members}
+        columns = {
+            kpi.name: {
+                **kpi.columns_over(grain, relation),
+                **(_sample_columns(kpi, relation) if samples and kpi.grain is grain else {}),
+            }
+            for kpi in members
+        }
         built[grain] = (
             stream_statement(relation, columns)
             if grain.streamed
             else grain_statement(relation, columns)
         )
     return built
+
+
+# The statistics of one mean's units, as sample_columns names them.
+_SAMPLE_STATISTICS = ("units", "mean", "variance")
+
+
+def _sample_columns(kpi: Kpi[Any], relation: Relation) -> Columns:
+    """Return the columns of the units behind each mean `kpi` compares, as `<field>__<stat>`."""
+    return {
+        f"{field}__{statistic}": expression
+        for field, welch in kpi.compared.welch_samples().items()
+        for statistic, expression in welch.sample(relation.rows).items()
+    }
+
+
+def _samples(kpi: Kpi[Any], row: dict[str, Any]) -> dict[str, Sample]:
+    """Take the units of each mean `kpi` compares out of its `row`, as samples by field."""
+    samples = {}
+    for field in kpi.compared.welch_samples():
+        units, mean, variance = (row.pop(f"{field}__{stat}") for stat in _SAMPLE_STATISTICS)
+        samples[field] = Sample(
+            units=units,
+            mean=None if mean is None else float(mean),
+            variance=None if variance is None else float(variance),
+        )
+    return samples
 
 
 @asynccontextmanager

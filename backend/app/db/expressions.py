@@ -82,6 +82,23 @@ def percent_of(part: ColumnElement[Any], whole: ColumnElement[Any]) -> ColumnEle
     return rounded(100 * cast(part, Numeric) / func.nullif(whole, 0))
 
 
+def sample_columns(
+    value: ColumnElement[Any], *, where: ColumnElement[bool] | None = None
+) -> Columns:
+    """Return the units behind a mean of `value`: how many, their exact mean and sample variance.
+
+    What Welch's test of two windows' means needs, unrounded; the variance is NULL under 2 units.
+    """
+    aggregates: Columns = {
+        "units": func.count(value),
+        "mean": func.avg(value),
+        "variance": func.var_samp(value),
+    }
+    if where is None:
+        return aggregates
+    return {name: aggregate.filter(where) for name, aggregate in aggregates.items()}
+
+
 def top_value(
     relation: FromClause,
     value: ColumnElement[Any],

@@ -31,6 +31,7 @@ from backend.app.db.expressions import (
     normalised_feedback,
     rounded,
     row_columns,
+    sample_columns,
     top_value,
     window_filter,
 )
@@ -105,9 +106,14 @@ def session_relation(
     return select(counts, primary).cte("sessions").prefix_with("MATERIALIZED")
 
 
+def _duration(sessions: FromClause) -> ColumnElement[Any]:
+    """Return each session's duration in seconds: from its first row to its last."""
+    return func.extract("epoch", sessions.c.last_seen - sessions.c.first_seen)
+
+
 def session_metrics_columns(sessions: FromClause) -> Columns:
     """Return sessions, those with negative and positive feedback, and duration statistics."""
-    duration = func.extract("epoch", sessions.c.last_seen - sessions.c.first_seen)
+    duration = _duration(sessions)
     return row_columns(
         SessionMetrics,
         total_sessions=func.count(),
@@ -118,6 +124,11 @@ def session_metrics_columns(sessions: FromClause) -> Columns:
         median_session_duration_seconds=rounded(func.percentile_cont(0.5).within_group(duration)),
         p90_session_duration_seconds=rounded(func.percentile_cont(0.9).within_group(duration)),
     )
+
+
+def duration_sample(sessions: FromClause) -> Columns:
+    """Return the sessions behind the mean duration: how many, the exact mean and variance."""
+    return sample_columns(_duration(sessions))
 
 
 @dataclass(frozen=True, kw_only=True)

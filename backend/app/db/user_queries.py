@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TypedDict
+from typing import Any, TypedDict
 
-from sqlalchemy import CTE, FromClause, Numeric, cast, func, select
+from sqlalchemy import CTE, ColumnElement, FromClause, Numeric, cast, func, select
 from sqlalchemy.dialects.postgresql import array
 
-from backend.app.db.expressions import Columns, percent_of, rounded, row_columns, top_value
+from backend.app.db.expressions import (
+    Columns,
+    percent_of,
+    rounded,
+    row_columns,
+    sample_columns,
+    top_value,
+)
 from backend.app.models.users import SEGMENTS, Engagement, Retention
 
 SECONDS_PER_DAY = 86_400
@@ -64,6 +71,11 @@ def engagement_columns(users: FromClause) -> Columns:
     )
 
 
+def conversations_sample(users: FromClause) -> Columns:
+    """Return the users behind the mean conversations per user: each one's session count."""
+    return sample_columns(users.c.sessions)
+
+
 def conversation_columns(sessions: FromClause) -> Columns:
     """Return every session of the window, anonymous ones too, as `total_conversations`."""
     return row_columns(Engagement, total_conversations=func.count())
@@ -83,12 +95,21 @@ def retention_columns(users: FromClause) -> Columns:
     )
 
 
-def returning_users_columns(users: FromClause) -> Columns:
-    """Return returning users' count, mean sessions and span, most active user, longest span."""
-    returning = users.c.sessions >= 2
-    span_days = func.extract("epoch", users.c.last_seen - users.c.first_seen) / cast(
+def _returning(users: FromClause) -> ColumnElement[bool]:
+    """Return whether a user returned: 2 sessions or more in the window."""
+    return users.c.sessions >= 2
+
+
+def _span_days(users: FromClause) -> ColumnElement[Any]:
+    """Return each user's days from first to last chat, fractional."""
+    return func.extract("epoch", users.c.last_seen - users.c.first_seen) / cast(
         SECONDS_PER_DAY, Numeric
     )
+
+
+def returning_users_columns(users: FromClause) -> Columns:
+    """Return returning users' count, mean sessions and span, most active user, longest span."""
+    returning, span_days = _returning(users), _span_days(users)
     # Ties go to the smallest user_id in byte order (COLLATE "C"), whatever the database's locale.
     user_id_c = users.c.user_id.collate("C")
     return row_columns(
@@ -103,6 +124,16 @@ def returning_users_columns(users: FromClause) -> Columns:
         ),
         longest_span_days=rounded(func.max(span_days).filter(returning)),
     )
+
+
+def returning_sessions_sample(users: FromClause) -> Columns:
+    """Return the returning users behind their mean session count."""
+    return sample_columns(users.c.sessions, where=_returning(users))
+
+
+def span_days_sample(users: FromClause) -> Columns:
+    """Return the returning users behind their mean span in days."""
+    return sample_columns(_span_days(users), where=_returning(users))
 
 
 def segments_columns(users: FromClause) -> Columns:
