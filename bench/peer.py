@@ -92,6 +92,24 @@ def _local_days(
     return days, shares, complete
 
 
+def _sessions(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series[Any], pd.Series[Any]]:
+    """Return the rows of sessions, and each session's first and last time stamp."""
+    s = df[df.session_id.notna() & (df.session_id != "")]
+    by_session = s.groupby("session_id")
+    return s, by_session.time_stamp.min(), by_session.time_stamp.max()
+
+
+def _users(s: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series[Any]]:
+    """Return each user's sessions and first and last chat, the returning ones, their spans."""
+    u = s[s.user_id.notna() & (s.user_id != "")]
+    per_user = u.groupby("user_id").agg(
+        sessions=("session_id", "nunique"), first=("time_stamp", "min"), last=("time_stamp", "max")
+    )
+    returning = per_user[per_user.sessions >= 2]
+    span = (returning["last"] - returning["first"]).dt.total_seconds() / 86400
+    return per_user, returning, span
+
+
 def kpis(
     df: pd.DataFrame, start: datetime, end: datetime, tz: str = "UTC", *, now: datetime
 ) -> dict[str, Any]:
@@ -100,10 +118,8 @@ def kpis(
     `start` and `end` are the window's first and last instants (naive UTC, as fetched), `now`
     the request time: the mean is per elapsed day, the lowest day among the complete days.
     """
-    s = df[df.session_id.notna() & (df.session_id != "")]
+    s, first, last = _sessions(df)
     by_session = s.groupby("session_id")
-    first = by_session.time_stamp.min()
-    last = by_session.time_stamp.max()
     feedback = s.user_feedback.fillna("").str.strip().str.lower()
     total = int(by_session.ngroups)
     durations = (last - first).dt.total_seconds()
@@ -136,13 +152,8 @@ def kpis(
         "lowest_day": {"date": low[0].isoformat(), "sessions": int(low[1])},
         "daily": [{"date": d.isoformat(), "sessions": int(n)} for d, n in daily.items()],
     }
-    u = s[s.user_id.notna() & (s.user_id != "")]
-    per_user = u.groupby("user_id").agg(
-        sessions=("session_id", "nunique"), first=("time_stamp", "min"), last=("time_stamp", "max")
-    )
+    per_user, returning, span = _users(s)
     users = len(per_user)
-    returning = per_user[per_user.sessions >= 2]
-    span = (returning["last"] - returning["first"]).dt.total_seconds() / 86400
     out["engagement"] = {
         "unique_users": users,
         "total_conversations": total,
