@@ -109,8 +109,9 @@ async def test_compare_on_a_window_ending_tomorrow(at_utc_now: httpx.AsyncClient
     # The request time lies inside the window, so the previous window keeps its start, 10-11
     # 00:00 (three days before), and runs as long as this one has so far: 1 day 18 hours, to
     # 10-12 18:00. It holds n1 and n2 (n3, at 20:00, is cut off): 2 sessions on 10-11 (whole,
-    # complete) and 10-12 (18 hours, not whole, so not complete), both wholly before the request:
-    # elapsed 2, mean 1.
+    # complete) and 10-12 (18 hours, not whole, so not complete). Its days elapse as this
+    # window's do, the cut standing for the request time: 10-11 whole, 10-12 18 of its 24 hours:
+    # elapsed 1.75 as here, mean 2 / 1.75 = 1.142...
     body = await get_json(at_utc_now, VOLUME, **pool("2025-10-14", "2025-10-16", **PREVIOUS))
     assert daily(body) == [
         ("2025-10-14", 2, 24.0, True),
@@ -123,13 +124,14 @@ async def test_compare_on_a_window_ending_tomorrow(at_utc_now: httpx.AsyncClient
     assert previous["filters"]["start_date"] == "2025-10-11T00:00:00Z"
     assert previous["filters"]["end_date"] == "2025-10-12T18:00:00Z"
     assert daily(previous) == [("2025-10-11", 1, 24.0, True), ("2025-10-12", 1, 18.0, False)]
-    assert numbers(previous) == (2, 2, 2.0, 1.0)
+    assert numbers(previous) == (2, 2, 1.75, 1.14)
     assert previous["lowest_day"] == {"date": "2025-10-11", "sessions": 1}
     assert shown(body["changes"]) == {
         "total_sessions": change(3, 2, 1.0, 50.0),
         "days": change(3, 2, 1.0, 50.0),
-        "elapsed_days": change(1.75, 2.0, -0.25, -12.5),
-        "avg_sessions_per_day": change(1.71, 1.0, 0.71, 71.0),
+        # As long in both windows: the means per day move as the totals do (up to rounding).
+        "elapsed_days": change(1.75, 1.75, 0.0, 0.0),
+        "avg_sessions_per_day": change(1.71, 1.14, 0.57, 50.0),
     }
     # Every endpoint cuts the same previous window: sessions too.
     sessions = await get_json(
@@ -137,6 +139,43 @@ async def test_compare_on_a_window_ending_tomorrow(at_utc_now: httpx.AsyncClient
     )
     assert sessions["previous"]["filters"] == previous["filters"]
     assert shown(sessions["changes"])["total_sessions"] == change(3, 2, 1.0, 50.0)
+
+
+async def test_today_against_yesterday_cut_at_the_same_hour(database_url: str) -> None:
+    # At 21:18 UTC on 10-15, today has run 21.3 of 24 hours: 0.8875. Yesterday, cut at 21:18,
+    # holds 21.3 of its 24 hours: 0.8875 too (it counted as a whole day before). Sessions: n10
+    # today, n8 n9 yesterday: means 1 / 0.8875 = 1.13 and 2 / 0.8875 = 2.25, -50 % as the totals.
+    async for http in _client(database_url, datetime.fromisoformat("2025-10-15T21:18:00Z")):
+        body = await get_json(http, VOLUME, **pool("2025-10-15", "2025-10-15", **PREVIOUS))
+        assert numbers(body) == (1, 1, 0.89, 1.13)
+        assert numbers(body["previous"]) == (2, 1, 0.89, 2.25)
+        assert shown(body["changes"])["elapsed_days"] == change(0.89, 0.89, 0.0, 0.0)
+
+
+async def test_a_two_day_window_in_chatham_on_its_first_morning(database_url: str) -> None:
+    # Pacific/Chatham is UTC+13:45 in October. 10-20 .. 10-21 at 10:51 local (10-19 21:06 UTC):
+    # 651 of the first day's 1,440 minutes, none of the second: 0.452 -> 0.45. The previous
+    # window, 10-18 .. 10-19, is cut at 10-18 10:51: it touches one date, of which the same 651
+    # minutes lie inside: 0.45 too, where it counted 1 before (and its mean per day was 2.2 times
+    # too low). `days` still counts the dates each window touches: 2 and 1.
+    now = datetime.fromisoformat("2025-10-20T10:51:00+13:45")
+    async for http in _client(database_url, now):
+        params = pool("2025-10-20", "2025-10-21", tz="Pacific/Chatham", **PREVIOUS)
+        body = await get_json(http, VOLUME, **params)
+        assert body["previous"]["filters"]["end_date"] == "2025-10-18T10:51:00+13:45"
+        assert (body["days"], body["elapsed_days"]) == (2, 0.45)
+        assert (body["previous"]["days"], body["previous"]["elapsed_days"]) == (1, 0.45)
+
+
+async def test_a_fall_back_day_against_the_day_before(at_chicago_now: httpx.AsyncClient) -> None:
+    # At 15:00 CST on Chicago's 25-hour 11-02 (05:00 to 06:00 UTC the next day), 16 real hours
+    # have passed: 16 / 25 = 0.64. The previous day, 11-01 (24 hours), is cut at the same wall
+    # clock, 15:00 CDT: 15 / 24 = 0.625 -> 0.63. Each is the share of its own day.
+    params = pool("2025-11-02", "2025-11-02", tz="America/Chicago", **PREVIOUS)
+    body = await get_json(at_chicago_now, VOLUME, **params)
+    assert body["elapsed_days"] == 0.64
+    assert body["previous"]["filters"]["end_date"] == "2025-11-01T15:00:00-05:00"
+    assert body["previous"]["elapsed_days"] == 0.63
 
 
 async def test_a_window_wholly_in_the_future(at_utc_now: httpx.AsyncClient) -> None:

@@ -74,6 +74,10 @@ class LocalCalendar:
     zone: ZoneInfo
     start: datetime  # aware UTC, inclusive
     end: datetime  # aware UTC, inclusive
+    # A previous window cut to as long as the current one has run: where it would have ended.
+    # Its days' elapsed shares are measured against their parts inside the uncut window, as the
+    # current window's are against its own: the cut plays the part of the request time.
+    uncut_end: datetime | None = None
 
     @property
     def first_day(self) -> date:
@@ -134,6 +138,14 @@ class LocalCalendar:
             first = self.start if begins is None else max(begins, self.start)
             last = self.end if next_begins is None else min(next_begins - ONE_MICROSECOND, self.end)
             inside = last - first + ONE_MICROSECOND
+            measured, as_of = last, now
+            if self.uncut_end is not None:
+                measured = (
+                    self.uncut_end
+                    if next_begins is None
+                    else min(next_begins - ONE_MICROSECOND, self.uncut_end)
+                )
+                as_of = min(now, self.end + ONE_MICROSECOND)
             result.append(
                 LocalDay(
                     date=day,
@@ -143,7 +155,7 @@ class LocalCalendar:
                     and begins >= self.start
                     and next_begins - ONE_MICROSECOND <= self.end
                     and next_begins <= now,
-                    elapsed=_share_before(first, last, now),
+                    elapsed=_share_before(first, measured, as_of),
                 )
             )
         return result

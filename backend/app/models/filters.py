@@ -13,6 +13,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationInfo,
     WithJsonSchema,
     field_serializer,
@@ -235,6 +236,9 @@ class AnalyticsFilters(BaseModel):
     """Filters shared by every analytics endpoint; all are applied in the SQL WHERE clause."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+    # Set on a previous window cut to the current one's elapsed length: where it would have
+    # ended, which its days' elapsed shares are measured against (LocalCalendar.uncut_end).
+    _uncut_end: datetime | None = PrivateAttr(default=None)
 
     # First, so that the dates below are read in it.
     tz: TimeZoneName = Field(
@@ -377,7 +381,12 @@ class AnalyticsFilters(BaseModel):
             cut = local_wall_clock(_wall(start, zone) + so_far, zone)
             # fold=0 across a DST change may move the cut an hour either way: keep it between
             # the previous window's own bounds.
-            end = max(start, min(cut, end))
+            cut_end = max(start, min(cut, end))
+            previous = self.model_copy(
+                update={"start_date": start, "end_date": cut_end, "compare": Compare.NONE}
+            )
+            previous._uncut_end = end
+            return previous
         return self.model_copy(
             update={"start_date": start, "end_date": end, "compare": Compare.NONE}
         )
@@ -390,7 +399,12 @@ class AnalyticsFilters(BaseModel):
 
     def calendar(self) -> LocalCalendar:
         """Return the window's local dates in `tz`."""
-        return LocalCalendar(zone=ZoneInfo(self.tz), start=self.start_date, end=self.end_date)
+        return LocalCalendar(
+            zone=ZoneInfo(self.tz),
+            start=self.start_date,
+            end=self.end_date,
+            uncut_end=self._uncut_end,
+        )
 
     @property
     def start_utc(self) -> datetime:
