@@ -94,9 +94,9 @@ async def test_a_request_refused_for_busy_connections_builds_no_statement(
     built: list[object] = []
     build = runner.statements
 
-    def counted(kpis: Any, filters: Any, *, now: Any) -> Any:
+    def counted(kpis: Any, filters: Any, **options: Any) -> Any:
         built.append(filters)
-        return build(kpis, filters, now=now)
+        return build(kpis, filters, **options)
 
     monkeypatch.setattr(runner, "statements", counted)
     app = create_app(make_settings(database_url, db_pool_timeout_seconds=0.5))

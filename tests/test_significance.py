@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
 import httpx
 import pytest
 
+from backend.app.analytics.registry import KPIS
+from backend.app.analytics.runner import statements
 from backend.app.analytics.significance import (
     Sample,
     discoveries,
@@ -22,8 +24,17 @@ from backend.app.analytics.significance import (
     two_proportions_p,
     welch_p,
 )
+from backend.app.models.filters import AnalyticsFilters
 from tests.fixture_rows import Row
-from tests.helpers import get_json, insert_rows, pool, pool_u, running_app, scratch_database
+from tests.helpers import (
+    DIALECT,
+    get_json,
+    insert_rows,
+    pool,
+    pool_u,
+    running_app,
+    scratch_database,
+)
 
 PREVIOUS = {"compare": "previous_period"}
 
@@ -296,3 +307,28 @@ async def test_the_same_change_among_others_is_not(family_client: httpx.AsyncCli
         False,
     )
     assert verdict(changes["negative_feedback_sessions"]) == ("poisson", pytest.approx(1.0), False)
+
+
+# The SQL: the units behind the means ride on the statements that compute the means.
+
+
+def _compiled(samples: bool) -> dict[str, str]:
+    filters = AnalyticsFilters.model_validate(pool())
+    built = statements(KPIS, filters, now=datetime(2026, 1, 1, tzinfo=UTC), samples=samples)
+    return {
+        grain.value: str(statement.select.compile(dialect=DIALECT))
+        for grain, statement in built.items()
+    }
+
+
+def test_the_units_of_the_means_are_computed_only_under_compare() -> None:
+    plain, compared = _compiled(samples=False), _compiled(samples=True)
+    # One statement per grain either way.
+    assert plain.keys() == compared.keys() == {"session", "user", "query_text"}
+    assert not any("var_samp" in sql for sql in plain.values())
+    # Session durations on the session grain; sessions per user, per returning user and spans
+    # on the user grain; nothing on the streamed texts.
+    assert compared["session"].count("var_samp(") == 1
+    assert compared["user"].count("var_samp(") == 3
+    assert compared["query_text"] == plain["query_text"]
+    assert "sessions__avg_session_duration_seconds__variance" in compared["session"]
