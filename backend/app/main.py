@@ -104,6 +104,7 @@ def create_app(
         )
         app.state.classifier = classifier
         try:
+            await app.state.database.check_settings()
             await classifier.start()
             yield
         finally:
