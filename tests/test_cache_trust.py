@@ -35,6 +35,7 @@ from tests.helpers import (
     running_app,
     stored_answer,
 )
+from tests.private_redis import private_redis
 
 KEY = "a shared secret of the test's own, 40 chars"
 OTHER_KEY = "another secret, of another deployment...."
@@ -276,16 +277,22 @@ async def test_a_label_read_from_redis_keeps_its_ttl_locally(
 
 
 async def test_a_label_is_read_only_up_to_the_longest_the_service_writes(
-    database_url: str, redis_url: str, redis: Redis, llm_server: FakeLLMServer
+    database_url: str, llm_server: FakeLLMServer
 ) -> None:
-    paid = await _paid(database_url, redis_url, llm_server, None)
-    # Each of the 9 labels made a cluster id followed by 1 MiB: 9 MiB if read whole.
-    for name in [name async for name in redis.scan_iter("heritage-analytics:labels:*")]:
-        await redis.set(name, b"4" + bytes(1 << 20), keepttl=True)
-    sent_before = (await redis.info("stats"))["total_net_output_bytes"]
-    async with running_app(database_url, cache_url=redis_url, **llm_of(llm_server)) as (_, c):
-        answer = (await c.get(PAIN_POINTS, params=Q)).json()
-    sent = (await redis.info("stats"))["total_net_output_bytes"] - sent_before
+    # A Redis of this test's own: what it sends is counted, and nobody else's traffic is in it.
+    with private_redis() as url:
+        redis = Redis.from_url(url)
+        try:
+            paid = await _paid(database_url, url, llm_server, None)
+            # Each of the 9 labels made a cluster id followed by 1 MiB: 9 MiB if read whole.
+            for name in [name async for name in redis.scan_iter("heritage-analytics:labels:*")]:
+                await redis.set(name, b"4" + bytes(1 << 20), keepttl=True)
+            sent_before = (await redis.info("stats"))["total_net_output_bytes"]
+            async with running_app(database_url, cache_url=url, **llm_of(llm_server)) as (_, c):
+                answer = (await c.get(PAIN_POINTS, params=Q)).json()
+            sent = (await redis.info("stats"))["total_net_output_bytes"] - sent_before
+        finally:
+            await redis.aclose()
     # Two bytes of each value, its TTL and the INFO replies come to a few kilobytes; a single
     # label read whole would be 1 MiB.
     assert sent < 64 * 1024
