@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -42,12 +43,12 @@ OTHER_KEY = "another secret, of another deployment...."
 Q = pool_q()
 PAIN_POINTS = "/analytics/pain-points"
 FOREIGN_BODY = "cache: an answer in Redis is not its endpoint's answer and is read as a miss; "
+BAD_TAG = "cache: a value in Redis failed its CACHE_SIGNING_KEY tag (unsigned, signed with "
 # Without the key, what has the right shape is trusted; with it, only what it signed.
 TRUSTED_WITHOUT_KEY = [
     pytest.param(None, True, id="unsigned"),
     pytest.param(KEY, False, id="signed"),
 ]
-BAD_TAG = "cache: a value in Redis failed its CACHE_SIGNING_KEY tag (unsigned, signed with "
 
 
 def _shared(redis_url: str, key: str | None) -> dict[str, Any]:
@@ -128,7 +129,7 @@ async def test_a_body_that_is_not_the_endpoints_answer_is_a_miss_logged_once(
     redis: Redis,
     caplog: pytest.LogCaptureFixture,
     params: dict[str, str],
-    forgeries: Any,
+    forgeries: Callable[[bytes], list[bytes]],
 ) -> None:
     # Each forgery has a header as the service writes it (stored now, a day to live): before
     # the body was checked, it was served for a day.
