@@ -17,6 +17,7 @@ from redis.exceptions import RedisError
 from backend.app.main import create_app
 from backend.demo.embedded import DEMO_DAYS, DEMO_SEEDS, start_server
 from backend.demo.generator import insert_demo_rows
+from tests.fake_llm_server import FakeLLMServer, fake_llm_server
 from tests.fixture_rows import (
     LANDSCAPE_ROWS,
     LANDSCAPE_USER_ROWS,
@@ -116,6 +117,22 @@ async def redis_url(redis_server_url: str) -> AsyncIterator[str]:
         yield redis_server_url
     finally:
         await client.aclose()
+
+
+@pytest.fixture
+async def redis(redis_url: str) -> AsyncIterator[AsyncRedis]:
+    """Return a client of the tests' Redis database, to look at what the service stored."""
+    client = AsyncRedis.from_url(redis_url)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+def llm_server() -> Iterator[FakeLLMServer]:
+    """Yield a healthy fake Messages API."""
+    with fake_llm_server() as server:
+        server.failing = False
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import struct
 import subprocess
 import sys
 import time
 import uuid
+import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime, timedelta
@@ -28,6 +30,7 @@ from backend.app.main import create_app
 from backend.app.models.categories import ToolShare, ToolUsage
 from backend.app.settings import Settings
 from backend.demo.embedded import apply_schema
+from tests.fake_llm_server import FakeLLMServer
 from tests.fixture_rows import Row
 from tests.private_redis import free_port
 
@@ -296,6 +299,23 @@ TEXT_CELLS = [
         "Replacement filter parts \u2013 maintenance needs",
     ),
 ]
+
+
+FORGED_BODY = b'{"forged": true}'
+
+
+def stored_answer(stored_at: float, ttl: float, body: bytes = FORGED_BODY) -> bytes:
+    """Return a value in the stored answers' format (header, then the zlib-compressed body)."""
+    return struct.pack("!Bdd", 1, stored_at, ttl) + zlib.compress(body)
+
+
+def llm_of(server: FakeLLMServer) -> dict[str, Any]:
+    """Return the settings of an app whose LLM is `server`, without SDK retries."""
+    return {
+        "anthropic_api_key": "sk-ant-test-cache",
+        "llm_base_url": server.url,
+        "llm_max_retries": 0,
+    }
 
 
 def tool_usage(texts: list[str]) -> ToolUsage:

@@ -11,9 +11,7 @@ import asyncio
 import logging
 import math
 import socket
-import struct
-import zlib
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,30 +22,24 @@ from redis.exceptions import OutOfMemoryError
 from backend.app.analytics.registry import schema_fingerprint
 from backend.app.cache.answers import MAX_STORED_BYTES
 from backend.app.cache.setup import ANSWERS_VERSION
-from tests.fake_llm_server import FakeLLMServer, fake_llm_server
+from tests.fake_llm_server import FakeLLMServer
 from tests.helpers import (
     REUSE,
     SESSIONS,
     SETTLED,
     FakeClock,
     get_counted,
+    llm_of,
     pool,
     pool_q,
     running_app,
+    stored_answer,
 )
 from tests.private_redis import free_port, private_redis
 
 Q = pool_q()
 Q_SETTLED = datetime(2025, 10, 1, 2, tzinfo=UTC)  # two hours after Q ends
 NAMESPACE = f"heritage-analytics:v{ANSWERS_VERSION}-{schema_fingerprint()}:answer:"
-
-
-@pytest.fixture
-async def redis(redis_url: str) -> AsyncIterator[Redis]:
-    """Return a client of the tests' Redis database, to look at what the service stored."""
-    client = Redis.from_url(redis_url)
-    yield client
-    await client.aclose()
 
 
 async def test_two_instances_share_answers(database_url: str, redis_url: str, redis: Redis) -> None:
@@ -142,30 +134,14 @@ async def test_a_stalled_redis_is_bounded_by_the_cache_timeout(
     ]
 
 
-@pytest.fixture
-def llm_server() -> Iterator[FakeLLMServer]:
-    """Yield a healthy fake Messages API."""
-    with fake_llm_server() as server:
-        server.failing = False
-        yield server
-
-
-def _llm(server: FakeLLMServer) -> dict[str, Any]:
-    return {
-        "anthropic_api_key": "sk-ant-test-cache",
-        "llm_base_url": server.url,
-        "llm_max_retries": 0,
-    }
-
-
 async def test_llm_labels_are_shared_by_a_new_instance(
     database_url: str, redis_url: str, llm_server: FakeLLMServer
 ) -> None:
     # Answers are not reused here (TTL 0), so both instances compute; only labels are shared.
-    async with running_app(database_url, cache_url=redis_url, **_llm(llm_server)) as (_, first):
+    async with running_app(database_url, cache_url=redis_url, **llm_of(llm_server)) as (_, first):
         paid = (await first.get("/analytics/pain-points", params=Q)).json()
     calls = llm_server.calls
-    async with running_app(database_url, cache_url=redis_url, **_llm(llm_server)) as (_, second):
+    async with running_app(database_url, cache_url=redis_url, **llm_of(llm_server)) as (_, second):
         shared = (await second.get("/analytics/pain-points", params=Q)).json()
     assert calls == 1  # 9 texts, one batch of 50
     assert llm_server.calls == calls
@@ -185,7 +161,7 @@ async def test_a_fallen_back_pain_point_answer_is_kept_for_the_recent_ttl_only(
 ) -> None:
     clock = FakeClock(Q_SETTLED)
     llm_server.failing = True
-    async with running_app(database_url, clock=clock, **REUSE, **_llm(llm_server)) as (app, c):
+    async with running_app(database_url, clock=clock, **REUSE, **llm_of(llm_server)) as (app, c):
         fallen, _ = await get_counted(app, c, "/analytics/pain-points", Q)
         clock.advance(59)
         _, ran_reused = await get_counted(app, c, "/analytics/pain-points", Q)
@@ -211,7 +187,7 @@ async def test_the_classifier_is_in_the_key(
     clock = FakeClock(SETTLED)
     async with (
         running_app(database_url, clock=clock, **shared) as (local_app, local),
-        running_app(database_url, clock=clock, **shared, **_llm(llm_server)) as (llm_app, llm),
+        running_app(database_url, clock=clock, **shared, **llm_of(llm_server)) as (llm_app, llm),
     ):
         by_rules, ran_local = await get_counted(local_app, local, "/analytics/pain-points", Q)
         by_llm, ran_llm = await get_counted(llm_app, llm, "/analytics/pain-points", Q)
@@ -226,28 +202,21 @@ async def test_the_classifier_is_in_the_key(
 
 # --- A full Redis, and what is read from Redis -------------------------------------------------
 
-FORGED_BODY = b'{"forged": true}'
-
-
-def _stored(stored_at: float, ttl: float, body: bytes = FORGED_BODY) -> bytes:
-    """Return a value in the stored answers' format (header, then the zlib-compressed body)."""
-    return struct.pack("!Bdd", 1, stored_at, ttl) + zlib.compress(body)
-
 
 @pytest.mark.parametrize(
     "forged",
     [
-        pytest.param(lambda now: _stored(now, math.inf), id="infinite TTL"),
-        pytest.param(lambda now: _stored(now, math.nan), id="TTL not a number"),
-        pytest.param(lambda now: _stored(now, -5), id="negative TTL"),
-        pytest.param(lambda now: _stored(math.inf, 60), id="stored at infinity"),
+        pytest.param(lambda now: stored_answer(now, math.inf), id="infinite TTL"),
+        pytest.param(lambda now: stored_answer(now, math.nan), id="TTL not a number"),
+        pytest.param(lambda now: stored_answer(now, -5), id="negative TTL"),
+        pytest.param(lambda now: stored_answer(math.inf, 60), id="stored at infinity"),
         # Longer than any TTL the service gives (86,400 s).
-        pytest.param(lambda now: _stored(now, 10**9), id="a TTL of 31 years"),
+        pytest.param(lambda now: stored_answer(now, 10**9), id="a TTL of 31 years"),
         # Ten days ahead of every clock: it would never age.
-        pytest.param(lambda now: _stored(now + 864_000, 86_400), id="stored in the future"),
+        pytest.param(lambda now: stored_answer(now + 864_000, 86_400), id="stored in the future"),
         # 64 MiB of zeros, 64 KiB compressed: inflated only up to the largest body's bound.
-        pytest.param(lambda now: _stored(now, 60, bytes(64 << 20)), id="inflates to 64 MiB"),
-        pytest.param(lambda now: _stored(now, 60) + b"trailing", id="bytes after the body"),
+        pytest.param(lambda now: stored_answer(now, 60, bytes(64 << 20)), id="inflates to 64 MiB"),
+        pytest.param(lambda now: stored_answer(now, 60) + b"trailing", id="bytes after the body"),
         pytest.param(lambda now: b"x" * (MAX_STORED_BYTES + 10), id="longer than any answer"),
     ],
 )
@@ -288,14 +257,14 @@ async def test_a_key_of_another_type_is_a_miss_and_redis_stays_in_use(
 async def test_a_label_that_is_no_cluster_is_not_trusted(
     database_url: str, redis_url: str, redis: Redis, llm_server: FakeLLMServer
 ) -> None:
-    async with running_app(database_url, cache_url=redis_url, **_llm(llm_server)) as (_, first):
+    async with running_app(database_url, cache_url=redis_url, **llm_of(llm_server)) as (_, first):
         paid = (await first.get("/analytics/pain-points", params=Q)).json()
     keys = [key async for key in redis.scan_iter("heritage-analytics:labels:*")]
     assert len(keys) == 9  # window Q's distinct texts (see the module's docstring)
     for index, key in enumerate(keys):
         await redis.set(key, [b"7", b"-1", b"x", b"01", b"4 "][index % 5])
     calls = llm_server.calls
-    async with running_app(database_url, cache_url=redis_url, **_llm(llm_server)) as (_, second):
+    async with running_app(database_url, cache_url=redis_url, **llm_of(llm_server)) as (_, second):
         response = await second.get("/analytics/pain-points", params=Q)
     # None was a label: the LLM is asked again for every text, and the answer is the same.
     assert response.status_code == 200

@@ -70,6 +70,31 @@ async def test_database_down_is_503_and_the_service_recovers(own_server: tuple[A
         assert again.json()["total_sessions"] == 0
 
 
+async def test_a_setting_refused_after_the_start_is_a_503_naming_it(
+    own_server: tuple[Any, str],
+) -> None:
+    # The server is down at the start, so the start's check cannot see it refuse the URL's
+    # options and the service starts; back up, it refuses them (42704: no such setting) on every
+    # connection.
+    server, data_dir = own_server
+    url = await _fresh_database(server.get_uri("postgres"))
+    server.cleanup()
+    separator = "&" if "?" in url else "?"
+    refused = f"{url}{separator}options=-c%20bogus_guc%3D1"
+    app = create_app(make_settings(refused, db_connect_timeout_seconds=2))
+    async with app.router.lifespan_context(app), await _client(app) as http:
+        start_server(data_dir)
+        sessions = await http.get("/analytics/sessions", params=pool())
+        ready = await http.get("/health/ready")
+    assert sessions.status_code == 503
+    assert sessions.json()["detail"] == (
+        "The analytics database refused a startup setting of the service's connections "
+        "(SQLSTATE 42704, a setting the server does not know): check options in DATABASE_URL."
+    )
+    assert (ready.status_code, ready.json()["status"]) == (503, "unavailable")
+    assert ready.json()["detail"] == sessions.json()["detail"]
+
+
 async def test_exhausted_pool_is_503_after_the_pool_timeout(database_url: str) -> None:
     settings = make_settings(
         database_url, db_pool_size=1, db_max_overflow=0, db_pool_timeout_seconds=0.5

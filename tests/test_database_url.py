@@ -12,6 +12,7 @@ import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import asyncpg
 import pytest
@@ -22,6 +23,7 @@ from backend.app.db.connection_url import parse_database_url
 from backend.app.startup import StartupError
 from backend.demo.embedded import apply_schema
 from tests.helpers import pool, running_app
+from tests.private_redis import free_port
 from tests.tcp_postgres import TcpPostgres, binaries, tcp_postgres
 
 # --- The URL alone ------------------------------------------------------------------------------
@@ -99,6 +101,12 @@ def test_asyncpg_spelling_ssl_is_sslmode() -> None:
         ("connect_timeout=0", "connect_timeout"),
         ("options=-c%20default_transaction_read_only%3Doff", "options"),
         ("options=--statement-timeout%3D0", "options"),
+        # The server's own switch for work_mem, a backslash before -c (the server drops it), and
+        # -c bundled behind another switch: each sets a setting the service sets.
+        ("options=-S%201", "options"),
+        ("options=%5C-c%20work_mem%3D1", "options"),
+        ("options=-ec%20jit%3Don", "options"),
+        ("application_name=a%00b", "application_name"),
         ("keepalives=1", "keepalives"),
         ("channel_binding=require", "channel_binding"),
         ("gssencmode=require", "gssencmode"),
@@ -123,6 +131,39 @@ def test_a_port_that_is_no_number_is_refused_without_the_url() -> None:
     with pytest.raises(StartupError, match="parameter port") as refusal:
         parse_database_url("postgresql://analyst:hunter2@db.internal:notaport/analytics")
     assert "hunter2" not in str(refusal.value)
+
+
+@pytest.mark.parametrize(
+    ("raw", "words"),
+    [
+        ("postgresql://analyst:hun@ter2@db.internal/analytics", "percent-encode each @"),
+        ("postgresql://analyst:hun#ter2@db.internal/analytics", "percent-encode it as %23"),
+        ("postgresql://analyst:hun%00ter2@db.internal/analytics", "NUL character"),
+    ],
+)
+def test_a_password_that_would_split_wrongly_is_refused_without_it(raw: str, words: str) -> None:
+    with pytest.raises(StartupError, match=words) as refusal:
+        parse_database_url(raw)
+    assert "hun" not in str(refusal.value)
+    assert "ter2" not in str(refusal.value)
+
+
+@pytest.mark.parametrize(
+    ("raw", "dsn"),
+    [
+        # libpq reads the query last: what it names overrides the URL's own part.
+        ("postgresql://a:b@h:5432/?dbname=x", "postgresql://a:b@h:5432?dbname=x"),
+        ("postgresql://a:b@h/d?dbname=x", "postgresql://a:b@h?dbname=x"),
+        ("postgresql://a:b@h/d?user=u", "postgresql://:b@h/d?user=u"),
+        ("postgresql://a:b@h/d?password=p", "postgresql://a@h/d?password=p"),
+        # A host list's hosts and ports go to the query with whichever of the two it names.
+        ("postgresql://a@h:1/d?host=k", "postgresql://a@/d?host=k&port=1"),
+        ("postgresql://a@h1:1,[::1]/d?port=7", "postgresql://a@/d?port=7&host=h1%2C%5B%3A%3A1%5D"),
+        ("postgresql://a@h1:1,h2/d?host=k1,k2", "postgresql://a@/d?host=k1%2Ck2&port=1%2C5432"),
+    ],
+)
+def test_the_query_overrides_the_url_as_libpq_reads_it(raw: str, dsn: str) -> None:
+    assert parse_database_url(raw).dsn == dsn
 
 
 def test_other_schemes_are_refused() -> None:
@@ -277,10 +318,7 @@ async def test_asking_a_primary_for_a_standby_is_a_503_saying_so(
 
 async def test_a_host_list_and_a_socket_directory(plain_db: TcpPostgres) -> None:
     # The first host refuses (nothing listens there), the second answers, as libpq tries them.
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        closed = probe.getsockname()[1]
-    hosts = f"postgresql://postgres@127.0.0.1:{closed},127.0.0.1:{plain_db.port}/analytics"
+    hosts = f"postgresql://postgres@127.0.0.1:{free_port()},127.0.0.1:{plain_db.port}/analytics"
     assert (await served(hosts))[0] == OK
     # The same server through its Unix socket, named by host= as Cloud SQL does on Cloud Run.
     socket_url = f"postgresql://postgres@/analytics?host={plain_db.socket_dir}&port={plain_db.port}"
@@ -379,6 +417,73 @@ async def test_direct_tls_negotiation(tls_db: TcpPostgres) -> None:
     )
     assert answers == OK
     assert encrypted is True
+
+
+async def test_direct_tls_to_a_server_without_tls_is_tls_failed(plain_db: TcpPostgres) -> None:
+    # The server reads TLS's first bytes as a malformed startup packet and hangs up.
+    query = "sslmode=require&sslnegotiation=direct"
+    answers, _ = await served(plain_db.url("analytics", query=query))
+    assert answers["sessions"] == 503
+    assert answers["ready"] == (503, "tls_failed")
+    assert "sslnegotiation=direct" in answers["detail"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://postgres@127.0.0.1:{port}/?dbname=analytics",
+        # The postgres database has none of the tables: read, it would be a schema_mismatch.
+        "postgresql://postgres@127.0.0.1:{port}/postgres?dbname=analytics",
+        # No role nobody exists: read, it would be authentication_failed.
+        "postgresql://nobody@127.0.0.1:{port}/analytics?user=postgres",
+        # Nothing listens on the URL's own port, and db.invalid resolves nowhere (RFC 6761).
+        "postgresql://postgres@127.0.0.1:{closed}/analytics?port={port}",
+        "postgresql://postgres@db.invalid:{port}/analytics?host=127.0.0.1",
+    ],
+)
+async def test_the_query_overrides_the_url_as_in_psql(plain_db: TcpPostgres, url: str) -> None:
+    served_url = url.format(port=plain_db.port, closed=free_port())
+    answers, values = await served(served_url, "SELECT current_database()", "SELECT current_user")
+    assert answers == OK
+    assert values == ["analytics", "postgres"]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        "-c bogus_guc=1",  # 42704: no such setting
+        "-c geqo=maybe",  # 22023: not a value of the setting
+        "-c shared_buffers=1MB",  # 55P02: set when the server starts
+        "-Z",  # 42601: no switch of the server
+        "-c\\ geqo=off",  # the escaped space is part of the name: " geqo", no such setting
+    ],
+)
+async def test_options_the_server_refuses_stop_the_start_naming_options(
+    plain_db: TcpPostgres, options: str
+) -> None:
+    url = plain_db.url("analytics", query=urlencode({"options": options}))
+    with pytest.raises(StartupError, match=r"refused a startup setting .*check options in"):
+        async with running_app(url):
+            pass
+
+
+async def test_an_unescaped_at_stops_the_start_before_any_lookup(
+    plain_db: TcpPostgres, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    looked_up: list[object] = []
+    real_lookup = socket.getaddrinfo
+
+    def recorded(host: object, *args: Any, **kwargs: Any) -> Any:
+        looked_up.append(host)
+        return real_lookup(host, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", recorded)
+    url = f"postgresql://postgres:pass@word@127.0.0.1:{plain_db.port}/analytics"
+    with pytest.raises(StartupError, match=r"user information .* percent-encode each @ .* %40"):
+        async with running_app(url):
+            pass
+    # Read at the first @, as libpq and the driver do, "word@127.0.0.1" would be looked up.
+    assert looked_up == []
 
 
 async def test_a_refused_url_stops_the_start(database_url: str) -> None:

@@ -16,11 +16,10 @@ from typing import Any
 
 import asyncpg
 import pytest
-from cachetools import LRUCache
 from sqlalchemy import event
 
 from backend.app.analytics import text_keys
-from backend.app.analytics.classifier import Classification, PainPointClassifier
+from backend.app.analytics.classifier import Classification, PainPointClassifier, label_cache
 from backend.app.analytics.clustering import PAIN_POINTS
 from backend.app.analytics.grains import Grain
 from backend.app.analytics.keyword_rules import KeywordClassifier, classify_text
@@ -126,7 +125,7 @@ async def _both(
 ) -> tuple[Classification, Classification]:
     """Return the fast path's classification and the exact path's, on one snapshot each."""
     classifier = PainPointClassifier(
-        local=KeywordClassifier(), cache=LRUCache(maxsize=10), workers=workers
+        local=KeywordClassifier(), cache=label_cache(10), workers=workers
     )
     grouped = statements([PAIN_POINTS], filters, now=NOW)[Grain.QUERY_TEXT].select
     answers = []

@@ -10,9 +10,8 @@ from typing import Any
 
 import asyncpg
 import pytest
-from cachetools import LRUCache
 
-from backend.app.analytics.classifier import PainPointClassifier
+from backend.app.analytics.classifier import PainPointClassifier, label_cache
 from backend.app.analytics.keyword_rules import KeywordClassifier
 from backend.app.analytics.pain_tally import QueryText, Tally
 from tests.fake_llm_server import fake_llm_server
@@ -71,7 +70,7 @@ async def test_local_rules_label_every_streamed_text() -> None:
         text(1, 4, "need new o rings"),
         text(1, 5, "IntelliFlo or TriStar for a 20k gallon pool?"),
     ]
-    classifier = PainPointClassifier(local=KeywordClassifier(), cache=LRUCache(maxsize=10))
+    classifier = PainPointClassifier(local=KeywordClassifier(), cache=label_cache(10))
     result = await classifier.classify_grouped(batches_of(rows, 2))
     # Clusters 3, 4, 0, 2, 1 with 2, 1, 4, 1, 1 queries.
     assert result.tally.counts == [4, 1, 1, 2, 1]

@@ -100,10 +100,11 @@ def create_app(
             labels=range(len(PAIN_POINT_CLUSTERS)),
         )
         classifier, llm_client = build_classifier(
-            app_settings, http_client=llm_http_client, shared=shared
+            app_settings, http_client=llm_http_client, shared=shared, clock=clock
         )
         app.state.classifier = classifier
         try:
+            await app.state.database.check_settings()
             await classifier.start()
             yield
         finally:

@@ -12,6 +12,9 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from backend.app.models.zones import iana_zones
 
+# A shorter shared secret could be guessed; the README suggests 32 random bytes.
+MIN_SIGNING_KEY_CHARS = 16
+
 
 class Settings(BaseSettings):
     """Everything the service can be configured with; each field is an environment variable."""
@@ -187,6 +190,12 @@ class Settings(BaseSettings):
         ge=1,
         description="How long an LLM classification of a text is kept in Redis for every instance.",
     )
+    cache_signing_key: SecretStr | None = Field(
+        default=None,
+        description="With CACHE_URL: a secret every instance shares, of 16 characters or more. "
+        "Every value written to Redis then carries an HMAC-SHA256 tag over its key and content, "
+        "and a value whose tag fails is a miss. Set it whenever others can write to that Redis.",
+    )
     log_level: str = Field(default="INFO", description="Python logging level.")
 
     @field_validator("report_timezone")
@@ -194,6 +203,16 @@ class Settings(BaseSettings):
     def _iana(cls, value: str) -> str:
         if value not in iana_zones():
             raise ValueError(f"REPORT_TIMEZONE must be an IANA time zone name, not {value!r}")
+        return value
+
+    @field_validator("cache_signing_key")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < MIN_SIGNING_KEY_CHARS:
+            raise ValueError(
+                f"CACHE_SIGNING_KEY must be at least {MIN_SIGNING_KEY_CHARS} characters "
+                "(openssl rand -base64 32 makes one)"
+            )
         return value
 
     @field_validator("cors_origins", mode="before")

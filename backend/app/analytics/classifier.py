@@ -5,15 +5,16 @@ from __future__ import annotations
 import asyncio
 import heapq
 import logging
+import math
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeAlias
 
 import httpx2
 from anthropic import AsyncAnthropic
-from cachetools import LRUCache
+from cachetools import TLRUCache
 
 from backend.app.analytics.breaker import CircuitBreaker
 from backend.app.analytics.budget import ProcessingBudget
@@ -65,8 +66,10 @@ class LocalClassifier(Protocol):
 class LabelStore(Protocol):
     """Labels shared by every instance (Redis), so that no instance asks the LLM again."""
 
-    async def get_labels(self, classifier: str, texts: Sequence[str]) -> dict[str, int]:
-        """Return the labels `classifier` gave any of `texts`."""
+    async def get_labels(
+        self, classifier: str, texts: Sequence[str]
+    ) -> dict[str, tuple[int, float]]:
+        """Return the labels `classifier` gave any of `texts`, each with its seconds left."""
         ...
 
     async def put_labels(self, classifier: str, labels: Mapping[str, int]) -> None:
@@ -74,8 +77,17 @@ class LabelStore(Protocol):
         ...
 
 
-# The LLM's labels remembered in the process, by (model, normalised text).
-LabelCache: TypeAlias = LRUCache[tuple[str, str], int]
+# The LLM's labels remembered in the process, by (model, normalised text): each cluster id and
+# how many seconds it is kept (a label read from Redis, the TTL it had left there; the LLM's own
+# answers, for ever), least recently used out first.
+LabelCache: TypeAlias = TLRUCache[tuple[str, str], tuple[int, float]]
+
+
+def label_cache(size: int, clock: Callable[[], float] = time.time) -> LabelCache:
+    """Return an empty label cache of `size` labels, whose TTLs run on `clock`."""
+    return TLRUCache(maxsize=size, ttu=lambda _key, label, now: now + label[1], timer=clock)
+
+
 # Rows of the per-text relation, shaped as QueryText, in batches.
 TextBatches: TypeAlias = AsyncIterator[Sequence[Sequence[Any]]]
 
@@ -236,7 +248,7 @@ class PainPointClassifier:
             for row in batch:
                 cached = self.cache.get((llm.name, row[2]))
                 if cached is not None:
-                    tally.add(row, cached, llm.name)
+                    tally.add(row, cached[0], llm.name)
                     continue
                 if ceiling:
                     text = QueryText(*row)
@@ -257,9 +269,9 @@ class PainPointClassifier:
         classifier = llm.name if tally.texts_by_classifier[llm.name] else name
         return Classification(tally, classifier, fallback_reason=reason)
 
-    def _remember(self, llm: Classifier, labels: Mapping[str, int]) -> None:
-        for text, cluster in labels.items():
-            self.cache[(llm.name, text)] = cluster
+    def _remember(self, llm: Classifier, labels: Mapping[str, tuple[int, float]]) -> None:
+        for text, label in labels.items():
+            self.cache[(llm.name, text)] = label
 
     @staticmethod
     def _shared_name(llm: Classifier) -> str:
@@ -273,8 +285,9 @@ class PainPointClassifier:
         pending = list(texts)
         if self.shared is not None and pending:
             # Another instance may have paid the LLM for these texts already.
-            labels = await self.shared.get_labels(self._shared_name(llm), pending)
-            self._remember(llm, labels)
+            shared = await self.shared.get_labels(self._shared_name(llm), pending)
+            self._remember(llm, shared)
+            labels = {text: cluster for text, (cluster, _) in shared.items()}
             pending = [text for text in pending if text not in labels]
         batches = [
             pending[start : start + policy.batch_size]
@@ -336,7 +349,7 @@ class PainPointClassifier:
                 )
                 continue
             fresh.update(zip(batch, task.result(), strict=True))
-        self._remember(llm, fresh)
+        self._remember(llm, {text: (cluster, math.inf) for text, cluster in fresh.items()})
         labels.update(fresh)
         if self.shared is not None:
             await self.shared.put_labels(self._shared_name(llm), fresh)
@@ -350,10 +363,14 @@ def build_classifier(
     *,
     http_client: httpx2.AsyncClient | None = None,
     shared: LabelStore | None = None,
+    clock: Callable[[], float] = time.time,
 ) -> tuple[PainPointClassifier, AsyncAnthropic | None]:
-    """Return the classifier the settings ask for, and the Anthropic client to close, if any."""
+    """Return the classifier the settings ask for, and the Anthropic client to close, if any.
+
+    `clock` (seconds) times the labels read from `shared`, as the answers' cache times answers.
+    """
     local = KeywordClassifier()
-    cache: LabelCache = LRUCache(maxsize=settings.classifier_cache_size)
+    cache = label_cache(settings.classifier_cache_size, clock)
     if settings.anthropic_api_key is None:
         processes = settings.pain_points_workers
         if processes is None:

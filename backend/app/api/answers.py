@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from functools import partial
 
 from fastapi import Request, Response
+from pydantic import BaseModel
 
 from backend.app.analytics.classifier import PainPointClassifier
 from backend.app.analytics.overview import Answer
-from backend.app.api.csv_export import csv_body, csv_filename
+from backend.app.api.csv_export import csv_body, csv_filename, is_csv_of
 from backend.app.api.representation import Representation
 from backend.app.cache.http import answer_response
 from backend.app.cache.results import Computed, ResultCache
@@ -18,11 +20,23 @@ from backend.app.models.filters import AnalyticsFilters, Format
 JSON = Representation(Format.JSON, negotiated=False)
 
 
+def is_json_of(model: type[BaseModel], body: bytes) -> bool:
+    """Return whether `body` is exactly the JSON the service writes for some `model`."""
+    try:
+        # Written again from what was read: a field the model does not have, other spacing or
+        # escapes, or a value its validators would change, makes other bytes.
+        return model.model_validate_json(body).model_dump_json().encode() == body
+    except Exception:
+        # Whatever a validator raises on bytes anyone could have written, they are no answer.
+        return False
+
+
 async def serve(
     request: Request,
     cache: ResultCache,
     *,
     endpoint: str,
+    model: type[BaseModel],
     filters: AnalyticsFilters,
     classifier: PainPointClassifier,
     compute: Callable[[datetime], Awaitable[Answer]],
@@ -55,7 +69,10 @@ async def serve(
         headers["Vary"] = "Accept"
     if representation.format is Format.CSV:
         headers["Content-Disposition"] = f'attachment; filename="{csv_filename(endpoint, filters)}"'
-    answer = await cache.answer(key, window_end=filters.end_date, compute=render)
+    reads_back = is_csv_of if representation.format is Format.CSV else is_json_of
+    answer = await cache.answer(
+        key, window_end=filters.end_date, compute=render, is_answer=partial(reads_back, model)
+    )
     return answer_response(
         request,
         answer,

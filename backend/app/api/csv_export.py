@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import unicodedata
+from collections.abc import Iterable, Sequence
 from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel
@@ -89,14 +92,36 @@ def _quoted(cell: str) -> str:
     return '"' + cell.replace('"', '""') + '"'
 
 
+def _written(table: Iterable[Sequence[str]]) -> bytes:
+    """Return rows of cells as UTF-8 CSV with a byte-order mark, each cell quoted as needed."""
+    lines = "".join(",".join(_quoted(cell) for cell in line) + "\r\n" for line in table)
+    return (BYTE_ORDER_MARK + lines).encode()
+
+
 def csv_body(body: BaseModel) -> bytes:
     """Return `body` as UTF-8 CSV with a byte-order mark and a header row."""
     rows_field, columns = _layout(type(body))
     data = body.model_dump(mode="json")
     rows = data[rows_field] if rows_field is not None else [data]
-    table = [columns, *([_cell(row[column]) for column in columns] for row in rows)]
-    lines = "".join(",".join(_quoted(cell) for cell in line) + "\r\n" for line in table)
-    return (BYTE_ORDER_MARK + lines).encode()
+    return _written([columns, *([_cell(row[column]) for column in columns] for row in rows)])
+
+
+def is_csv_of(model: type[BaseModel], body: bytes) -> bool:
+    """Return whether `body` is CSV as `csv_body` writes a `model`: its header row, rows as wide,
+    every cell defused, and the bytes exactly as written (quoting and line ends included)."""
+    try:
+        text = body.decode()
+        rows = list(csv.reader(io.StringIO(text.removeprefix(BYTE_ORDER_MARK), newline="")))
+    except (UnicodeDecodeError, csv.Error):
+        return False
+    columns = _layout(model)[1]
+    return (
+        bool(rows)
+        and rows[0] == columns
+        and all(len(row) == len(columns) for row in rows)
+        and all(_cell(cell) == cell for row in rows[1:] for cell in row)
+        and _written(rows) == body
+    )
 
 
 def csv_filename(endpoint: str, filters: AnalyticsFilters) -> str:

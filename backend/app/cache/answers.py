@@ -90,6 +90,9 @@ def reused(answer: CachedAnswer) -> CachedAnswer:
 class AnswerStore(Protocol):
     """Where answers are kept between requests."""
 
+    # Whether what it returns is what this process put there (else anyone could have written it).
+    trusted: bool
+
     async def get(self, key: str) -> CachedAnswer | None:
         """Return the answer stored under `key`, or None."""
         ...
@@ -121,6 +124,8 @@ class MemoryStore:
     Like Redis, it returns what it holds: whether an answer is still fresh, ResultCache decides.
     An answer larger than `max_bytes` alone is not kept at all.
     """
+
+    trusted = True
 
     def __init__(self, max_entries: int, max_bytes: int) -> None:
         self._items = BoundedLRU[CachedAnswer](

@@ -16,6 +16,7 @@ from redis.exceptions import RedisError, ResponseError
 
 from backend.app.breaker import CircuitBreaker
 from backend.app.cache.answers import MAX_BODY_BYTES, MAX_STORED_BYTES, CachedAnswer
+from backend.app.cache.signing import TAG_BYTES, Signer
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +39,13 @@ class RedisStore:
     most one timeout per request and a warning per `retry_after`. A Redis that answers but refuses
     writes (full at maxmemory with noeviction, or a read-only replica) opens the write breaker
     only: the answers it holds are still read.
+
+    Nothing read from it is trusted: with a `signer` (CACHE_SIGNING_KEY) every value carries a
+    tag over its key and content, and one whose tag fails is a miss; values are read only up to
+    the longest the service writes; a label keeps locally only the TTL it has left in Redis.
     """
+
+    trusted = False
 
     def __init__(
         self,
@@ -49,6 +56,7 @@ class RedisStore:
         retry_after: float,
         label_ttl: int,
         labels: Iterable[int],
+        signer: Signer | None = None,
     ) -> None:
         # No retries inside the client: each would add a timeout to the request's wait.
         self._redis = Redis.from_url(
@@ -63,6 +71,13 @@ class RedisStore:
         self._label_ttl = label_ttl
         # The labels a classifier may give (the cluster ids), as Redis returns them.
         self._known_labels = frozenset(str(label).encode() for label in labels)
+        self._signer = signer
+        tag = TAG_BYTES if signer is not None else 0
+        # The last byte offset read of a value: one past the longest the service writes, so that
+        # a longer value is seen for what it is without being read whole.
+        self._answer_end = tag + MAX_STORED_BYTES
+        self._label_end = tag + max(map(len, self._known_labels), default=0)
+        self._forgery_told = False
         self._breakers: dict[Kind, CircuitBreaker] = {
             "read": CircuitBreaker(failures=1, cooldown=retry_after),
             "write": CircuitBreaker(failures=1, cooldown=retry_after),
@@ -107,38 +122,71 @@ class RedisStore:
             self._breakers[kind].cooldown,
         )
 
+    def _sealed(self, name: str, content: bytes) -> bytes:
+        """Return `content` as it is stored under the key `name`: tagged, with a signer."""
+        return content if self._signer is None else self._signer.sign(name, content)
+
+    def _opened(self, name: str, value: object) -> bytes | None:
+        """Return the content of a value read from the key `name`, or None (a miss)."""
+        if not isinstance(value, bytes) or not value:
+            return None  # absent (GETRANGE reads nothing), or an error in its place
+        if self._signer is None:
+            return value
+        content = self._signer.verify(name, value)
+        if content is None and not self._forgery_told:
+            # Once: after a change of key every value fails until it is written again.
+            self._forgery_told = True
+            logger.warning(
+                "cache: a value in Redis failed its CACHE_SIGNING_KEY tag (unsigned, signed "
+                "with another key, or forged) and is read as a miss; later ones are not logged"
+            )
+        return content
+
     async def get(self, key: str) -> CachedAnswer | None:
         """Return the answer stored under `key`, or None (absent, unreadable or Redis away)."""
-        # One byte past the longest answer the service writes, so that a longer value is seen
-        # for what it is without being read whole.
         name = f"{self._answers}:{key}"
-        data = await self._call("read", lambda: self._redis.getrange(name, 0, MAX_STORED_BYTES))
-        return CachedAnswer.decode(data) if isinstance(data, bytes) else None
+        data = await self._call("read", lambda: self._redis.getrange(name, 0, self._answer_end))
+        content = self._opened(name, data)
+        return CachedAnswer.decode(content) if content is not None else None
 
     async def put(self, key: str, answer: CachedAnswer) -> None:
         """Store `answer` with its TTL set in Redis, so that Redis drops it when it expires."""
         if len(answer.body) > MAX_BODY_BYTES:
             return  # no reader would take it
         milliseconds = max(1, math.ceil(answer.ttl * 1000))
-        await self._call(
-            "write",
-            lambda: self._redis.set(f"{self._answers}:{key}", answer.encode(), px=milliseconds),
-        )
+        name = f"{self._answers}:{key}"
+        value = self._sealed(name, answer.encode())
+        await self._call("write", lambda: self._redis.set(name, value, px=milliseconds))
 
     def _label_key(self, classifier: str, text: str) -> str:
         return f"{self._labels}:{classifier}:{_digest(text)}"
 
-    async def get_labels(self, classifier: str, texts: Sequence[str]) -> dict[str, int]:
-        """Return the labels `classifier` gave any of `texts` on any instance."""
+    async def get_labels(
+        self, classifier: str, texts: Sequence[str]
+    ) -> dict[str, tuple[int, float]]:
+        """Return the labels `classifier` gave any of `texts` on any instance, each with the
+        seconds it has left in Redis (at most CACHE_LABEL_TTL_SECONDS)."""
         if not texts:
             return {}
         keys = [self._label_key(classifier, text) for text in texts]
-        values = await self._call("read", lambda: self._redis.mget(keys))
-        found: dict[str, int] = {}
-        for text, value in zip(texts, values or [], strict=False):
-            # Only a cluster id this service knows; anything else is no label.
-            if isinstance(value, bytes) and value in self._known_labels:
-                found[text] = int(value)
+
+        async def read() -> list[object]:
+            pipeline = self._redis.pipeline(transaction=False)
+            for key in keys:
+                pipeline.getrange(key, 0, self._label_end)
+                pipeline.pttl(key)
+            # A key of another type is an error in its place, not a failed read.
+            results: list[object] = await pipeline.execute(raise_on_error=False)
+            return results
+
+        results = await self._call("read", read) or []
+        found: dict[str, tuple[int, float]] = {}
+        for text, key, value, left in zip(texts, keys, results[::2], results[1::2], strict=False):
+            label = self._opened(key, value) or b""
+            # Only a cluster id this service knows, with a TTL as it writes them (a key without
+            # one is -1, one gone since it was read -2); anything else is no label.
+            if label in self._known_labels and isinstance(left, int) and left > 0:
+                found[text] = (int(label), min(left / 1000, self._label_ttl))
         return found
 
     async def put_labels(self, classifier: str, labels: Mapping[str, int]) -> None:
@@ -149,7 +197,9 @@ class RedisStore:
         async def write() -> object:
             pipeline = self._redis.pipeline(transaction=False)
             for text, label in labels.items():
-                pipeline.set(self._label_key(classifier, text), label, ex=self._label_ttl)
+                name = self._label_key(classifier, text)
+                value = self._sealed(name, str(label).encode())
+                pipeline.set(name, value, ex=self._label_ttl)
             return await pipeline.execute()
 
         await self._call("write", write)

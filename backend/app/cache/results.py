@@ -5,11 +5,14 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from backend.app.cache.answers import AnswerStore, CachedAnswer, Clock, reused
+
+logger = logging.getLogger(__name__)
 
 # How far ahead of this instance's clock another instance's may run.
 CLOCK_SKEW_SECONDS = 60.0
@@ -61,6 +64,7 @@ class ResultCache:
         self.policy = policy
         self.clock = clock
         self._flights: dict[str, _Flight] = {}
+        self._foreign_told = False
 
     @staticmethod
     def key(parts: Mapping[str, object]) -> str:
@@ -69,15 +73,29 @@ class ResultCache:
         return hashlib.sha256(canonical.encode()).hexdigest()
 
     async def answer(
-        self, key: str, *, window_end: datetime, compute: Callable[[], Awaitable[Computed]]
+        self,
+        key: str,
+        *,
+        window_end: datetime,
+        compute: Callable[[], Awaitable[Computed]],
+        is_answer: Callable[[bytes], bool],
     ) -> CachedAnswer:
-        """Return a fresh stored answer for `key`, or compute it (once, however many ask)."""
+        """Return a fresh stored answer for `key`, or compute it (once, however many ask).
+
+        `is_answer` tells whether a body is one `compute` could have given; a body from a store
+        others write to is served only if it is.
+        """
         ttl = self.policy.ttl(window_end, self.clock())
         if ttl <= 0:
             computed = await compute()
             return CachedAnswer(body=computed.body, stored_at=self.clock(), ttl=0)
         stored = await self.store.get(key)
-        if stored is not None and self._plausible(stored) and stored.fresh(self.clock()):
+        if (
+            stored is not None
+            and self._plausible(stored)
+            and stored.fresh(self.clock())
+            and (self.store.trusted or self._checked(stored.body, is_answer))
+        ):
             return reused(stored)
         flight = self._flights.get(key)
         if flight is None:
@@ -103,6 +121,19 @@ class ResultCache:
             stored.ttl <= self.policy.longest_ttl
             and stored.stored_at <= self.clock() + CLOCK_SKEW_SECONDS
         )
+
+    def _checked(self, body: bytes, is_answer: Callable[[bytes], bool]) -> bool:
+        """Return whether a body read from a shared store is one this service would give."""
+        if is_answer(body):
+            return True
+        if not self._foreign_told:
+            # Once: a forger can write as many as they like.
+            self._foreign_told = True
+            logger.warning(
+                "cache: an answer in Redis is not its endpoint's answer and is read as a miss; "
+                "later ones are not logged"
+            )
+        return False
 
     def waiters(self) -> int:
         """Return how many requests wait on computations in flight now."""

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from backend.app.cache.answers import Clock, MemoryStore
 from backend.app.cache.redis_store import RedisStore
 from backend.app.cache.results import CachePolicy, ResultCache
+from backend.app.cache.signing import Signer
 from backend.app.settings import Settings
 
 # Raise when an answer's meaning changes without its shape (a corrected definition, say).
@@ -28,6 +29,7 @@ def build_cache(
         return ResultCache(memory, policy, clock=clock), None
     # Versioned by `schema`, a digest of the response shapes: a deploy that changes one never
     # reads the old answers. `labels` are those a classifier may give, the only ones read back.
+    key = settings.cache_signing_key
     redis = RedisStore(
         settings.cache_url.get_secret_value(),
         namespace=f"v{ANSWERS_VERSION}-{schema}",
@@ -35,5 +37,6 @@ def build_cache(
         retry_after=settings.cache_retry_seconds,
         label_ttl=settings.cache_label_ttl_seconds,
         labels=labels,
+        signer=Signer(key.get_secret_value().encode()) if key is not None else None,
     )
     return ResultCache(redis, policy, clock=clock), redis

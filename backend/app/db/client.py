@@ -13,14 +13,17 @@ from typing import Any
 import asyncpg
 from asyncpg.exceptions import ConnectionDoesNotExistError
 from sqlalchemy import RowMapping
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from backend.app.cpus import available_cpus
 from backend.app.db.admission import Admission
 from backend.app.db.connection_url import parse_database_url
+from backend.app.db.errors import DatabaseError, DatabaseSettingRefusedError
 from backend.app.db.expressions import AnySelect
-from backend.app.db.failures import translated_errors
+from backend.app.db.failures import connect_explained, translated_errors
 from backend.app.settings import Settings
+from backend.app.startup import StartupError
 
 # Beyond the statement timeout, how long the driver waits for an answer before it gives up on a
 # server that stopped answering (statement_timeout itself needs a live server).
@@ -42,6 +45,8 @@ def create_engine(database_url: str, settings: Settings) -> AsyncEngine:
         # Each statement stands alone: no BEGIN/ROLLBACK round trips around a single SELECT.
         isolation_level="AUTOCOMMIT",
         connect_args={
+            # SQLAlchemy's asyncpg adapter calls this instead of asyncpg.connect.
+            "async_creator_fn": connect_explained(target),
             "dsn": target.dsn,
             "timeout": target.connect_timeout or settings.db_connect_timeout_seconds,
             # Every wait has a limit, the pre-ping's included: a server that stops answering on
@@ -227,6 +232,23 @@ class Database:
             max_waiting=settings.db_max_waiting_requests,
             busy=TEXT_STREAMS_BUSY,
         )
+
+    async def check_settings(self) -> None:
+        """Connect once, so that a server refusing the connections' settings stops the start.
+
+        Any other failure (no server yet, a role refused) is left to readiness and requests, as
+        before: it may pass while the service runs.
+        """
+        try:
+            async with self.connection():
+                pass
+        except DatabaseSettingRefusedError as error:
+            raise StartupError(
+                f"the database server refused a startup setting ({error.why}): "
+                f"check {error.culprit}"
+            ) from None
+        except (DatabaseError, DBAPIError):
+            pass
 
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[AsyncConnection]:

@@ -11,13 +11,13 @@ here too, so that no request ever meets it.
 from __future__ import annotations
 
 import os
-import re
 import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
+from backend.app.db.server_options import settings_named
 from backend.app.startup import StartupError
 
 _SCHEMES = {
@@ -99,6 +99,8 @@ class ConnectionTarget:
     connect_timeout: float | None = None
     # asyncpg's statement_cache_size and SQLAlchemy's prepared_statement_cache_size, when given.
     cache_sizes: Mapping[str, int] = field(default_factory=dict)
+    # sslnegotiation=direct: TLS from the first byte, which a server without TLS just hangs up on.
+    direct_tls: bool = False
 
 
 def _refuse(parameter: str, why: str) -> StartupError:
@@ -130,16 +132,9 @@ def _system_cas() -> str:
 
 
 def _options(value: str) -> str:
-    """Return libpq's `options`, refusing a -c setting the service sets itself."""
-    tokens = re.split(r"(?<!\\)\s+", value.strip())
-    for index, token in enumerate(tokens):
-        if token == "-c" and index + 1 < len(tokens):
-            setting = tokens[index + 1]
-        elif token.startswith(("-c", "--")):
-            setting = token[2:]
-        else:
-            continue
-        name = setting.partition("=")[0].strip().lower().replace("-", "_")
+    """Return libpq's `options`, refusing a setting the service sets itself, read as the server
+    reads it (a backslash-escaped `-c`, a bundled switch, `-S` for work_mem)."""
+    for name in settings_named(value):
         if name in SERVICE_SETTINGS:
             raise _refuse("options", f"it may not set {name}: {SERVICE_SETTINGS[name]}")
     return value
@@ -182,6 +177,63 @@ def _tls(query: dict[str, str]) -> None:
         raise _refuse("sslnegotiation", "direct needs sslmode=require, verify-ca or verify-full")
 
 
+def _split_netloc(raw: str, netloc: str, path: str) -> tuple[str, str]:
+    """Return the user information and the hosts of a URL, refusing what would split wrongly."""
+    if "#" in raw:
+        # libpq reads a # as any other character; the driver would cut the URL there.
+        raise StartupError("DATABASE_URL holds a #: percent-encode it as %23 (in a password, say)")
+    userinfo, _, hostspec = netloc.rpartition("@")
+    if "@" in userinfo:
+        # libpq and the driver would end the user information at the first @, and read the rest
+        # of the password as a host name to look up.
+        raise StartupError(
+            "DATABASE_URL's user information (user:password@) holds an unescaped @: "
+            "percent-encode each @ in the user and password as %40"
+        )
+    if "\x00" in unquote(userinfo + path):
+        raise StartupError(
+            "DATABASE_URL's user, password or database name holds a NUL character (%00), which "
+            "PostgreSQL cannot take"
+        )
+    return userinfo, hostspec
+
+
+def _libpq_precedence(userinfo: str, hostspec: str, path: str, query: dict[str, str]) -> str:
+    """Return the URL's part before the query with what `query` overrides taken out.
+
+    libpq reads the query last, so `?dbname=`, `user`, `password`, `host` and `port` override
+    the URL's own parts; the driver reads them only where those are empty. What the query
+    overrides is emptied, and the hosts and ports of a host list move into the query with it.
+    """
+    user, colon, password = userinfo.partition(":")
+    if "user" in query:
+        user = ""
+    if "password" in query:
+        colon = password = ""
+    if ("host" in query or "port" in query) and hostspec:
+        _fold_hosts(hostspec, query)
+        hostspec = ""
+    if "dbname" in query:
+        path = ""
+    userinfo = f"{user}{colon}{password}"
+    # Written out by hand: urlunsplit would drop the // of a URL without a host.
+    return f"postgresql://{userinfo}{'@' if userinfo else ''}{hostspec}{path}"
+
+
+def _fold_hosts(hostspec: str, query: dict[str, str]) -> None:
+    """Move a host list's hosts and ports into `query`, where it names neither already."""
+    hosts, ports = [], []
+    for entry in hostspec.split(","):
+        closing = entry.find("]") + 1  # an IPv6 address in brackets, kept so for the driver
+        host, _, port = entry[closing:].partition(":")
+        hosts.append(unquote(entry[:closing] + host))
+        ports.append(port)
+    query.setdefault("host", ",".join(hosts))
+    if any(ports):
+        # libpq's default port for a host of the list that names none.
+        query.setdefault("port", ",".join(port or "5432" for port in ports))
+
+
 def parse_database_url(raw: str) -> ConnectionTarget:
     """Return how to connect to the database `raw` names, or raise a StartupError saying why not."""
     try:
@@ -194,11 +246,15 @@ def parse_database_url(raw: str) -> ConnectionTarget:
             "DATABASE_URL must be a postgresql:// or postgresql+asyncpg:// URL, "
             f"not {parts.scheme or 'one without a scheme'}"
         )
-    _ports(parts.netloc.rpartition("@")[2])
+    userinfo, hostspec = _split_netloc(raw, parts.netloc, parts.path)
+    _ports(hostspec)
     query: dict[str, str] = {}
     for name, value in pairs:
         if name in query:
             raise _refuse(name, "given more than once")
+        if "\x00" in value:
+            # The server would refuse every connection's startup packet.
+            raise _refuse(name, "holds a NUL character (%00), which PostgreSQL cannot take")
         query[name] = value
     settings: dict[str, str] = {}
     timeout: float | None = None
@@ -244,10 +300,13 @@ def parse_database_url(raw: str) -> ConnectionTarget:
                 raise _refuse(name, f"asyncpg can only do {allowed}")
         elif name not in _NATIVE:
             raise _refuse(name, _WHY_NOT.get(name, "not a connection parameter the service knows"))
-    # Written out by hand: urlunsplit would drop the // of a URL without a host.
-    dsn = f"postgresql://{parts.netloc}{parts.path}"
+    dsn = _libpq_precedence(userinfo, hostspec, parts.path, query)
     if query:
         dsn += f"?{urlencode(query)}"
     return ConnectionTarget(
-        dsn=dsn, server_settings=settings, connect_timeout=timeout, cache_sizes=cache_sizes
+        dsn=dsn,
+        server_settings=settings,
+        connect_timeout=timeout,
+        cache_sizes=cache_sizes,
+        direct_tls=query.get("sslnegotiation") == "direct",
     )

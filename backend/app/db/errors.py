@@ -72,6 +72,20 @@ class DatabaseTLSError(DatabaseRefusedError):
     default_detail = "TLS with the analytics database failed: check sslmode in DATABASE_URL."
 
 
+class DatabaseSettingRefusedError(DatabaseRefusedError):
+    """The database refused a setting the service's connections start with (`options`, say)."""
+
+    def __init__(self, why: str, *, options: bool) -> None:
+        # `options` in DATABASE_URL when it gives any, else the service's own settings, of
+        # which only DB_WORK_MEM is free text the server could refuse.
+        self.culprit = "options in DATABASE_URL" if options else "DB_WORK_MEM"
+        self.why = why
+        super().__init__(
+            f"The analytics database refused a startup setting of the service's connections "
+            f"({why}): check {self.culprit}."
+        )
+
+
 class SchemaMismatchError(DatabaseError):
     """The database answers, but a table or column the service reads is missing."""
 

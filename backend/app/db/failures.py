@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import ssl
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 import asyncpg
 from asyncpg.exceptions import (
@@ -16,12 +17,14 @@ from asyncpg.exceptions import (
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
+from backend.app.db.connection_url import ConnectionTarget
 from backend.app.db.errors import (
     DatabaseAuthenticationError,
     DatabaseBusyError,
     DatabaseMissingError,
     DatabasePermissionError,
     DatabaseRefusedError,
+    DatabaseSettingRefusedError,
     DatabaseTLSError,
     DatabaseUnavailableError,
     QueryTimeoutError,
@@ -45,6 +48,19 @@ _REFUSALS: dict[str, type[DatabaseRefusedError]] = {
     "3D000": DatabaseMissingError,
     "42501": DatabasePermissionError,
 }
+# While connecting, the server reads nothing but the role, the database and the startup
+# settings; these SQLSTATEs then say it refused a setting (42704 undefined_object, 22023
+# invalid_parameter_value, 55P02 cant_change_runtime_param, 42601 syntax_error), in words.
+_SETTING_REFUSALS = {
+    "42704": "SQLSTATE 42704, a setting the server does not know",
+    "22023": "SQLSTATE 22023, a value the setting does not take",
+    "55P02": "SQLSTATE 55P02, a setting fixed when the server starts",
+    "42601": "SQLSTATE 42601, a word that is no server switch",
+}
+NO_DIRECT_TLS = (
+    "TLS with the analytics database failed: the server hung up on sslnegotiation=direct, which "
+    "starts TLS at once (a server without TLS, or older than PostgreSQL 17, does that)."
+)
 NO_SERVER_MATCHED = (
     "No analytics database server named in DATABASE_URL matches its target_session_attrs (a "
     "primary or a standby, as asked). Try again shortly."
@@ -122,6 +138,36 @@ async def translated_errors(pool_timeout: float) -> AsyncIterator[None]:
         # Connecting failed: refused, no such socket, DNS.
         logger.warning("cannot connect to the database")
         raise DatabaseUnavailableError() from None
+
+
+Connect = Callable[..., Awaitable[asyncpg.Connection]]
+
+
+def connect_explained(target: ConnectionTarget) -> Connect:
+    """Return asyncpg.connect, raising db/'s errors for what only connecting to `target` tells.
+
+    A server refusing a startup setting answers with a SQLSTATE that a statement could give too;
+    a server without TLS hangs up on direct TLS, as a failing one might at any time.
+    """
+
+    async def connect(*args: Any, **kwargs: Any) -> asyncpg.Connection:
+        try:
+            return await asyncpg.connect(*args, **kwargs)
+        except asyncpg.PostgresError as error:
+            why = _SETTING_REFUSALS.get(_sqlstate(error) or "")
+            if why is None:
+                raise
+            logger.warning("the database refused a startup setting (%s)", why)
+            raise DatabaseSettingRefusedError(
+                why, options="options" in target.server_settings
+            ) from None
+        except (ConnectionResetError, ConnectionAbortedError):
+            if not target.direct_tls:
+                raise
+            logger.warning("the database hung up on direct TLS")
+            raise DatabaseTLSError(NO_DIRECT_TLS) from None
+
+    return connect
 
 
 def _tls_refused(error: OSError) -> bool:
