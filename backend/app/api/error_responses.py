@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from backend.app.api.errors import STOPPING
 from backend.app.db.errors import (
     DatabaseAuthenticationError,
     DatabaseBusyError,
@@ -91,7 +92,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
         "model": ErrorBody,
         "description": "The database cannot be used: unreachable, busy (with Retry-After), "
         "refusing the service (authentication, missing database, permission) or lacking a table "
-        "or column.",
+        "or column; or the service was stopped at once while the request ran.",
         "headers": {**NO_STORE, **RETRY_AFTER},
         "content": {
             "application/json": {
@@ -106,6 +107,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
                     ("missing", "No such database", _detail(DatabaseMissingError)),
                     ("permission", "No SELECT on a table", _detail(DatabasePermissionError)),
                     ("schema", "A table or column missing", _detail(SchemaMismatchError)),
+                    ("stopping", "The service stopped at once (a forced stop)", dict(STOPPING)),
                 )
             }
         },
