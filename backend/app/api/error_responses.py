@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from backend.app.api.errors import STOPPING
 from backend.app.db.errors import (
     DatabaseAuthenticationError,
     DatabaseBusyError,
@@ -92,7 +91,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
         "model": ErrorBody,
         "description": "The database cannot be used: unreachable, busy (with Retry-After), "
         "refusing the service (authentication, missing database, permission) or lacking a table "
-        "or column; or the service was stopped at once while the request ran.",
+        "or column.",
         "headers": {**NO_STORE, **RETRY_AFTER},
         "content": {
             "application/json": {
@@ -107,7 +106,6 @@ ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
                     ("missing", "No such database", _detail(DatabaseMissingError)),
                     ("permission", "No SELECT on a table", _detail(DatabasePermissionError)),
                     ("schema", "A table or column missing", _detail(SchemaMismatchError)),
-                    ("stopping", "The service stopped at once (a forced stop)", dict(STOPPING)),
                 )
             }
         },
