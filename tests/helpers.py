@@ -282,7 +282,8 @@ TEXT_CELLS = [
     # Past what a spreadsheet skips: spaces, a line break, no-break and zero-width spaces, a
     # word joiner, a byte-order mark, an ideographic space.
     (" =1+2", "' =1+2"),
-    ("\n=1+2", "'\n=1+2"),
+    # The line break is a place a reader cuts the cell too: the piece after it is defused.
+    ("\n=1+2", "'\n'=1+2"),
     ("\u00a0=1+2", "'\u00a0=1+2"),
     ("\u200b=1+2", "'\u200b=1+2"),
     ("\u2060\ufeff@A1", "'\u2060\ufeff@A1"),
@@ -291,9 +292,29 @@ TEXT_CELLS = [
     ("\uff1d1+2", "'\uff1d1+2"),
     ("\ufe62A1", "'\ufe62A1"),
     ("\uff20A1", "'\uff20A1"),
-    # A formula that does not begin the cell is text (the semicolon gets the cell quoted).
-    ("abc;=1+2", "abc;=1+2"),
+    # A quote is skipped as well: a reader drops it where a piece starts inside a line.
+    ('"=1+2"', '\'"=1+2"'),
+    # Each piece a reader can cut the cell into, after , ; tab CR LF or |, is defused at its
+    # start, right after the separator: Excel in a ; locale, a tab import, a reader that ends
+    # the row at a line break, text to columns on |.
+    ("abc;=1+2", "abc;'=1+2"),
+    ("abc,=1+2", "abc,'=1+2"),
+    ("abc\t=1+2", "abc\t'=1+2"),
+    ("abc\n=1+2", "abc\n'=1+2"),
+    ("abc\r=1+2", "abc\r'=1+2"),
+    ("abc\r\n@A1", "abc\r\n'@A1"),
+    ("abc|=1+2", "abc|'=1+2"),
+    ("abc | -1", "abc |' -1"),
+    ('abc;"=1+2"', 'abc;\'"=1+2"'),
+    ("abc; \u00a0\u200b+1", "abc;' \u00a0\u200b+1"),
+    ("abc;\uff1d1+2", "abc;'\uff1d1+2"),
+    # Every piece, also one that a second separator begins: after ; the tab, after the tab =.
+    ("abc;\t=1+2", "abc;'\t'=1+2"),
+    ("=1;=2|=3", "'=1;'=2|'=3"),
+    # A formula character inside a piece, a separator before anything else, is text as before.
     ("a - b", "a - b"),
+    ("pH 7.2 - 7.6, chlorine +1; salt | ok", "pH 7.2 - 7.6, chlorine +1; salt | ok"),
+    ("a;;,|", "a;;,|"),
     (
         "Replacement filter parts \u2013 maintenance needs",
         "Replacement filter parts \u2013 maintenance needs",
@@ -316,6 +337,35 @@ def llm_of(server: FakeLLMServer) -> dict[str, Any]:
         "llm_base_url": server.url,
         "llm_max_retries": 0,
     }
+
+
+# The issue's cases and more: a formula after each separator, also when the cell is split on
+# | (an example that itself holds |), past spaces, invisible characters, quotes and other
+# separators; and a line that ends in a separator.
+SPLIT_TEXTS = [
+    "a;=1+2",
+    "a\t=1+2",
+    "a\n=1+2",
+    "a\r\n=1+2",
+    "a\r=1+2",
+    "a,=1+2",
+    "a|=1+2",
+    "a | =1+2",
+    "a;\t=1+2",
+    "a; \t\n =1+2",
+    'a;"=1+2"',
+    'a;""=1+2',
+    'a;" -1"',
+    "a;\u00a0\u200b@A1",
+    "a|\uff1d1+2",
+    "a;\ufe62A1",
+    "a,\t",
+    "a;\r",
+    "a;",
+    "=1;+2,-3\t@4\n=5|=6",
+    '=cmd|" /C calc"!A0',
+    "a\0b;\0=1",
+]
 
 
 def tool_usage(texts: list[str]) -> ToolUsage:

@@ -3,10 +3,12 @@
 The rule (the contract's, docs/metrics.md "CSV and reused answers"): the rows are the body's list
 where it has one, each item a row with its fields as columns; otherwise one row of every
 top-level scalar. A cell is a number as JSON writes it, empty for null, `true`/`false` for a
-boolean, a list's items joined with " | ", and text as is, with a leading `'` when it begins with
-a tab or CR, or when its first visible character (past spaces and invisible ones, full-width
-forms read as ASCII) is = + - or @ (OWASP's rule). The file starts with a UTF-8 byte-order mark,
-and a cell holding a comma, a quote, a line break or a semicolon is quoted.
+boolean, a list's items joined with " | ", and text as is, with a `'` at the start of each piece a
+reader can cut it into (the cell, and what follows each `,` `;` tab CR LF or `|` in it) that
+begins with a tab or CR, or whose first visible character (past spaces, invisible ones and double
+quotes, full-width forms read as ASCII) is = + - or @ (OWASP's rule). A cell longer than Excel's
+32,767 characters is cut to that length, ending in a marker. The file starts with a UTF-8
+byte-order mark, and a cell holding a comma, a quote, a line break or a semicolon is quoted.
 
 The cells are stated by hand, value by value (VALUE_CELLS and TEXT_CELLS); the answers of the
 endpoints are read back and compared with their JSON bodies.
@@ -17,19 +19,25 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime
+import re
+import unicodedata
+from collections.abc import Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from backend.app.api.csv_export import csv_body
+from backend.app.api.csv_export import MAX_CELL_CHARACTERS, csv_body
 from tests.fixture_rows import Row
 from tests.helpers import (
     ANALYTICS_PATHS,
     SETTLED,
+    SPLIT_TEXTS,
     TEXT_CELLS,
     USER_WINDOW,
     FakeClock,
@@ -204,6 +212,9 @@ VALUE_CELLS: list[tuple[Any, str]] = [
     (["pump", "filter"], "pump | filter"),
     (["=1+1", "pump"], "'=1+1 | pump"),
     (["pump", "=1+1"], "pump | '=1+1"),
+    # An item holding | or another separator: each of its own pieces is defused too.
+    (["pump|=1+2", "a;-1"], "pump|'=1+2 | a;'-1"),
+    (["pump | filter", "a, b"], "pump | filter | a, b"),
     # Quoted in the file, read back whole.
     ("a,b", "a,b"),
     ('say "hi"', 'say "hi"'),
@@ -239,7 +250,7 @@ def test_a_cell_with_a_separator_quote_line_break_or_semicolon_is_quoted() -> No
     text = body.decode("utf-8-sig")
     assert text.split("\r\n") == [
         "tool,sessions,percent",
-        '"abc;=1+2",-1,-0.5',
+        '"abc;\'=1+2",-1,-0.5',
         '"say ""hi""",-1,-0.5',
         '"a,b",-1,-0.5',
         '"two\nlines",-1,-0.5',
@@ -248,8 +259,170 @@ def test_a_cell_with_a_separator_quote_line_break_or_semicolon_is_quoted() -> No
     ]
     # Read as Excel reads it where ; separates cells: the quoted cell stays one, no formula.
     rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
-    assert rows[1] == ["abc;=1+2,-1,-0.5"]
+    assert rows[1] == ["abc;'=1+2,-1,-0.5"]
     assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
+    # And where the quote does not start the field (a cell after the first), the piece after
+    # the semicolon is a cell of its own: defused.
+    line = csv_body(_Rows(rows=[_Row(value="abc;=1+2")])).decode("utf-8-sig").split("\r\n")[1]
+    assert next(csv.reader([f"x,{line}"], delimiter=";")) == ['x,"abc', "'=1+2\",end"]
+
+
+# Where a spreadsheet or an import cuts a line into cells: the file's comma, Excel's semicolon
+# (the list separator of many locales, with which Excel opens a comma file there), an import's
+# tab; each with quotes honoured, and by a reader that ignores them.
+DELIMITERS = (",", ";", "\t")
+# Every character at which a reader may cut a cell: those, line breaks, and | (text to columns).
+ANY_SEPARATOR = re.compile(r"[,;\t\r\n|]")
+
+
+def live(piece: str) -> bool:
+    """Return whether a spreadsheet could read `piece` as a formula.
+
+    OWASP's characters = + - @ first, or a tab, CR or NUL at the start (past the opening quotes
+    a reader drops); a spreadsheet skips spaces, invisible characters and those quotes before
+    the first, and reads full-width and small forms as ASCII. A piece that starts at a row's end
+    (CR LF), as a reader sees it that takes the quote closing a row's last cell for one opening
+    a field, is judged by the next row's start, which follows.
+    """
+    unquoted = piece.lstrip('"')
+    if unquoted.startswith("\r\n"):
+        return live(unquoted[2:])
+    if unquoted.startswith(("\t", "\r", "\0")):
+        return True
+    for character in piece:
+        if character == '"' or character.isspace() or unicodedata.category(character)[0] in "ZC":
+            continue
+        return unicodedata.normalize("NFKC", character)[:1] in "=+-@"
+    return False
+
+
+def readings(text: str) -> Iterator[tuple[str, list[str]]]:
+    """Yield (how, cells) for every way of cutting the file `text` this module checks.
+
+    Each row read with the csv module by each of DELIMITERS, honouring quotes and not, every
+    cell also split on |; and the text cut at every separator whatsoever.
+    """
+    for delimiter in DELIMITERS:
+        for quoting in (csv.QUOTE_MINIMAL, csv.QUOTE_NONE):
+            reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quoting=quoting)
+            for row in reader:
+                for cell in row:
+                    yield f"{delimiter!r} quoting={quoting}", [cell, *cell.split("|")]
+    yield "every separator", ANY_SEPARATOR.split(text)
+
+
+def assert_no_live_piece(body: bytes) -> None:
+    """Assert that no piece of any reading of the CSV `body` is a formula."""
+    text = body.decode("utf-8-sig")
+    for how, pieces in readings(text):
+        for piece in pieces:
+            assert not live(piece), (how, piece)
+            assert not piece.lstrip().startswith(("=", "+", "-", "@")), (how, piece)
+
+
+@pytest.mark.parametrize("text", [text for text, _ in TEXT_CELLS] + SPLIT_TEXTS)
+def test_no_piece_is_a_formula_however_the_line_is_cut(text: str) -> None:
+    # Alone in its cell, and as an example among others, in a cell after the first.
+    body = csv_body(_Rows(rows=[_Row(value=text), _Row(value=["pump", text, text], after=text)]))
+    assert_no_live_piece(body)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.text(
+            alphabet=st.sampled_from(list(',;\t\r\n| "=+-@a1\u00a0\u200b\uff1d\0')), max_size=12
+        ),
+        min_size=1,
+        max_size=3,
+    )
+)
+def test_no_piece_is_a_formula_for_any_text(texts: list[str]) -> None:
+    body = csv_body(_Rows(rows=[_Row(value=texts[0]), _Row(value=texts, after=texts[-1])]))
+    assert_no_live_piece(body)
+    # Read as written, every cell is the text with quotes added at piece starts, nothing else.
+    [_, first, listed] = list(csv.reader(io.StringIO(body.decode("utf-8-sig"), newline="")))
+    assert first[0].replace("'", "") == texts[0].replace("'", "")
+    assert listed[0].replace("'", "") == " | ".join(texts).replace("'", "")
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        # Exactly the limit: as is.
+        ("x" * MAX_CELL_CHARACTERS, "x" * MAX_CELL_CHARACTERS),
+        # One more: cut, the marker at the end, in the limit.
+        ("x" * (MAX_CELL_CHARACTERS + 1), "x" * 32_736 + "…[cut: 32768 characters in all]"),
+        # A 200 KB query: its start, and how long it was.
+        ("q" * 200_000, "q" * 32_735 + "…[cut: 200000 characters in all]"),
+        # Excel counts UTF-16 code units: an emoji is two, and is never cut in half.
+        ("\U0001f600" * 20_000, "\U0001f600" * 16_368 + "…[cut: 40000 characters in all]"),
+        # The defused start stays, as do the quotes of the pieces before the cut.
+        ("=1;=2 " + "y" * 40_000, "'=1;'=2 " + "y" * 32_728 + "…[cut: 40008 characters in all]"),
+    ],
+    ids=["limit", "limit+1", "200KB", "emoji", "defused"],
+)
+def test_a_cell_over_excels_limit_is_cut_with_a_marker(text: str, kept: str) -> None:
+    body = csv_body(_Rows(rows=[_Row(value=text)]))
+    table = list(csv.reader(io.StringIO(body.decode("utf-8-sig"), newline="")))
+    assert table == [["value", "after"], [kept, "end"]]
+    assert len(kept.encode("utf-16-le")) // 2 <= MAX_CELL_CHARACTERS
+    assert_no_live_piece(body)
+
+
+def test_a_list_over_excels_limit_is_cut_as_one_cell() -> None:
+    # Examples of 20,000 characters each: the joined cell is cut, not each example.
+    body = csv_body(_Rows(rows=[_Row(value=["a" * 20_000, "=1" + "b" * 20_000])]))
+    [_, [cell, after]] = list(csv.reader(io.StringIO(body.decode("utf-8-sig"), newline="")))
+    assert after == "end"
+    assert cell.startswith("a" * 20_000 + " | '=1b")
+    assert cell.endswith("b…[cut: 40006 characters in all]")
+    assert len(cell) == MAX_CELL_CHARACTERS
+
+
+# PostgreSQL's text holds no NUL; examples are trimmed inputs.
+STORED_TEXTS = [text for text in SPLIT_TEXTS if "\0" not in text and text.strip()]
+LONG_QUERY = "How do I fix " + "q" * 200_000
+
+
+async def test_the_pain_point_csv_has_no_formula_however_it_is_cut(server_url: str) -> None:
+    # Each text on its own day, so that each is its day's only example; the 200 KB query too.
+    first = datetime(2025, 9, 1, 12)
+    texts = [*STORED_TEXTS, LONG_QUERY]
+    rows = [
+        Row(first + timedelta(days=day), "h", f"h{day}", input=text)
+        for day, text in enumerate(texts)
+    ]
+
+    async def fill(connection: asyncpg.Connection) -> None:
+        await insert_rows(connection, "interaction_log", rows)
+
+    async with (
+        scratch_database(server_url, "csv_split", fill) as url,
+        running_app(url) as (_, client),
+    ):
+        for day, text in enumerate(texts):
+            date = (first + timedelta(days=day)).date().isoformat()
+            params = {"start_date": date, "end_date": date, "product_context": "pool"}
+            as_json = (await client.get("/analytics/pain-points", params=params)).json()
+            response = await client.get(
+                "/analytics/pain-points", params={**params, "format": "csv"}
+            )
+            assert response.status_code == 200
+            # The JSON example is the text whole; every reading of the CSV is free of formulas.
+            assert [e for c in as_json["clusters"] for e in c["examples"]] == [text.strip()], day
+            assert_no_live_piece(response.content)
+            table = _parse(response)
+            column = table[0].index("examples")
+            [cell] = [row[column] for row in table[1:] if row[column]]
+            if text is LONG_QUERY:
+                # Cut to Excel's limit with the marker, and the rows after it are whole.
+                assert len(cell) == MAX_CELL_CHARACTERS
+                assert cell.startswith("How do I fix qqq")
+                assert cell.endswith("q…[cut: 200013 characters in all]")
+                assert [len(row) for row in table] == [len(table[0])] * len(table)
+            else:
+                assert cell.replace("'", "") == text.strip().replace("'", ""), day
 
 
 @pytest.mark.parametrize(

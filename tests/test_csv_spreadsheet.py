@@ -17,8 +17,9 @@ import httpx
 import pytest
 
 from backend.app.api.csv_export import csv_body
+from backend.app.models.categories import ToolShare, ToolUsage
 from backend.app.models.pain_points import PAIN_POINT_CLUSTERS
-from tests.helpers import TEXT_CELLS, pool_q, tool_usage
+from tests.helpers import SPLIT_TEXTS, TEXT_CELLS, pool_q, tool_usage
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 pytestmark = pytest.mark.skipif(
@@ -29,13 +30,20 @@ pytestmark = pytest.mark.skipif(
 TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
 OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
-# LibreOffice's CSV import options: comma, double quote, UTF-8, from line 1, no column formats,
-# en-US, quoted fields not forced to text, ..., and token 13: evaluate formulas.
-IMPORT = "CSV:44,34,76,1,,1033,false,false,false,false,false,-1,true"
+# LibreOffice's CSV import options: the separators (character codes, "/" between two), double
+# quote, UTF-8, from line 1, no column formats, en-US, quoted fields not forced to text, ..., and
+# token 13: evaluate formulas.
+IMPORT = "CSV:{separators},34,76,1,,1033,false,false,false,false,false,-1,true"
+COMMA = "44"
 
 
-def spreadsheet(csv: bytes, directory: Path) -> list[list[tuple[str, str | None, str | None]]]:
-    """Return each row of `csv` as LibreOffice reads it: (shown text, value type, formula)."""
+def spreadsheet(
+    csv: bytes, directory: Path, separators: str = COMMA
+) -> list[list[tuple[str, str | None, str | None]]]:
+    """Return each row of `csv` as LibreOffice reads it: (shown text, value type, formula).
+
+    `separators` are the field separators of the import, as LibreOffice's options give them.
+    """
     source = directory / "answer.csv"
     source.write_bytes(csv)
     assert SOFFICE is not None
@@ -45,7 +53,7 @@ def spreadsheet(csv: bytes, directory: Path) -> list[list[tuple[str, str | None,
             "--headless",
             "--norestore",
             f"-env:UserInstallation=file://{directory / 'profile'}",
-            f"--infilter={IMPORT}",
+            f"--infilter={IMPORT.format(separators=separators)}",
             "--convert-to",
             "fods",
             "--outdir",
@@ -99,3 +107,24 @@ async def test_a_pain_point_answer_reads_right_in_libreoffice(
     assert labels == list(PAIN_POINT_CLUSTERS)
     assert any("\u2013" in label for label in labels)
     assert not any(formula for row in rows for _, _, formula in row)
+
+
+@pytest.mark.parametrize(
+    "separators",
+    # Excel's in a ; locale, an import's tab, text to columns on |, and all of them at once.
+    ["59", "9", "124", "44/59/9/124"],
+    ids=["semicolon", "tab", "bar", "all"],
+)
+def test_no_cell_is_a_formula_whatever_the_separator(tmp_path: Path, separators: str) -> None:
+    # The hostile texts in the first column and in a later one, where a quote opens no field
+    # once the line is cut at another separator.
+    texts = [text for text, _ in TEXT_CELLS] + [text for text in SPLIT_TEXTS if "\0" not in text]
+    body = ToolUsage(
+        total_sessions=1,
+        tools=[ToolShare(tool=text, sessions=1, percent=1.0) for text in texts]
+        + [ToolShare(tool=f"x,{text}", sessions=1, percent=1.0) for text in texts],
+    )
+    rows = spreadsheet(csv_body(body), tmp_path, separators)
+    assert len(rows) > len(texts)
+    formulas = [text for row in rows for text, _, formula in row if formula is not None]
+    assert formulas == []

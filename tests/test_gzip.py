@@ -70,7 +70,7 @@ async def test_a_small_body_is_never_compressed(client: httpx.AsyncClient) -> No
     assert (asked.content, asked.headers["etag"]) == (plain.content, plain.headers["etag"])
 
 
-async def test_if_none_match_works_with_either_etag(database_url: str) -> None:
+async def test_if_none_match_works_with_the_etag_of_what_is_sent(database_url: str) -> None:
     # With reuse on, as the console's browsers meet it: a 304 runs no SQL.
     async with running_app(database_url, clock=FakeClock(SETTLED), **REUSE) as (app, client):
         plain = await raw(client, OVERVIEW, IDENTITY)
@@ -87,15 +87,71 @@ async def test_if_none_match_works_with_either_etag(database_url: str) -> None:
                     outcomes[accept, name] = response
             stale = await raw(client, OVERVIEW, {**GZIP, "If-None-Match": '"elsewhere"'})
     assert log.statements == []
-    for (_, name), response in outcomes.items():
+    # Not modified, with no body and the validator the client holds: the tag of the body it
+    # would get, and the plain body's tag on a request that gets gzip (identity is always
+    # acceptable, and the client holds the same content).
+    for accept, name in (("gzip", "packed"), ("gzip", "plain"), ("identity", "plain")):
         held = plain if name == "plain" else packed
-        # Not modified, with no body and the validator the client holds.
+        response = outcomes[accept, name]
         assert (response.status_code, response.content) == (304, b""), name
         assert response.headers["etag"] == held.headers["etag"]
         assert "content-encoding" not in response.headers
         assert response.headers["cache-control"] == packed.headers["cache-control"]
+    # The gzip tag on a request that refuses gzip names bytes the client did not ask for: the
+    # plain body, with its own tag (test_the_gzip_etag_without_gzip_is_the_plain_body).
+    refused = outcomes["identity", "packed"]
+    assert (refused.status_code, refused.content) == (200, plain.content)
+    assert refused.headers["etag"] == plain.headers["etag"]
     assert (stale.status_code, stale.content) == (200, packed.content)
     assert stale.headers["etag"] == packed.headers["etag"]
+
+
+@pytest.mark.parametrize(
+    "accept_encoding",
+    [
+        "identity",
+        None,
+        "",
+        "gzip;q=0",
+        "gzip;q=0, identity",
+        "br",
+        "deflate, *;q=0",
+        "*;q=0, identity",
+        "gzip;q=0, *",
+    ],
+)
+async def test_the_gzip_etag_without_gzip_is_the_plain_body(
+    client: httpx.AsyncClient, accept_encoding: str | None
+) -> None:
+    plain = await raw(client, OVERVIEW, IDENTITY)
+    packed = await raw(client, OVERVIEW, GZIP)
+    assert packed.headers["etag"] != plain.headers["etag"]
+    for held in (
+        packed.headers["etag"],
+        f"W/{packed.headers['etag']}",
+        f'"x", {packed.headers["etag"]}',
+    ):
+        request = client.build_request(
+            "GET", OVERVIEW, params=pool(), headers={"If-None-Match": held}
+        )
+        if accept_encoding is None:
+            del request.headers["accept-encoding"]
+        else:
+            request.headers["accept-encoding"] = accept_encoding
+        response = await client.send(request, stream=True)
+        sent = b"".join([chunk async for chunk in response.aiter_raw()])
+        await response.aclose()
+        assert (response.status_code, sent) == (200, plain.content), held
+        assert response.headers["etag"] == plain.headers["etag"]
+        assert "content-encoding" not in response.headers
+        assert response.headers["vary"] == "Accept-Encoding"
+    # Both tags held: the plain one matches, a 304 naming it.
+    both = await raw(
+        client,
+        OVERVIEW,
+        {**IDENTITY, "If-None-Match": f"{packed.headers['etag']}, {plain.headers['etag']}"},
+    )
+    assert (both.status_code, both.headers["etag"]) == (304, plain.headers["etag"])
 
 
 async def test_the_csv_answer_is_compressed_too(client: httpx.AsyncClient) -> None:

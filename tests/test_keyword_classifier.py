@@ -6,6 +6,7 @@ was: its accuracy is the figure docs/metrics.md reports, and the floors below ke
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -130,6 +131,20 @@ def test_blind_accuracy_and_recall(capsys: pytest.CaptureFixture[str]) -> None:
 )
 def test_words_the_vocabulary_does_not_list_exactly(token: str, cues: Cue) -> None:
     assert Cue(tolerance().bits(token)) == cues
+
+
+def test_a_very_long_token_is_no_word_and_costs_nothing() -> None:
+    # 200,000 letters: its deletions alone would be 40 GB. Too long to be one edit off a word
+    # or two words run together, it is not looked at (nor remembered), whatever it begins with.
+    for token in ("q" * 200_000, "pumpseal" * 25_000, "replacment" + "x" * 199_990):
+        started = time.perf_counter()
+        assert Cue(tolerance().bits(token)) == Cue.NONE
+        assert time.perf_counter() - started < 0.1
+    # And a query holding one is labelled as the same query without it, one by one and in a batch.
+    query = "my pump seal leaks " + "q" * 200_000
+    assert (
+        classify_batch([query]) == [classify_text(query)] == [classify_text("my pump seal leaks")]
+    )
 
 
 @pytest.mark.parametrize("name", sorted(DEVELOPMENT_CORRECT))

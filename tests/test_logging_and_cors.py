@@ -96,6 +96,9 @@ async def test_cors_allows_the_console_to_get(database_url: str) -> None:
         response = await http.options("/analytics/sessions", headers=preflight)
         assert response.status_code == 200
         assert response.headers["access-control-allow-origin"] == "https://console.example"
+        # HEAD too: it is a GET without the body.
+        head = {**preflight, "Access-Control-Request-Method": "HEAD"}
+        assert (await http.options("/analytics/sessions", headers=head)).status_code == 200
         post = {**preflight, "Access-Control-Request-Method": "POST"}
         assert (await http.options("/analytics/sessions", headers=post)).status_code == 400
         other = await http.get("/health", headers={"Origin": "https://evil.example"})

@@ -175,10 +175,3 @@ async def test_a_trailing_slash_is_a_404_never_a_redirect_to_the_host_header(
         response = await client.get(path, headers={"Host": "evil.example"})
         assert response.status_code == 404
         assert "location" not in response.headers
-
-
-async def test_head_is_405_allowing_get(client: httpx.AsyncClient) -> None:
-    for path in ("/health", "/analytics/sessions"):
-        response = await client.head(path)
-        assert response.status_code == 405
-        assert response.headers["Allow"] == "GET"

@@ -8,6 +8,10 @@ from starlette.types import Message, Receive, Scope, Send
 
 from backend.app.asgi import Middleware
 
+# The scope key under which the app below finds an asyncio.Event, set once its client has gone
+# away: a cancellation it meets then is the client's doing, any other one the server's (a stop).
+CLIENT_GONE = "heritage.client_gone"
+
 
 class CancelOnDisconnect(Middleware):
     """ASGI middleware: cancel the handler of an HTTP request whose client disconnected.
@@ -20,8 +24,10 @@ class CancelOnDisconnect(Middleware):
         """Run the app, watching the connection for a disconnect meanwhile."""
         # The app reads the messages the watcher passes on; the watcher alone calls receive().
         messages: asyncio.Queue[Message] = asyncio.Queue()
-        handler = asyncio.ensure_future(self.app(scope, messages.get, send))
         disconnected = asyncio.Event()
+        handler = asyncio.ensure_future(
+            self.app({**scope, CLIENT_GONE: disconnected}, messages.get, send)
+        )
 
         async def watch() -> None:
             while True:

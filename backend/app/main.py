@@ -35,6 +35,7 @@ from backend.app.cache.setup import build_cache
 from backend.app.db.client import Database, create_engine
 from backend.app.db.errors import DatabaseError
 from backend.app.disconnect import CancelOnDisconnect
+from backend.app.head import HeadAsGet
 from backend.app.logging import RequestLog, configure_logging, logged_path
 from backend.app.models.pain_points import PAIN_POINT_CLUSTERS
 from backend.app.openapi import documented
@@ -142,11 +143,12 @@ def create_app(
     app.add_exception_handler(Exception, _unexpected_error_handler)
     app.add_middleware(ContainUnexpectedErrors)
     if app_settings.cors_origins:
-        # The console reads from a browser on its own origin; the API only ever answers GETs.
+        # The console reads from a browser on its own origin; the API only ever answers GETs
+        # (and HEADs, as GETs without a body).
         app.add_middleware(
             CORSMiddleware,
             allow_origins=app_settings.cors_origins,
-            allow_methods=["GET"],
+            allow_methods=["GET", "HEAD"],
             allow_headers=["*"],
             # The console's script reads these: the validator, the CSV file name, when to retry.
             expose_headers=["ETag", "Content-Disposition", "Retry-After"],
@@ -157,6 +159,8 @@ def create_app(
     app.add_middleware(SecurityHeaders)
     # A client that goes away cancels everything below, SQL included.
     app.add_middleware(CancelOnDisconnect)
+    # HEAD runs as GET below (the route, the cache, the validators); its body is dropped here.
+    app.add_middleware(HeadAsGet)
     # Outermost: one line per request, however it ended.
     app.add_middleware(RequestLog)
     app.add_middleware(StartupFailureByType)

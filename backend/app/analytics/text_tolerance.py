@@ -52,9 +52,18 @@ class Tolerance:
                 for key in {word, *_deletions(word)}:
                     self._near.setdefault(key, []).append(word)
         self._memo: dict[str, int] = {}
+        # No token longer than these can be one edit off a word or two words run together: such
+        # a token (a pasted 200 KB string of letters, say) is not looked at, which also keeps
+        # its deletions, as many as its letters and each as long, from ever being made.
+        longest = max(map(len, words), default=0)
+        self._longest_near = longest + 1
+        self._longest_run = 2 * longest
 
     def bits(self, token: str) -> int:
         """Return the cues of an unknown lower-case token: a near word's, or its parts'."""
+        if len(token) > self._longest_run:
+            # Neither near a word nor two of them; not remembered either (it could be long).
+            return 0
         known = self._memo.get(token)
         if known is not None:
             return known
@@ -73,7 +82,7 @@ class Tolerance:
         return bits
 
     def _one_edit_off(self, token: str) -> int:
-        if len(token) < MIN_TOKEN_LENGTH or not token.isalpha():
+        if not MIN_TOKEN_LENGTH <= len(token) <= self._longest_near or not token.isalpha():
             return 0
         candidates = {
             word for key in (token, *_deletions(token)) for word in self._near.get(key, ())
@@ -91,7 +100,7 @@ class Tolerance:
         )
 
     def _run_together(self, token: str) -> int:
-        if len(token) < MIN_TOKEN_LENGTH or not token.isalpha():
+        if not MIN_TOKEN_LENGTH <= len(token) <= self._longest_run or not token.isalpha():
             return 0
         words = self._words
         return _agreed(

@@ -72,8 +72,9 @@ def answer_responses(
     return {
         200: {"description": description, "headers": headers, "content": content},
         304: {
-            "description": "Not Modified: If-None-Match holds an ETag of the current answer "
-            "(of its plain or its gzip body). No body; the ETag is the one the client holds.",
+            "description": "Not Modified: If-None-Match holds the ETag of the body this request "
+            "would get (or of the plain body, where it would get gzip; the gzip ETag where it "
+            "refuses gzip is no match). No body; the ETag is the one the client holds.",
             "headers": VALIDATORS,
         },
     }

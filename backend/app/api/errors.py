@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 
@@ -22,10 +23,14 @@ from backend.app.db.errors import (
     QueryTimeoutError,
     SchemaMismatchError,
 )
+from backend.app.disconnect import CLIENT_GONE
 from backend.app.logging import logged_path
 
 logger = logging.getLogger(__name__)
 INTERNAL_ERROR = {"detail": "Internal server error."}
+# A request still running when the server stops without waiting (a second Ctrl-C, or its
+# graceful-shutdown timeout): it is cancelled, and answered this while there is still time.
+STOPPING = {"detail": "The service is stopping and could not finish this request: try again."}
 
 # What /health/ready reports when a database error stops it; any other one is "unavailable".
 _READINESS: dict[type[DatabaseError], str] = {
@@ -103,14 +108,17 @@ def _message(err: dict[str, object]) -> str:
 
 
 class ContainUnexpectedErrors(Middleware):
-    """ASGI middleware: an error no handler answered becomes a JSON 500 here, inside the stack.
+    """ASGI middleware: an error no handler answered becomes a JSON 500 here, inside the stack;
+    a request the server's stop cancelled, a JSON 503.
 
-    Innermost of the middleware, so that this 500 passes through the others like any answer: it
-    carries no-store and the CORS headers, and the request log writes its line.
+    Innermost of the middleware, so that these pass through the others like any answer: they
+    carry the security headers, no-store and the CORS headers, and the request log writes its
+    line.
     """
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Run the app; answer a 500 for an exception it raised before answering."""
+        """Run the app; answer a 500 for an exception it raised before answering, a 503 for a
+        cancellation that is not its client's."""
         answered = False
 
         async def send_noting(message: Message) -> None:
@@ -120,6 +128,15 @@ class ContainUnexpectedErrors(Middleware):
 
         try:
             await self.app(scope, receive, send_noting)
+        except asyncio.CancelledError:
+            client_gone = scope.get(CLIENT_GONE)
+            if answered or client_gone is None or client_gone.is_set():
+                # Nobody is left to answer, or the answer is under way: the cancellation goes on.
+                raise
+            # The server is stopping without waiting for this request (uvicorn's forced stop
+            # cancels every task): answer it while the connection is still there, instead of
+            # the server's plain-text 500. The request ends here, answered.
+            await JSONResponse(status_code=503, content=STOPPING)(scope, receive, send)
         except Exception as error:
             if answered:
                 raise

@@ -37,19 +37,18 @@ def answer_response(
     """Return the answer with its validators, or a bodiless 304 when the client holds it.
 
     A body over 1 KB goes gzipped to a client that accepts it, with an ETag of its own (the
-    validator names the bytes sent); If-None-Match holding either ETag of the answer is a 304,
-    with the ETag the client holds.
+    validator names the bytes sent). If-None-Match holding the ETag of the body this request
+    gets is a 304; so is the plain body's ETag on a request that gets gzip (identity is always
+    acceptable), with the ETag the client holds. The gzip ETag on a request that refuses gzip is
+    not: it names bytes the client did not ask for, so it gets the plain body, with its ETag.
     """
     tag = etag(answer.body)
     body, sent = answer.body, tag
     compressible = len(answer.body) > GZIP_MIN_BYTES
 
-    def gzipped() -> tuple[bytes, str]:
-        compressed = gzip_bodies.compress(answer.body, key=tag)
-        return compressed, etag(compressed)
-
     if compressible and accepts_gzip(request.headers.get("accept-encoding")):
-        body, sent = gzipped()
+        body = gzip_bodies.compress(answer.body, key=tag)
+        sent = etag(body)
     # Whether the body is compressed depends on Accept-Encoding, for every answer alike.
     vary = ", ".join(filter(None, (headers.get("Vary"), "Accept-Encoding")))
     validators = {
@@ -62,10 +61,6 @@ def answer_response(
     if held is not None:
         # The tag sent first: `*` (and a header naming both) gets the one it would be sent.
         matched = next((t for t in dict.fromkeys((sent, tag)) if none_match(held, t)), None)
-        if matched is None and compressible and sent == tag:
-            # Sent uncompressed now, but the client may hold the gzip answer: the same content.
-            gzip_tag = gzipped()[1]
-            matched = gzip_tag if none_match(held, gzip_tag) else None
         if matched is not None:
             # With the ETag the client holds, so that its stored answer keeps a true validator.
             return Response(status_code=304, headers={**validators, "ETag": matched})
