@@ -5,7 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 
+from backend.app.analytics.keyword_rules import classify_text
+from backend.app.models.filters import ProductContext
+from backend.app.models.pain_points import CLUSTER_DESCRIPTIONS, PAIN_POINT_CLUSTERS
 from tests.helpers import get_json, pool_q
 
 PATH = "/analytics/pain-points"
@@ -82,3 +86,39 @@ async def test_empty_window(client: httpx.AsyncClient) -> None:
     assert body["total_queries"] == 0
     assert body["distinct_queries"] == 0
     assert summary(body) == [(i, 0, None, []) for i in range(5)]
+
+
+async def test_each_cluster_says_what_it_holds_for_the_product(client: httpx.AsyncClient) -> None:
+    pool = await get_json(client, "/analytics/pain-points", **pool_q())
+    landscape = await get_json(
+        client, "/analytics/pain-points", **pool_q(product_context="landscape")
+    )
+    pool_texts = [cluster["description"] for cluster in pool["clusters"]]
+    landscape_texts = [cluster["description"] for cluster in landscape["clusters"]]
+    assert pool_texts == list(CLUSTER_DESCRIPTIONS[ProductContext.POOL])
+    assert landscape_texts == list(CLUSTER_DESCRIPTIONS[ProductContext.LANDSCAPE])
+    # Each product has its own words, and the label stays the contract's.
+    assert all(a != b for a, b in zip(pool_texts, landscape_texts, strict=True))
+    assert [c["label"] for c in landscape["clusters"]] == list(PAIN_POINT_CLUSTERS)
+
+
+@pytest.mark.parametrize(
+    ("cluster", "word", "question"),
+    [
+        (0, "pavers", "do you have pavers at the north branch"),
+        (0, "grass seed", "what grass seed grows in shade"),
+        (1, "rotors", "which rotors should I buy for a big lawn"),
+        (1, "controllers", "best smart irrigation controllers"),
+        (2, "diaphragms", "replacement diaphragm for my hunter valve"),
+        (3, "part or model number", "is PGP-ADJ in stock"),
+    ],
+)
+def test_the_landscape_descriptions_say_where_questions_go(
+    cluster: int, word: str, question: str
+) -> None:
+    # What a description promises a landscape reader is where the classifier puts such a question.
+    words = CLUSTER_DESCRIPTIONS[ProductContext.LANDSCAPE][cluster].replace(
+        "diaphragms", "diaphragm"
+    )
+    assert word.rstrip("s") in words
+    assert classify_text(question) == cluster

@@ -11,6 +11,19 @@ from backend.app.main import create_app
 from tests.helpers import ANALYTICS_PATHS, get_json, make_settings, pool, table_locked
 
 
+async def test_the_root_names_the_documents_and_the_probe(client: httpx.AsyncClient) -> None:
+    index = await get_json(client, "/")
+    assert index == {
+        "docs": "/docs",
+        "redoc": "/redoc",
+        "openapi": "/openapi.json",
+        "health": "/health",
+    }
+    # Every path it names answers.
+    for path in index.values():
+        assert (await client.get(path)).status_code == 200, path
+
+
 async def test_health(client: httpx.AsyncClient) -> None:
     assert await get_json(client, "/health") == {"status": "ok"}
 

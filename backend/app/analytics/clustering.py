@@ -15,7 +15,12 @@ from backend.app.analytics.grains import Grain
 from backend.app.analytics.runner import compute_one
 from backend.app.db import text_queries
 from backend.app.models.filters import AnalyticsFilters
-from backend.app.models.pain_points import PAIN_POINT_CLUSTERS, PainPointCluster, PainPoints
+from backend.app.models.pain_points import (
+    CLUSTER_DESCRIPTIONS,
+    PAIN_POINT_CLUSTERS,
+    PainPointCluster,
+    PainPoints,
+)
 from backend.app.models.rounding import two_places
 
 
@@ -31,6 +36,7 @@ async def _shape_pain_points(row: Mapping[str, Any], context: ShapeContext) -> P
     result = await context.classifier.classify(row["texts"])
     tally = result.tally
     total = sum(tally.counts)
+    descriptions = CLUSTER_DESCRIPTIONS[context.filters.product_context]
     return PainPoints(
         total_queries=total,
         classifier=result.classifier,
@@ -41,6 +47,7 @@ async def _shape_pain_points(row: Mapping[str, Any], context: ShapeContext) -> P
             PainPointCluster(
                 cluster_id=cluster_id,
                 label=label,
+                description=descriptions[cluster_id],
                 count=tally.counts[cluster_id],
                 percent=_percent(tally.counts[cluster_id], total),
                 examples=tally.examples(cluster_id),

@@ -1,4 +1,4 @@
-"""Probes and console metadata: /health, /health/ready and /meta/filter-options."""
+"""The root index, probes and console metadata: /, /health, /health/ready, /meta/filter-options."""
 
 from __future__ import annotations
 
@@ -9,9 +9,15 @@ from backend.app.api.dependencies import DatabaseDep, ProductQueryDep
 from backend.app.api.error_responses import FILTER_OPTIONS_RESPONSES, READINESS_RESPONSES
 from backend.app.api.errors import detail_of, readiness_status_of
 from backend.app.db.errors import DatabaseError, DatabasePermissionError
-from backend.app.models.responses import FilterOptions, Health, Readiness
+from backend.app.models.responses import FilterOptions, Health, Index, Readiness
 
 router = APIRouter()
+
+
+@router.get("/", response_model=Index, tags=["health"], summary="Index")
+async def index() -> Index:
+    """Name the API's documents and its liveness probe."""
+    return Index(docs="/docs", redoc="/redoc", openapi="/openapi.json", health="/health")
 
 
 @router.get("/health", response_model=Health, tags=["health"], summary="Liveness")

@@ -45,6 +45,15 @@ class FilterOptions(Body):
     )
 
 
+class Index(Body):
+    """Where to go from the service's root: the API's documents and its liveness probe."""
+
+    docs: str = Field(description="Swagger UI: every endpoint, runnable from the browser.")
+    redoc: str = Field(description="The same reference as ReDoc.")
+    openapi: str = Field(description="The OpenAPI document.")
+    health: str = Field(description="The liveness probe (`/health/ready` checks the database).")
+
+
 class Health(Body):
     """Liveness: the process is running."""
 
