@@ -15,7 +15,7 @@ import pytest
 
 from backend.app.analytics.label_workers import LabelWorkers
 from backend.app.db.text_source import TextSource
-from tests.helpers import running_app, scratch_database
+from tests.helpers import running_app, scratch_database, table_locked
 
 T0 = datetime(2025, 5, 1)
 ROWS = 6_000
@@ -109,20 +109,31 @@ async def test_processing_past_its_budget_is_a_504_that_says_so(texts_url: str) 
     assert sessions.status_code == 200
 
 
-@pytest.mark.parametrize("phase", ["streaming", "examples"])
+@pytest.mark.parametrize("path", ["/analytics/pain-points", "/analytics/overview"])
+@pytest.mark.parametrize("phase", ["statement", "streaming", "examples"])
 async def test_a_backend_killed_mid_stream_is_a_503(
-    texts_url: str, phase: str, monkeypatch: pytest.MonkeyPatch
+    texts_url: str, phase: str, path: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Killed while the texts' statement waits on a lock (before any row), while batches are
+    # fetched and labelled, or as the examples' spellings are read after the stream.
     admin = await asyncpg.connect(texts_url)
+    texts_statement = (
+        "FROM pg_stat_activity WHERE application_name = 'heritage-analytics' "
+        "AND query LIKE '%input%' AND pid <> pg_backend_pid()"
+    )
 
     async def kill() -> None:
-        await admin.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE application_name = 'heritage-analytics' AND query LIKE '%input%'"
-        )
+        await admin.execute(f"SELECT pg_terminate_backend(pid) {texts_statement}")
+
+    async def waiting_on_the_lock() -> None:
+        for _ in range(1500):
+            query = f"SELECT count(*) {texts_statement} AND wait_event_type = 'Lock'"
+            if await admin.fetchval(query):
+                return
+            await asyncio.sleep(0.02)
+        raise AssertionError("the texts' statement never waited on the lock")
 
     if phase == "examples":
-        # Killed after the stream, as the examples' spellings are read.
         original = TextSource.at
 
         async def at(self: Any, stamps: list[int]) -> Any:
@@ -133,17 +144,23 @@ async def test_a_backend_killed_mid_stream_is_a_503(
         monkeypatch.setattr(TextSource, "at", at)
     try:
         async with running_app(texts_url) as (_, client):
-            if phase == "streaming":
+            if phase == "statement":
+                async with table_locked(texts_url):
+                    request = asyncio.create_task(client.get(path, params=WINDOW))
+                    await waiting_on_the_lock()
+                    await kill()
+                    response = await request
+            elif phase == "streaming":
                 with on_labelling(kill):
-                    response = await client.get("/analytics/pain-points", params=WINDOW)
+                    response = await client.get(path, params=WINDOW)
             else:
-                response = await client.get("/analytics/pain-points", params=WINDOW)
+                response = await client.get(path, params=WINDOW)
             assert response.status_code == 503
             # "cannot be reached" or "connection was lost", by where the driver noticed.
             assert "analytics database" in response.json()["detail"]
             # The pool recovers: the next request is answered.
             monkeypatch.undo()
-            again = await client.get("/analytics/pain-points", params=WINDOW)
+            again = await client.get(path, params=WINDOW)
             assert again.status_code == 200
     finally:
         await admin.close()
