@@ -183,7 +183,7 @@ def change(current: float | None, previous: float | None) -> Change:
 
 
 @dataclass(frozen=True)
-class Window:
+class Measured:
     """One window's body, the samples of its means, and how long it had run (its exposure)."""
 
     body: BaseModel
@@ -200,7 +200,7 @@ def exposure_seconds(window: AnalyticsFilters, now: datetime) -> float:
 
 
 def _p_value(
-    test: FieldTest, name: str, current: Any, previous: Any, windows: Sequence[Window]
+    test: FieldTest, name: str, current: Any, previous: Any, windows: Sequence[Measured]
 ) -> float | None:
     """Return the p-value of `test` for field `name` of `current` (a body or an item)."""
     now, before = windows
@@ -220,7 +220,7 @@ def _p_value(
 
 
 def _tested(
-    tests: Mapping[str, FieldTest], current: Any, previous: Any, windows: Sequence[Window]
+    tests: Mapping[str, FieldTest], current: Any, previous: Any, windows: Sequence[Measured]
 ) -> dict[str, Change]:
     """Return the change of each field `tests` names, with its test and p-value."""
     changes = {}
@@ -241,7 +241,7 @@ _KINDS: dict[type[Any], TestKind] = {
 }
 
 
-def changes_of(compared: Comparisons, current: Window, previous: Window) -> dict[str, Any]:
+def changes_of(compared: Comparisons, current: Measured, previous: Measured) -> dict[str, Any]:
     """Return every change of `current` against `previous`, each test's discoveries marked.
 
     The p-values of the top-level numbers and of the lists' items are one family.

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import RowMapping
 
-from backend.app.analytics.comparison import Window, exposure_seconds
+from backend.app.analytics.comparison import Measured, exposure_seconds
 from backend.app.analytics.declaration import BodyT, Kpi, Services, ShapeContext
 from backend.app.analytics.grains import (
     Grain,
@@ -42,7 +42,7 @@ async def compute_one(kpi: Kpi[BodyT], filters: AnalyticsFilters, services: Serv
 
 async def compute_windows(
     kpis: Sequence[Kpi[Any]], windows: Sequence[AnalyticsFilters], services: Services
-) -> list[dict[str, Window]]:
+) -> list[dict[str, Measured]]:
     """Compute `kpis` for each of `windows` at once; return their bodies by KPI name, in order.
 
     Every statement of every window is in flight together, each on its own connection (one per
@@ -57,7 +57,7 @@ async def compute_windows(
         rows: dict[Grain, asyncio.Task[RowMapping]],
         statements: dict[Grain, GrainStatement],
         context: ShapeContext,
-    ) -> Window:
+    ) -> Measured:
         # Each KPI is shaped as soon as its own grains are in: the pain points' classification
         # overlaps the other statements.
         row: dict[str, Any] = {}
@@ -67,7 +67,7 @@ async def compute_windows(
         samples = _samples(kpi, row) if compared else {}
         exposure = exposure_seconds(context.filters, now)
         if not kpi.grain.streamed:
-            return Window(await kpi.shape(row, context), samples, exposure)
+            return Measured(await kpi.shape(row, context), samples, exposure)
         # A streamed grain's rows are shaped as they arrive, on a connection of their own.
         async with db.snapshot() as snapshot:
             texts = TextSource(
@@ -78,7 +78,7 @@ async def compute_windows(
                 batch_size=STREAM_BATCH_ROWS,
             )
             body = await kpi.shape({**row, "texts": texts}, context)
-        return Window(body, samples, exposure)
+        return Measured(body, samples, exposure)
 
     # Admitted only once a connection is free for each statement: a rush queues here, briefly,
     # rather than on the pool with every connection taken. The statements are built once
@@ -97,7 +97,7 @@ async def compute_windows(
         ),
     ):
         built = [statements(kpis, filters, now=now, samples=compared) for filters in windows]
-        bodies: list[dict[str, asyncio.Task[Window]]] = []
+        bodies: list[dict[str, asyncio.Task[Measured]]] = []
         async with task_group() as group:
             for filters, window in zip(windows, built, strict=True):
                 context = ShapeContext(filters=filters, now=now, classifier=services.classifier)
