@@ -25,7 +25,7 @@ EXPORT_UV := $(EXPORT) --only-group tools
 UPGRADE ?=
 UPGRADE_FLAGS := $(if $(filter 1,$(UPGRADE)),--upgrade,$(foreach name,$(UPGRADE),--upgrade-package $(name)))
 
-.PHONY: install lock lock-check run test lint format demo-reset bench examples clean
+.PHONY: install lock lock-check run test lint format demo-reset bench examples snapshots clean
 
 # uv itself, from the lock's hashes, installed by the venv's own pip.
 $(UV): $(UV_TXT)
@@ -89,6 +89,11 @@ bench: $(STAMP)
 # Record the OpenAPI document's response examples again, from the demo data (backend/app/examples).
 examples: $(STAMP)
 	$(BIN)/python -m backend.demo.record_examples
+
+# Write the compiled SQL snapshots again (tests/__snapshots__/) after an intended change to a
+# statement; review their diff with the change.
+snapshots: $(STAMP)
+	$(BIN)/pytest tests/test_sql_snapshots.py --snapshot-update
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix backend tests bench

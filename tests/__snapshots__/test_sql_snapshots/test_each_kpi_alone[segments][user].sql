@@ -1,0 +1,10 @@
+WITH session_user_pairs AS 
+(SELECT interaction_log.session_id AS session_id, min(interaction_log.time_stamp) AS first_seen, max(interaction_log.time_stamp) AS last_seen, nullif(interaction_log.user_id, $20::VARCHAR) AS user_id 
+FROM interaction_log 
+WHERE interaction_log.time_stamp >= $21::TIMESTAMP WITHOUT TIME ZONE AND interaction_log.time_stamp <= $22::TIMESTAMP WITHOUT TIME ZONE AND interaction_log.session_id != $23::VARCHAR GROUP BY interaction_log.session_id, nullif(interaction_log.user_id, $20::VARCHAR)), 
+users AS 
+(SELECT session_user_pairs.user_id AS user_id, count(*) AS sessions, min(session_user_pairs.first_seen) AS first_seen, max(session_user_pairs.last_seen) AS last_seen 
+FROM session_user_pairs 
+WHERE session_user_pairs.user_id IS NOT NULL GROUP BY session_user_pairs.user_id)
+ SELECT count(*) AS relation_rows, count(*) AS segments__unique_users, ARRAY[count(*) FILTER (WHERE users.sessions >= $1::INTEGER), count(*) FILTER (WHERE users.sessions >= $2::INTEGER AND users.sessions <= $3::INTEGER), count(*) FILTER (WHERE users.sessions >= $4::INTEGER AND users.sessions <= $5::INTEGER), count(*) FILTER (WHERE users.sessions >= $6::INTEGER AND users.sessions <= $7::INTEGER)] AS segments__users, ARRAY[round(CAST(($8::INTEGER * CAST(count(*) FILTER (WHERE users.sessions >= $1::INTEGER) AS NUMERIC)) / CAST(nullif(count(*), $9::INTEGER) AS NUMERIC) AS NUMERIC), $10::INTEGER), round(CAST(($11::INTEGER * CAST(count(*) FILTER (WHERE users.sessions >= $2::INTEGER AND users.sessions <= $3::INTEGER) AS NUMERIC)) / CAST(nullif(count(*), $12::INTEGER) AS NUMERIC) AS NUMERIC), $13::INTEGER), round(CAST(($14::INTEGER * CAST(count(*) FILTER (WHERE users.sessions >= $4::INTEGER AND users.sessions <= $5::INTEGER) AS NUMERIC)) / CAST(nullif(count(*), $15::INTEGER) AS NUMERIC) AS NUMERIC), $16::INTEGER), round(CAST(($17::INTEGER * CAST(count(*) FILTER (WHERE users.sessions >= $6::INTEGER AND users.sessions <= $7::INTEGER) AS NUMERIC)) / CAST(nullif(count(*), $18::INTEGER) AS NUMERIC) AS NUMERIC), $19::INTEGER)] AS segments__percents 
+FROM users

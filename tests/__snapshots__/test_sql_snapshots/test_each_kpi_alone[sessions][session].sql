@@ -1,0 +1,6 @@
+WITH sessions AS 
+(SELECT interaction_log.session_id AS session_id, min(interaction_log.time_stamp) AS first_seen, max(interaction_log.time_stamp) AS last_seen, bool_or(lower(trim(interaction_log.user_feedback)) = $6::VARCHAR) AS has_negative, bool_or(lower(trim(interaction_log.user_feedback)) = $7::VARCHAR) AS has_positive 
+FROM interaction_log 
+WHERE interaction_log.time_stamp >= $8::TIMESTAMP WITHOUT TIME ZONE AND interaction_log.time_stamp <= $9::TIMESTAMP WITHOUT TIME ZONE AND interaction_log.session_id != $10::VARCHAR GROUP BY interaction_log.session_id)
+ SELECT count(*) AS relation_rows, count(*) AS sessions__total_sessions, count(*) FILTER (WHERE sessions.has_negative) AS sessions__negative_feedback_sessions, count(*) FILTER (WHERE sessions.has_positive) AS sessions__positive_feedback_sessions, round(CAST(avg(EXTRACT(epoch FROM sessions.last_seen - sessions.first_seen)) AS NUMERIC), $1::INTEGER) AS sessions__avg_session_duration_seconds, round(CAST(percentile_cont($2::FLOAT) WITHIN GROUP (ORDER BY EXTRACT(epoch FROM sessions.last_seen - sessions.first_seen)) AS NUMERIC), $3::INTEGER) AS sessions__median_session_duration_seconds, round(CAST(percentile_cont($4::FLOAT) WITHIN GROUP (ORDER BY EXTRACT(epoch FROM sessions.last_seen - sessions.first_seen)) AS NUMERIC), $5::INTEGER) AS sessions__p90_session_duration_seconds 
+FROM sessions
