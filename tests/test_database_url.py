@@ -20,7 +20,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from backend.app.db.connection_url import parse_database_url
-from backend.app.startup import StartupError
+from backend.app.start_error import StartupError
 from backend.demo.embedded import apply_schema
 from tests.helpers import pool, running_app
 from tests.private_redis import free_port

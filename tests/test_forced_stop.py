@@ -25,7 +25,8 @@ import httpx
 import pytest
 
 from backend.app.main import create_app
-from backend.app.startup import FORCED_STOP, StartupError, describe_failure
+from backend.app.start_error import StartupError
+from backend.app.startup import FORCED_STOP, describe_failure
 from tests.helpers import SERVE, make_settings, pool, pool_u, table_locked
 from tests.private_redis import free_port
 

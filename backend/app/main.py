@@ -41,7 +41,8 @@ from backend.app.models.pain_points import PAIN_POINT_CLUSTERS
 from backend.app.openapi import documented
 from backend.app.security import SecurityHeaders
 from backend.app.settings import Settings, get_settings
-from backend.app.startup import StartupError, StartupFailureByType
+from backend.app.start_error import StartupError
+from backend.app.startup import StartupFailureByType
 
 logger = logging.getLogger(__name__)
 

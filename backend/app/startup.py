@@ -10,6 +10,7 @@ import sys
 from starlette.types import Message, Receive, Scope, Send
 
 from backend.app.asgi import Middleware
+from backend.app.start_error import StartupError
 
 logger = logging.getLogger(__name__)
 _FAILED = ("lifespan.startup.failed", "lifespan.shutdown.failed")
@@ -17,10 +18,6 @@ FORCED_STOP = (
     "forced stop: the service stopped without waiting for the requests in flight, which were "
     "answered 503 where their connections were still open"
 )
-
-
-class StartupError(Exception):
-    """The service cannot start, for a reason its message states; the message holds no secret."""
 
 
 def describe_failure(error: BaseException | None, *, stopping: bool = False) -> str:

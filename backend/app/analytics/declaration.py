@@ -5,17 +5,20 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
-from backend.app.analytics.classifier import PainPointClassifier
 from backend.app.analytics.comparison import Comparisons
 from backend.app.analytics.grains import Grain, Relation
 from backend.app.db.client import Database
 from backend.app.db.expressions import Columns
 from backend.app.db.queries import SessionPart
 from backend.app.models.filters import AnalyticsFilters
+
+if TYPE_CHECKING:
+    # A type only: a KPI module need not load the classifier (and with it the LLM's SDK).
+    from backend.app.analytics.classifier import PainPointClassifier
 
 BodyT = TypeVar("BodyT", bound=BaseModel)
 

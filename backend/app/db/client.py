@@ -23,7 +23,7 @@ from backend.app.db.errors import DatabaseError, DatabaseSettingRefusedError
 from backend.app.db.expressions import AnySelect
 from backend.app.db.failures import connect_explained, translated_errors
 from backend.app.settings import Settings
-from backend.app.startup import StartupError
+from backend.app.start_error import StartupError
 
 # Beyond the statement timeout, how long the driver waits for an answer before it gives up on a
 # server that stopped answering (statement_timeout itself needs a live server).

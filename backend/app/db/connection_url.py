@@ -18,7 +18,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from backend.app.db.server_options import settings_named
-from backend.app.startup import StartupError
+from backend.app.start_error import StartupError
 
 _SCHEMES = {
     "postgres",
