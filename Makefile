@@ -80,6 +80,7 @@ lint: $(STAMP) lock-check
 	$(BIN)/ruff check backend tests bench
 	$(BIN)/ruff format --check backend tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # The benchmark (docs/performance.md): loads 1M rows into an embedded PostgreSQL under
 # .pgdata-bench/ on first use (about 2 minutes), then measures. BENCH_ARGS="--rows 100000" etc.

@@ -30,7 +30,6 @@ from backend.app.api.errors import (
 )
 from backend.app.cache.answers import Clock
 from backend.app.cache.encoding import GzipBodies
-from backend.app.cache.http import NoStoreErrors
 from backend.app.cache.setup import build_cache
 from backend.app.db.client import Database, create_engine
 from backend.app.db.errors import DatabaseError
@@ -39,7 +38,7 @@ from backend.app.head import HeadAsGet
 from backend.app.logging import RequestLog, configure_logging, logged_path
 from backend.app.models.pain_points import PAIN_POINT_CLUSTERS
 from backend.app.openapi import documented
-from backend.app.security import SecurityHeaders
+from backend.app.security import NoStoreErrors, SecurityHeaders
 from backend.app.settings import Settings, get_settings
 from backend.app.start_error import StartupError
 from backend.app.startup import StartupFailureByType

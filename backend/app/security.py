@@ -1,4 +1,4 @@
-"""Security headers on every response, strict for the API's data and workable for the docs pages."""
+"""Headers on every response: security headers (strict for data), no-store on errors."""
 
 from __future__ import annotations
 
@@ -29,3 +29,14 @@ class SecurityHeaders(ResponseHeaders):
         )
         policy = _PAGE_POLICY if content_type.startswith(b"text/html") else _DATA_POLICY
         return [*headers, *_ALWAYS, (b"content-security-policy", policy)]
+
+
+class NoStoreErrors(ResponseHeaders):
+    """ASGI middleware: every 4xx and 5xx carries Cache-Control: no-store."""
+
+    def rewrite(self, status: int, headers: Headers) -> Headers:
+        """Return `headers`, with Cache-Control: no-store instead of any other on an error."""
+        if status < 400:
+            return headers
+        kept = [(name, value) for name, value in headers if name.lower() != b"cache-control"]
+        return [*kept, (b"cache-control", b"no-store")]

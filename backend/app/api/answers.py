@@ -13,7 +13,7 @@ from backend.app.analytics.classifier import PainPointClassifier
 from backend.app.analytics.overview import Answer
 from backend.app.api.csv_export import csv_body, csv_filename, is_csv_of
 from backend.app.api.representation import Representation
-from backend.app.cache.http import answer_response
+from backend.app.api.validators import answer_response
 from backend.app.cache.results import Computed, ResultCache
 from backend.app.models.filters import AnalyticsFilters, Format
 

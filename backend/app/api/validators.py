@@ -1,4 +1,4 @@
-"""HTTP validators: a strong ETag of the bytes sent, 304 on a match, and no-store on every error."""
+"""HTTP validators: a strong ETag of the bytes sent, and 304 when the client holds it."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from collections.abc import Mapping
 
 from fastapi import Request, Response
 
-from backend.app.asgi import Headers, ResponseHeaders
 from backend.app.cache.answers import CachedAnswer
 from backend.app.cache.encoding import GZIP_MIN_BYTES, GzipBodies, accepts_gzip
 
@@ -67,14 +66,3 @@ def answer_response(
     if body is not answer.body:
         validators["Content-Encoding"] = "gzip"
     return Response(body, media_type=media_type, headers=validators)
-
-
-class NoStoreErrors(ResponseHeaders):
-    """ASGI middleware: every 4xx and 5xx carries Cache-Control: no-store."""
-
-    def rewrite(self, status: int, headers: Headers) -> Headers:
-        """Return `headers`, with Cache-Control: no-store instead of any other on an error."""
-        if status < 400:
-            return headers
-        kept = [(name, value) for name, value in headers if name.lower() != b"cache-control"]
-        return [*kept, (b"cache-control", b"no-store")]
