@@ -30,6 +30,12 @@ async def test_a_kpis_function_answers_what_its_route_answers(
     assert len(statements.statements) == len(kpi.grains)
     route = await get_json(client, f"/analytics{kpi.path}", **pool())
     assert body.model_dump(mode="json") == without_filters(route)
+    # And what the overview answers, where the KPI's columns share each grain's statement with
+    # every other KPI's: another statement, the same numbers (the routes' own tests hold those
+    # to hand-worked values).
+    assert isinstance(body, kpi.model)
+    overview = await get_json(client, "/analytics/overview", **pool())
+    assert body.model_dump(mode="json") == overview[kpi.name]
 
 
 class _Row(TypedDict):
