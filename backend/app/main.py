@@ -32,7 +32,7 @@ from backend.app.cache.answers import Clock
 from backend.app.cache.encoding import GzipBodies
 from backend.app.cache.http import NoStoreErrors
 from backend.app.cache.setup import build_cache
-from backend.app.db.client import Database, create_engine
+from backend.app.db.client import Database
 from backend.app.db.errors import DatabaseError
 from backend.app.disconnect import CancelOnDisconnect
 from backend.app.head import HeadAsGet
@@ -90,8 +90,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         url, stop_demo = await _database_url(app_settings)
-        engine = create_engine(url, app_settings)
-        app.state.database = Database(engine, app_settings)
+        app.state.database = Database(url, app_settings)
         # The cache knows nothing of KPIs: it is given the digest of the response shapes (its
         # Redis namespace) and the labels a classifier may give (the pain-point cluster ids).
         app.state.cache, shared = build_cache(
