@@ -81,10 +81,11 @@ lint: $(STAMP) lock-check
 	$(BIN)/ruff format --check backend tests bench
 	$(BIN)/mypy
 
-# The benchmark (docs/performance.md): loads 1M rows into an embedded PostgreSQL under
-# .pgdata-bench/ on first use (about 2 minutes), then measures. BENCH_ARGS="--rows 100000" etc.
+# The benchmark: loads 1M rows into an embedded PostgreSQL under .pgdata-bench/ on first use
+# (about 2 minutes), then measures. BENCH_ARGS="--rows 100000" etc. Its report goes to
+# bench/out/performance.md (git-ignored); PUBLISH=1 writes docs/performance.md instead.
 bench: $(STAMP)
-	$(BIN)/python -m bench.run $(BENCH_ARGS)
+	$(BIN)/python -m bench.run $(if $(filter 1,$(PUBLISH)),--publish) $(BENCH_ARGS)
 
 # Record the OpenAPI document's response examples again, from the demo data (backend/app/examples).
 examples: $(STAMP)
