@@ -25,7 +25,7 @@ EXPORT_UV := $(EXPORT) --only-group tools
 UPGRADE ?=
 UPGRADE_FLAGS := $(if $(filter 1,$(UPGRADE)),--upgrade,$(foreach name,$(UPGRADE),--upgrade-package $(name)))
 
-.PHONY: install lock lock-check run test lint format demo-reset bench examples clean
+.PHONY: install lock lock-check run test lint format demo-reset bench examples sql psql clean
 
 # uv itself, from the lock's hashes, installed by the venv's own pip.
 $(UV): $(UV_TXT)
@@ -94,6 +94,17 @@ examples: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff check --fix backend tests bench
 	$(BIN)/ruff format backend tests bench
+
+# The SQL a KPI sends, without and with compare (backend/demo/show_sql.py): KPI=sessions,
+# pain_points, ... or overview; PRODUCT=landscape for its table; LITERAL=1 writes the values in.
+sql: $(STAMP)
+	@$(BIN)/python -m backend.demo.show_sql $(KPI) $(if $(PRODUCT),--product $(PRODUCT)) \
+		$(if $(filter 1,$(LITERAL)),--literal)
+
+# psql on the embedded demo database, started (and loaded) as `make run` does if it is not running.
+# ARGS="-c 'SELECT count(*) FROM interaction_log'" passes psql its arguments.
+psql: $(STAMP)
+	@$(BIN)/python -m backend.demo.psql $(ARGS)
 
 # Forget the embedded demo database; the next `make run` creates and loads it again.
 demo-reset:

