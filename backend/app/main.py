@@ -128,7 +128,8 @@ def create_app(
     app.state.settings = app_settings
     # Gzip bodies of answers, kept so that a reused answer is compressed once.
     app.state.gzip_bodies = GzipBodies()
-    # Swagger UI's examples: the 30 days up to the day the service started, in REPORT_TIMEZONE.
+    # Swagger UI's examples: from 30 days before the day the service started to that day, in
+    # REPORT_TIMEZONE.
     zone = ZoneInfo(app_settings.report_timezone)
     started = datetime.fromtimestamp(clock(), zone).date()
     app.openapi = documented(  # type: ignore[method-assign]
