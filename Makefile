@@ -25,7 +25,7 @@ EXPORT_UV := $(EXPORT) --only-group tools
 UPGRADE ?=
 UPGRADE_FLAGS := $(if $(filter 1,$(UPGRADE)),--upgrade,$(foreach name,$(UPGRADE),--upgrade-package $(name)))
 
-.PHONY: install lock lock-check run test lint format demo-reset bench examples snapshots clean
+.PHONY: install lock lock-check run test lint format demo-reset bench examples snapshots sql psql clean
 
 # uv itself, from the lock's hashes, installed by the venv's own pip.
 $(UV): $(UV_TXT)
@@ -82,10 +82,11 @@ lint: $(STAMP) lock-check
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-# The benchmark (docs/performance.md): loads 1M rows into an embedded PostgreSQL under
-# .pgdata-bench/ on first use (about 2 minutes), then measures. BENCH_ARGS="--rows 100000" etc.
+# The benchmark: loads 1M rows into an embedded PostgreSQL under .pgdata-bench/ on first use
+# (about 2 minutes), then measures. BENCH_ARGS="--rows 100000" etc. Its report goes to
+# bench/out/performance.md (git-ignored); PUBLISH=1 writes docs/performance.md instead.
 bench: $(STAMP)
-	$(BIN)/python -m bench.run $(BENCH_ARGS)
+	$(BIN)/python -m bench.run $(if $(filter 1,$(PUBLISH)),--publish) $(BENCH_ARGS)
 
 # Record the OpenAPI document's response examples again, from the demo data (backend/app/examples).
 examples: $(STAMP)
@@ -99,6 +100,17 @@ snapshots: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff check --fix backend tests bench
 	$(BIN)/ruff format backend tests bench
+
+# The SQL a KPI sends, without and with compare (backend/demo/show_sql.py): KPI=sessions,
+# pain_points, ... or overview; PRODUCT=landscape for its table; LITERAL=1 writes the values in.
+sql: $(STAMP)
+	@$(BIN)/python -m backend.demo.show_sql $(KPI) $(if $(PRODUCT),--product $(PRODUCT)) \
+		$(if $(filter 1,$(LITERAL)),--literal)
+
+# psql on the embedded demo database, started (and loaded) as `make run` does if it is not running.
+# ARGS="-c 'SELECT count(*) FROM interaction_log'" passes psql its arguments.
+psql: $(STAMP)
+	@$(BIN)/python -m backend.demo.psql $(ARGS)
 
 # Forget the embedded demo database; the next `make run` creates and loads it again.
 demo-reset:

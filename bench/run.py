@@ -1,7 +1,11 @@
-"""Benchmark the service at volume, through the real HTTP stack, and write docs/performance.md.
+"""Benchmark the service at volume, through the real HTTP stack, and write its report.
 
     make bench                       # 1M rows per product, embedded PostgreSQL
     make bench BENCH_ARGS="--rows 100000 --reps 5"
+    make bench PUBLISH=1             # the report becomes docs/performance.md
+
+The report goes to bench/out/performance.md (git-ignored), so that a local run leaves the tree
+clean; published, it replaces docs/performance.md.
 
 One run, one machine, warm caches, medians of --reps repetitions. Ratios are what it reports;
 absolute times depend on the machine.
@@ -40,6 +44,10 @@ TABLE = "interaction_log"
 TZ = "America/Chicago"
 COMPARE = {"compare": "previous_period"}
 INDEXES = ["interaction_log_analytics_window"]
+# Where the report goes: a git-ignored file, or with PUBLISH the tracked one.
+LOCAL_REPORT = ROOT / "bench" / "out" / "performance.md"
+PUBLISHED_REPORT = ROOT / "docs" / "performance.md"
+PUBLISH = "--publish"
 # F runs on the same per-connection settings as the service's own connections.
 _DEFAULTS = Settings()
 SERVICE_SETTINGS = {"work_mem": _DEFAULTS.db_work_mem, "jit": "on" if _DEFAULTS.db_jit else "off"}
@@ -57,8 +65,13 @@ def shown_command(argv: list[str]) -> str:
         if os.path.isabs(arg)
         else arg
         for arg in argv
+        if arg != PUBLISH
     ]
-    return "make bench" + (f' BENCH_ARGS="{" ".join(shown)}"' if shown else "")
+    return (
+        "make bench"
+        + (" PUBLISH=1" if PUBLISH in argv else "")
+        + (f' BENCH_ARGS="{" ".join(shown)}"' if shown else "")
+    )
 
 
 async def timed(action: Callable[[], Awaitable[Any]], reps: int) -> tuple[float, Any]:
@@ -433,9 +446,11 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({model}), {memory} GiB, {platform.platform()}"
 
 
-async def main() -> None:
-    """Run the whole benchmark and write docs/performance.md."""
-    parser = argparse.ArgumentParser(description=__doc__)
+def arguments(argv: list[str]) -> argparse.Namespace:
+    """Return the benchmark's options from `argv`; `output` is where the report goes."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--reps", type=int, default=5)
@@ -451,13 +466,26 @@ async def main() -> None:
         default=600,
         help="distinct 3,660-day overviews sent to fill the cache (bench/limits.py)",
     )
-    parser.add_argument("--output", default=str(ROOT / "docs" / "performance.md"))
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--output", type=Path, default=LOCAL_REPORT, help="the report's file")
+    where.add_argument(
+        PUBLISH,
+        dest="output",
+        action="store_const",
+        const=PUBLISHED_REPORT,
+        help=f"write the report to {PUBLISHED_REPORT.relative_to(ROOT)} (make bench PUBLISH=1)",
+    )
     parser.add_argument(
         "--gzip-only",
         action="store_true",
         help="only measure gzip on a warm 365-day overview and print it (no report written)",
     )
-    args = parser.parse_args()
+    return parser.parse_args(argv)
+
+
+async def main() -> None:
+    """Run the whole benchmark and write its report."""
+    args = arguments(sys.argv[1:])
 
     url = args.database_url
     if url is None:
@@ -562,9 +590,9 @@ async def main() -> None:
         concurrency=4,
     )
     command = shown_command(sys.argv[1:])
-    await asyncio.to_thread(
-        Path(args.output).write_text, render_markdown(report, command, args.reps)
-    )
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    await asyncio.to_thread(args.output.write_text, render_markdown(report, command, args.reps))
+    print(f"wrote {args.output}", flush=True)
     print(
         json.dumps({k: v for k, v in report.items() if not k.startswith("explain")}, default=str)[
             :3000

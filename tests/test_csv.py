@@ -477,6 +477,19 @@ async def test_other_formats_are_a_422_naming_format(
     assert [error["parameter"] for error in response.json()["errors"]] == ["format"]
 
 
+@pytest.mark.parametrize("path", ["/analytics/overview", "/meta/filter-options"])
+async def test_csv_asked_where_there_is_none_names_the_endpoints_that_answer_it(
+    client: httpx.AsyncClient, path: str
+) -> None:
+    response = await client.get(path, params=pool_u(format="csv"))
+    assert response.status_code == 422
+    answering = ", ".join(ANALYTICS_PATHS)
+    assert response.json()["errors"][-1] == {
+        "parameter": "format",
+        "message": f"{path} has no CSV; these endpoints answer format=csv: {answering}",
+    }
+
+
 async def test_errors_stay_json(client: httpx.AsyncClient) -> None:
     response = await client.get("/analytics/volume", params=pool_u(format="csv", tz="Nowhere"))
     assert response.status_code == 422

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
@@ -15,6 +16,7 @@ from backend.app.analytics import runner
 from backend.app.main import create_app
 from backend.demo.embedded import start_server
 from tests.helpers import WINDOW, create_database, drop_database, make_settings, pool
+from tests.private_redis import free_port
 
 # Generous bounds that only catch a hang: nothing here waits on a timer to pass or fail.
 HANG_GUARD = httpx.Timeout(60.0)
@@ -68,6 +70,24 @@ async def test_database_down_is_503_and_the_service_recovers(own_server: tuple[A
         again = await http.get("/analytics/sessions", params=pool())
         assert again.status_code == 200
         assert again.json()["total_sessions"] == 0
+
+
+async def test_an_unreachable_database_is_logged_by_its_address_never_its_user(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING, logger="backend.app.db")
+    port = free_port()  # nothing listens there
+    url = f"postgresql://report_reader:Secret-Word@127.0.0.1:{port}/analytics_nowhere"
+    app = create_app(make_settings(url, db_connect_timeout_seconds=2))
+    async with app.router.lifespan_context(app), await _client(app) as http:
+        assert (await http.get("/analytics/sessions", params=pool())).status_code == 503
+    logged = [r.getMessage() for r in caplog.records if r.name == "backend.app.db.failures"]
+    # Once as the service starts, and again for the request.
+    assert len(logged) >= 2
+    where = f"(host 127.0.0.1, port {port}, database analytics_nowhere)"
+    assert all(message == f"cannot connect to the database {where}" for message in logged)
+    assert "report_reader" not in caplog.text
+    assert "Secret-Word" not in caplog.text
 
 
 async def test_a_setting_refused_after_the_start_is_a_503_naming_it(

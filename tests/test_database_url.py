@@ -166,6 +166,47 @@ def test_the_query_overrides_the_url_as_libpq_reads_it(raw: str, dsn: str) -> No
     assert parse_database_url(raw).dsn == dsn
 
 
+@pytest.mark.parametrize(
+    ("raw", "location"),
+    [
+        (
+            "postgresql://analyst:pw@db.internal:6432/analytics",
+            "db.internal, port 6432, database analytics",
+        ),
+        # The query overrides the URL's parts here too; each host of a list keeps its port.
+        ("postgresql://a:pw@h:1/d?host=k", "k, port 1, database d"),
+        ("postgresql://a:pw@h1:1,h2/d%20x", "h1,h2, port 1,5432, database d x"),
+        (
+            "postgresql://a:pw@/heritage?host=/cloudsql/p:r:i",
+            "/cloudsql/p:r:i, port 5432, database heritage",
+        ),
+        ("postgresql://a:pw@h/d?dbname=x&port=7", "h, port 7, database x"),
+        # What libpq would default to, said without the user's name.
+        (
+            "postgresql://analyst:pw@",
+            "a local socket or localhost, port 5432, database named as the user",
+        ),
+    ],
+)
+def test_the_location_names_hosts_ports_and_database_never_the_user(
+    monkeypatch: pytest.MonkeyPatch, raw: str, location: str
+) -> None:
+    for name in ("PGHOST", "PGPORT", "PGDATABASE"):
+        monkeypatch.delenv(name, raising=False)
+    assert parse_database_url(raw).location == f"host {location}"
+
+
+def test_the_location_defaults_as_libpq_does_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PGHOST", "db.env")
+    monkeypatch.setenv("PGPORT", "5433")
+    monkeypatch.setenv("PGDATABASE", "from_env")
+    assert parse_database_url("postgresql://analyst:pw@").location == (
+        "host db.env, port 5433, database from_env"
+    )
+
+
 def test_other_schemes_are_refused() -> None:
     with pytest.raises(StartupError, match="postgresql://"):
         parse_database_url("mysql://a:b@h/d")

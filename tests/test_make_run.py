@@ -1,4 +1,5 @@
-"""`make run` stops its embedded PostgreSQL on SIGTERM as on SIGINT, whatever an earlier run left.
+"""`make run` stops its embedded PostgreSQL on SIGTERM as on SIGINT, whatever an earlier run left;
+its first start says where Swagger UI is, quietly; `make psql` opens its database.
 
 Each test starts the README's `make run` on its own port, with the demo database in a folder of
 this module (created and loaded by the first start, reused by the later ones), waits until it
@@ -61,17 +62,38 @@ def _handles(folder: Path) -> list[int]:
     return listed
 
 
+def _demo_environment(folder: Path) -> dict[str, str]:
+    """Return the environment of a make command on the demo database in `folder`.
+
+    Without XDG_RUNTIME_DIR, as in containers and CI, where platformdirs would warn.
+    """
+    env = {**os.environ, "EMBEDDED_DATA_DIR": str(folder)}
+    for name in ("DATABASE_URL", "CACHE_URL", "ANTHROPIC_API_KEY", "XDG_RUNTIME_DIR"):
+        env.pop(name, None)
+    return env
+
+
+def _make_psql(folder: Path, sql: str) -> subprocess.CompletedProcess[str]:
+    """Run `make psql` on the demo database in `folder` with one statement; return how it went."""
+    return subprocess.run(
+        ["make", "--no-print-directory", "psql", f"ARGS=-X -A -t -c '{sql}'"],
+        cwd=ROOT,
+        env=_demo_environment(folder),
+        capture_output=True,
+        text=True,
+        timeout=START_SECONDS,
+        check=False,
+    )
+
+
 def _make_run(folder: Path, log: Path) -> tuple[subprocess.Popen[bytes], str]:
     """Start `make run` in its own process group; return it and its base URL once it is ready."""
     port = _free_port()
-    env = {**os.environ, "EMBEDDED_DATA_DIR": str(folder)}
-    for name in ("DATABASE_URL", "CACHE_URL", "ANTHROPIC_API_KEY"):
-        env.pop(name, None)
     with log.open("ab") as output:
         make = subprocess.Popen(
             ["make", "--no-print-directory", "run", f"PORT={port}"],
             cwd=ROOT,
-            env=env,
+            env=_demo_environment(folder),
             stdout=output,
             stderr=subprocess.STDOUT,
             # Its own group, as a terminal gives a foreground job: Ctrl-C signals the group.
@@ -167,3 +189,47 @@ def test_only_live_processes_that_wrote_the_list_are_kept(tmp_path: Path) -> Non
         sleeper.kill()
         sleeper.wait()
         zombie.wait()
+
+
+def test_the_first_start_says_where_swagger_ui_is_and_warns_of_nothing(tmp_path: Path) -> None:
+    log = tmp_path / "make-run.log"
+    folder = tmp_path / "pgdata"
+    make, base = _make_run(folder, log)
+    started = log.read_text().splitlines()
+    make.send_signal(signal.SIGTERM)
+    _stopped(make, folder, log)
+    lines = [json.loads(line) for line in started if line.startswith("{")]
+    said = {(line["severity"], line["message"]) for line in lines}
+    assert ("INFO", f"Swagger UI: {base}/docs") in said
+    loaded = [message for _, message in said if message.startswith("loaded ")]
+    assert len(loaded) == 2, said
+    assert all(("INFO", message) in said for message in loaded)
+    assert not [line for line in lines if line["severity"] not in ("INFO", "DEBUG")]
+    # Nor does anything else write to it after make's echo of the command: no Python warning on
+    # stderr (platformdirs' RuntimeDirWarning, say).
+    assert not [line for line in started[1:] if not line.startswith("{")]
+
+
+def test_make_psql_beside_make_run_leaves_its_server_to_it(data_dir: Path, tmp_path: Path) -> None:
+    log = tmp_path / "make-run.log"
+    make, base = _make_run(data_dir, log)
+    psql = _make_psql(data_dir, "SELECT current_database(), count(*) > 0 FROM interaction_log")
+    assert psql.returncode == 0, psql.stderr
+    assert psql.stdout.splitlines() == ["heritage_demo|t"]
+    # The server is make run's still: its handle alone is listed, and it answers.
+    assert _postmaster(data_dir) is not None
+    assert len(_handles(data_dir)) == 1
+    assert httpx.get(f"{base}/health/ready").status_code == 200
+    make.send_signal(signal.SIGTERM)
+    _stopped(make, data_dir, log)
+
+
+def test_make_psql_alone_starts_the_server_and_stops_it(data_dir: Path) -> None:
+    assert _postmaster(data_dir) is None
+    psql = _make_psql(data_dir, "SELECT count(*) > 0 FROM landscape_interaction_log")
+    assert psql.returncode == 0, psql.stderr
+    assert psql.stdout.splitlines() == ["t"]
+    assert _postmaster(data_dir) is None
+    assert _handles(data_dir) == []
+    # psql's own failure is make psql's.
+    assert _make_psql(data_dir, "SELECT * FROM no_such_table").returncode != 0

@@ -26,7 +26,7 @@ from backend.app.analytics.keyword_rules import KeywordClassifier, classify_text
 from backend.app.analytics.label_workers import LabelWorkers
 from backend.app.analytics.runner import statements
 from backend.app.analytics.text_keys import normalised_batch
-from backend.app.db.client import Database, create_engine
+from backend.app.db.client import Database
 from backend.app.db.tables import table_for
 from backend.app.db.text_source import TextSource
 from backend.app.models.filters import AnalyticsFilters
@@ -95,7 +95,7 @@ async def database_of(
     """Yield a Database on a scratch database filled by `fill`."""
     async with scratch_database(server_url, prefix, fill) as url:
         settings = make_settings(url)
-        db = Database(create_engine(url, settings), settings)
+        db = Database(url, settings)
         try:
             yield db
         finally:

@@ -1,6 +1,6 @@
 """Every `curl` line of the README, run as written against the demo data: the docs can be pasted.
 
-Each line runs in bash (so `$(date -d '30 days ago' +%F)` is expanded as a reader's shell would)
+Each line runs in bash (so `$(date -d '29 days ago' +%F)` is expanded as a reader's shell would)
 with the README's address pointed at a live service on demo data ending now (`demo_server`), and
 `-v` added so that the status and the request sent can be read. Each must answer 200, its
 window and filters must hold sessions, and every line of output the README shows under it (the
@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from datetime import date
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
@@ -55,6 +56,32 @@ def test_the_readme_has_curl_examples_that_show_output() -> None:
     # None with a fixed date, which the demo data (the last 90 days) would soon not cover.
     assert not [command for command, _ in examples if re.search(r"\d{4}-\d{2}-\d{2}", command)]
     assert sum(bool(shown) for _, shown in examples) >= 5
+
+
+# A window of the examples: from N days ago (GNU date) to today.
+DAYS_AGO = re.compile(r"start_date=\$\(date -d '(\d+) days ago' \+%F\)&end_date=\$\(date \+%F\)")
+
+
+def test_the_last_30_days_are_30_dates_and_a_week_7() -> None:
+    windows = [DAYS_AGO.search(command) for command, _ in curl_examples()]
+    assert all(windows)
+    ago = [int(window[1]) for window in windows if window]
+    # As a reader's shell computes them: the dates from the first to today, both included.
+    for days in set(ago):
+        first, today = subprocess.run(
+            ["bash", "-c", f"date -d '{days} days ago' +%F; date +%F"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+        assert (date.fromisoformat(today) - date.fromisoformat(first)).days + 1 in (30, 7)
+    assert ago.count(29) >= 5
+
+
+def test_each_date_command_is_also_given_for_bsd_date() -> None:
+    text = README.read_text()
+    for days in {int(found) for found in re.findall(r"date -d '(\d+) days ago'", text)}:
+        assert f"-v-{days}d" in text, days
 
 
 @pytest.mark.parametrize(

@@ -151,6 +151,37 @@ async def test_repeated_parameter_is_422(client: httpx.AsyncClient) -> None:
     assert response.json()["detail"] == "start_date: given more than once"
 
 
+@pytest.mark.parametrize(
+    ("path", "given", "meant"),
+    [
+        (PATH, "enviroment", "environment"),
+        (PATH, "start", "start_date"),
+        (PATH, "Product_Context", "product_context"),
+        (PATH, "fromat", "format"),
+        ("/analytics/overview", "comapre", "compare"),
+        ("/meta/filter-options", "product", "product_context"),
+    ],
+)
+async def test_a_misspelt_parameter_is_a_422_saying_what_was_meant(
+    client: httpx.AsyncClient, path: str, given: str, meant: str
+) -> None:
+    response = await client.get(path, params=pool(**{given: "x"}))
+    assert response.status_code == 422
+    [error] = [e for e in response.json()["errors"] if e["parameter"] == given]
+    assert error["message"] == f"not a parameter of this endpoint; did you mean `{meant}`?"
+
+
+async def test_an_unknown_parameter_like_none_is_a_422_listing_those_taken(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get(PATH, params=pool(colour="blue"))
+    assert response.status_code == 422
+    assert response.json()["detail"] == (
+        "colour: not a parameter of this endpoint, which takes `tz`, `start_date`, `end_date`, "
+        "`product_context`, `environment`, `user_id`, `compare`, `format`"
+    )
+
+
 async def test_longest_window_is_accepted(client: httpx.AsyncClient) -> None:
     # 2015-06-01 .. 2025-06-07 is 3,659 days apart: 3,660 calendar days, the most allowed (a day
     # earlier is refused above). It holds W, so the 7 sessions of W and nothing else.

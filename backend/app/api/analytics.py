@@ -87,3 +87,6 @@ def _add_kpi_route(kpi: Kpi[Any]) -> None:
 
 for _kpi in KPIS:
     _add_kpi_route(_kpi)
+
+# The endpoints that answer format=csv: every KPI's own, not the overview.
+CSV_PATHS = tuple(f"{router.prefix}{kpi.path}" for kpi in KPIS)

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.types import Message, Receive, Scope, Send
 
 from backend.app.analytics.budget import ProcessingTimeoutError
+from backend.app.api.unknown_parameters import unknown_parameter
 from backend.app.asgi import Middleware
 from backend.app.db.errors import (
     DatabaseAuthenticationError,
@@ -88,7 +89,7 @@ async def validation_error_handler(request: Request, exc: Exception) -> JSONResp
     """Render a request validation failure as a 422 whose `detail` names each parameter."""
     assert isinstance(exc, RequestValidationError)
     errors = [
-        {"parameter": _parameter_name(err.get("loc", ())), "message": _message(err)}
+        {"parameter": _parameter_name(err.get("loc", ())), "message": _message(err, request)}
         for err in exc.errors()
     ]
     detail = "; ".join(f"{e['parameter']}: {e['message']}" for e in errors)
@@ -101,7 +102,10 @@ def _parameter_name(loc: object) -> str:
     return ".".join(parts) or "query"
 
 
-def _message(err: dict[str, object]) -> str:
+def _message(err: dict[str, object], request: Request) -> str:
+    if err.get("type") == "extra_forbidden":
+        # Pydantic's own words, "Extra inputs are not permitted", say nothing of what was meant.
+        return unknown_parameter(_parameter_name(err.get("loc", ())), request)
     message = str(err.get("msg", "invalid value"))
     # Pydantic prefixes messages raised from validators with "Value error, ".
     return message.removeprefix("Value error, ")

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from backend.app.cpus import available_cpus
 from backend.app.db.admission import Admission
-from backend.app.db.connection_url import parse_database_url
+from backend.app.db.connection_url import ConnectionTarget, parse_database_url
 from backend.app.db.errors import DatabaseError, DatabaseSettingRefusedError
 from backend.app.db.expressions import AnySelect
 from backend.app.db.failures import connect_explained, translated_errors
@@ -32,9 +32,8 @@ COMMAND_TIMEOUT_MARGIN_SECONDS = 1.0
 CALL_DEADLINE_MARGIN_SECONDS = 4.5
 
 
-def create_engine(database_url: str, settings: Settings) -> AsyncEngine:
+def create_engine(target: ConnectionTarget, settings: Settings) -> AsyncEngine:
     """Create the pooled engine; every connection is read-only and has a statement timeout."""
-    target = parse_database_url(database_url)
     return create_async_engine(
         # Only the driver: asyncpg reads the rest from the DSN, as libpq would.
         "postgresql+asyncpg://",
@@ -206,8 +205,10 @@ class Snapshot:
 class Database:
     """Runs statements on the engine, each call on its own pooled connection, within a deadline."""
 
-    def __init__(self, engine: AsyncEngine, settings: Settings) -> None:
-        self.engine = engine
+    def __init__(self, database_url: str, settings: Settings) -> None:
+        target = parse_database_url(database_url)
+        self.engine = create_engine(target, settings)
+        self.location = target.location
         self.pool_timeout = settings.db_pool_timeout_seconds
         # A call is answered or fails within the statement timeout plus a few seconds, whatever
         # the server does: also while connecting, and when it stops answering mid-statement.
@@ -254,7 +255,7 @@ class Database:
     async def connection(self) -> AsyncIterator[AsyncConnection]:
         """Yield a pooled connection, with database failures translated to db/'s errors."""
         async with (
-            translated_errors(self.pool_timeout),
+            translated_errors(self.pool_timeout, self.location),
             asyncio.timeout(self.call_deadline),
             self.engine.connect() as connection,
         ):
@@ -283,7 +284,7 @@ class Database:
         fetches.
         """
         deadline = DatabaseDeadline(self.call_deadline)
-        async with translated_errors(self.pool_timeout):
+        async with translated_errors(self.pool_timeout, self.location):
             connection = self.engine.connect()
             async with deadline.waiting():
                 await connection.start()

@@ -96,6 +96,8 @@ class ConnectionTarget:
 
     dsn: str
     server_settings: Mapping[str, str]
+    # Where it connects, as a log may say it: hosts, ports and database, never who connects.
+    location: str
     connect_timeout: float | None = None
     # asyncpg's statement_cache_size and SQLAlchemy's prepared_statement_cache_size, when given.
     cache_sizes: Mapping[str, int] = field(default_factory=dict)
@@ -234,6 +236,26 @@ def _fold_hosts(hostspec: str, query: dict[str, str]) -> None:
         query.setdefault("port", ",".join(port or "5432" for port in ports))
 
 
+def _location(hostspec: str, path: str, query: Mapping[str, str]) -> str:
+    """Return the hosts, ports and database the URL names, each as libpq defaults it if unnamed.
+
+    Never the user: unnamed, the database is the user's name, which is said in other words.
+    """
+    named = dict(query)
+    if hostspec:
+        # The query wins, as libpq reads it (_libpq_precedence).
+        _fold_hosts(hostspec, named)
+    host = named.get("host") or os.environ.get("PGHOST") or "a local socket or localhost"
+    port = named.get("port") or os.environ.get("PGPORT") or "5432"
+    database = (
+        named.get("dbname")
+        or unquote(path.removeprefix("/"))
+        or os.environ.get("PGDATABASE")
+        or "named as the user"
+    )
+    return f"host {host}, port {port}, database {database}"
+
+
 def parse_database_url(raw: str) -> ConnectionTarget:
     """Return how to connect to the database `raw` names, or raise a StartupError saying why not."""
     try:
@@ -300,6 +322,7 @@ def parse_database_url(raw: str) -> ConnectionTarget:
                 raise _refuse(name, f"asyncpg can only do {allowed}")
         elif name not in _NATIVE:
             raise _refuse(name, _WHY_NOT.get(name, "not a connection parameter the service knows"))
+    location = _location(hostspec, parts.path, query)
     dsn = _libpq_precedence(userinfo, hostspec, parts.path, query)
     if query:
         dsn += f"?{urlencode(query)}"
@@ -309,4 +332,5 @@ def parse_database_url(raw: str) -> ConnectionTarget:
         connect_timeout=timeout,
         cache_sizes=cache_sizes,
         direct_tls=query.get("sslnegotiation") == "direct",
+        location=location,
     )

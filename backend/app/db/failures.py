@@ -77,8 +77,11 @@ def _sqlstate(error: DBAPIError | asyncpg.PostgresError) -> str | None:
 
 
 @asynccontextmanager
-async def translated_errors(pool_timeout: float) -> AsyncIterator[None]:
-    """Turn driver and pool failures into db/'s errors, without leaking their text."""
+async def translated_errors(pool_timeout: float, location: str) -> AsyncIterator[None]:
+    """Turn driver and pool failures into db/'s errors, without leaking their text.
+
+    Each is logged with `location`, the database's hosts, ports and name (never the user).
+    """
     try:
         yield
     except PoolTimeoutError:
@@ -87,7 +90,7 @@ async def translated_errors(pool_timeout: float) -> AsyncIterator[None]:
     except (DBAPIError, asyncpg.PostgresError) as error:
         # The driver's own errors come from streamed statements, which bypass SQLAlchemy.
         state = _sqlstate(error)
-        logger.warning("database error %s", state, extra={"sqlstate": state})
+        logger.warning("database error %s (%s)", state, location, extra={"sqlstate": state})
         # SQLAlchemy wraps what asyncpg raised while connecting; its cause is the driver's own.
         cause = error.orig.__cause__ if isinstance(error, DBAPIError) and error.orig else None
         if isinstance(cause, TargetServerAttributeNotMatched):
@@ -114,29 +117,29 @@ async def translated_errors(pool_timeout: float) -> AsyncIterator[None]:
         # The driver's own, from a streamed statement: a connection lost under it (a terminated
         # backend, a restart, a failover), or whose protocol state the loss left confused. Other
         # InterfaceErrors (a value that cannot be encoded) are bugs, and stay 500s.
-        logger.warning("the database connection was lost (%s)", type(error).__name__)
+        logger.warning("the database connection was lost (%s; %s)", type(error).__name__, location)
         raise DatabaseUnavailableError(
             "The analytics database connection was lost during the query. Try again shortly."
         ) from None
     except TimeoutError:
         # The connect timeout, the driver's command timeout, or the call's deadline: the server
         # stopped answering.
-        logger.warning("the database did not answer in time")
+        logger.warning("the database did not answer in time (%s)", location)
         raise DatabaseUnavailableError(
             "The analytics database did not answer in time. Try again shortly."
         ) from None
     except ssl.SSLError as error:
-        logger.warning("TLS with the database failed (%s)", type(error).__name__)
+        logger.warning("TLS with the database failed (%s; %s)", type(error).__name__, location)
         raise _tls_error(error) from None
     except OSError as error:
         if _tls_refused(error):
-            logger.warning("the database refused TLS")
+            logger.warning("the database refused TLS (%s)", location)
             raise DatabaseTLSError(
                 "TLS with the analytics database failed: the server does not offer TLS, which "
                 "sslmode in DATABASE_URL asks for."
             ) from None
         # Connecting failed: refused, no such socket, DNS.
-        logger.warning("cannot connect to the database")
+        logger.warning("cannot connect to the database (%s)", location)
         raise DatabaseUnavailableError() from None
 
 

@@ -142,15 +142,18 @@ def raw_text_rows(*, table: Table, filters: AnalyticsFilters) -> Select[str, dat
 
 
 def rows_at(
-    *, table: Table, filters: AnalyticsFilters, stamps: list[int]
+    *, table: Table, filters: AnalyticsFilters, stamps: list[int] | list[datetime]
 ) -> Select[str, datetime, str]:
     """Return the window's rows whose time is one of `stamps`: a few texts' every spelling.
 
-    `stamps` are times as the raw path reads them (microseconds since 2000-01-01). The index on
-    time_stamp finds the rows; the caller keeps those whose text it asked for.
+    `stamps` are times as the raw path reads them (microseconds since 2000-01-01), or datetimes
+    (`make sql` shows one). The index on time_stamp finds the rows; the caller keeps those whose
+    text it asked for.
     """
     statement = raw_text_rows(table=table, filters=filters)
-    return statement.where(table.c.time_stamp == any_(literal(stamps, ARRAY(DateTime))))
+    # Cast, or the array written in as literals (make sql LITERAL=1) would be text[], not times.
+    times = cast(literal(stamps, ARRAY(DateTime)), ARRAY(DateTime))
+    return statement.where(table.c.time_stamp == any_(times))
 
 
 def query_text_columns(texts: FromClause) -> Columns:
