@@ -11,9 +11,9 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar, Token
-from dataclasses import dataclass
+from typing import Any
 
 from opentelemetry.trace import INVALID_SPAN, Span, SpanKind, StatusCode, Tracer
 from opentelemetry.util.types import Attributes
@@ -74,15 +74,11 @@ class RequestTelemetry:
 _current: ContextVar[RequestTelemetry | None] = ContextVar("request_telemetry", default=None)
 
 
-@dataclass(frozen=True)
-class _Within:
-    """The phase a task is in, and which task entered it (child tasks inherit the variable)."""
-
-    name: str
-    task: asyncio.Task[object] | None
-
-
-_within: ContextVar[_Within | None] = ContextVar("telemetry_phase", default=None)
+# The phase a task is in, and the task that entered it (a child task inherits the variable, not
+# the phase: its own phase pauses nothing).
+_within: ContextVar[tuple[str, asyncio.Task[Any] | None] | None] = ContextVar(
+    "telemetry_phase", default=None
+)
 
 
 def begin(telemetry: RequestTelemetry) -> Token[RequestTelemetry | None]:
@@ -100,33 +96,45 @@ def current() -> RequestTelemetry | None:
     return _current.get()
 
 
-@contextmanager
-def phase(name: str) -> Iterator[None]:
+class _PhaseBlock:
+    """The block of a `phase`: a class, as it runs around every database wait."""
+
+    __slots__ = ("_name", "_paused", "_telemetry", "_token")
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __enter__(self) -> None:
+        self._telemetry = telemetry = _current.get()
+        if telemetry is None:
+            return
+        task = asyncio.current_task()
+        outer = _within.get()
+        self._paused = outer[0] if outer is not None and outer[1] is task else None
+        now = telemetry.clock()
+        if self._paused is not None:
+            telemetry.leave(self._paused, now)
+        telemetry.enter(self._name, now)
+        self._token = _within.set((self._name, task))
+
+    def __exit__(self, *_: object) -> None:
+        telemetry = self._telemetry
+        if telemetry is None:
+            return
+        _within.reset(self._token)
+        now = telemetry.clock()
+        telemetry.leave(self._name, now)
+        if self._paused is not None:
+            telemetry.enter(self._paused, now)
+
+
+def phase(name: str) -> AbstractContextManager[None]:
     """Count the block's wall time in phase `name`, pausing the phase this task was in.
 
     Pausing keeps a phase to its own work: a classification waiting on its texts' database reads
     counts that wait as `db`, not as `classify`.
     """
-    telemetry = _current.get()
-    if telemetry is None:
-        yield
-        return
-    task = asyncio.current_task()
-    outer = _within.get()
-    paused = outer.name if outer is not None and outer.task is task else None
-    now = telemetry.clock()
-    if paused is not None:
-        telemetry.leave(paused, now)
-    telemetry.enter(name, now)
-    token = _within.set(_Within(name, task))
-    try:
-        yield
-    finally:
-        _within.reset(token)
-        now = telemetry.clock()
-        telemetry.leave(name, now)
-        if paused is not None:
-            telemetry.enter(paused, now)
+    return _PhaseBlock(name)
 
 
 def _tracer() -> Tracer | None:
@@ -140,15 +148,22 @@ def failed(span: Span, error: BaseException) -> None:
     span.set_attribute("error.type", type(error).__qualname__)
 
 
-@contextmanager
+# What `span` gives with tracing off: nothing started, nothing to end.
+_NO_SPAN = nullcontext(INVALID_SPAN)
+
+
 def span(
     name: str, attributes: Attributes = None, *, kind: SpanKind = SpanKind.INTERNAL
-) -> Iterator[Span]:
+) -> AbstractContextManager[Span]:
     """Trace the block as a child of the current span; a no-op span when tracing is off."""
     tracer = _tracer()
     if tracer is None:
-        yield INVALID_SPAN
-        return
+        return _NO_SPAN
+    return _traced(tracer, name, attributes, kind)
+
+
+@contextmanager
+def _traced(tracer: Tracer, name: str, attributes: Attributes, kind: SpanKind) -> Iterator[Span]:
     # Never the exception recorded, nor its text as the status: only its type, by `failed`.
     with tracer.start_as_current_span(
         name,

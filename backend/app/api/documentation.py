@@ -34,8 +34,18 @@ VALIDATORS: dict[str, Any] = {
         required=True,
     ),
 }
+# On every answer and its 304 (backend/app/observability/requests.py).
+TIMING: dict[str, Any] = {
+    "Server-Timing": _header(
+        'How the answer was had and where its time went: `cache;desc="hit"`, `"miss"` or '
+        '`"shared"` (an identical request\'s computation), `db;dur=<ms>` in the database (none '
+        "on a reused answer), `classify;dur=<ms>` classifying pain points, `total;dur=<ms>`.",
+        required=True,
+    ),
+}
 ANSWER_HEADERS: dict[str, Any] = {
     **VALIDATORS,
+    **TIMING,
     "Content-Encoding": _header(
         "`gzip` when the body is over 1 KB and Accept-Encoding allows gzip.", required=False
     ),
@@ -74,7 +84,7 @@ def answer_responses(
         304: {
             "description": "Not Modified: If-None-Match holds an ETag of the current answer "
             "(of its plain or its gzip body). No body; the ETag is the one the client holds.",
-            "headers": VALIDATORS,
+            "headers": VALIDATORS | TIMING,
         },
     }
 
