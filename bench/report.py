@@ -56,6 +56,7 @@ def render_markdown(report: dict[str, Any], command: str, reps: int) -> str:
     bound = report["settings"]["pool_timeout"] + report["settings"]["statement_timeout"]
     cache = report["cache"]
     packed = report["gzip"]
+    traced = report["tracing"]
     cached_load = report["load_cached"]
     targets = [
         (
@@ -126,6 +127,12 @@ def render_markdown(report: dict[str, Any], command: str, reps: int) -> str:
             f"{packed['ratio']:.3f} ({_ms(packed['gzip'])} against {_ms(packed['identity'])}; "
             f"{packed['gzip_bytes']:,} bytes against {packed['identity_bytes']:,})",
             packed["ratio"] <= 1.05,
+        ),
+        (
+            "overview with traces exported to a local collector ≤ 1.05 × the overview without "
+            "(365 days, cold)",
+            f"{traced['ratio']:.3f} ({_ms(traced['traced'])} against {_ms(traced['plain'])})",
+            traced["ratio"] <= 1.05,
         ),
         (
             f"{cache['clients']} identical cold overviews at once ≈ one computation (≤ 1.5 × one "
@@ -211,6 +218,11 @@ def render_markdown(report: dict[str, Any], command: str, reps: int) -> str:
         f"gzipped {_ms(packed['gzip'])} ({packed['ratio']:.3f} ×; medians of "
         f"{packed['requests']} each, timed in turns, the bytes read as sent). A reused answer is "
         "compressed once and its gzip body kept.",
+        f"- Traces: the cold {traced['days']}-day overview takes {_ms(traced['plain'])} without "
+        f"them and {_ms(traced['traced'])} with every span exported over OTLP/HTTP to a collector "
+        f"on the same machine ({traced['ratio']:.3f} ×; medians of {traced['requests']} each, "
+        f"timed in turns on two services; {traced['exports']} exports, "
+        f"{traced['exported_bytes']:,} bytes).",
         f"- Rush: {rush['clients']} clients each asking for the 90-day overview "
         f"{rush['requests'] // rush['clients']} times in a row ({rush['requests']} requests, pool "
         f"{report['settings']['pool']}, pool timeout {report['settings']['pool_timeout']:g} s) in "

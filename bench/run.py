@@ -35,7 +35,7 @@ from sqlalchemy.engine import make_url
 from backend.app.settings import Settings
 from backend.demo.embedded import apply_recommended_indexes, create_database, start_server
 from backend.demo.volume import load
-from bench import free_text, limits, peer
+from bench import free_text, limits, peer, tracing
 from bench.report import ENDPOINTS, render_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -435,6 +435,14 @@ async def measure_gzip(service: Service, *, reps: int, days: int) -> dict[str, A
     }
 
 
+async def measure_tracing(url: str, reps: int, days: int) -> dict[str, Any]:
+    """Time the cold overview of `days` days without traces and exporting them, in turns."""
+    measured = await tracing.measure(
+        lambda settings: Service(url, settings=settings), window(days), requests=reps * 4
+    )
+    return {"days": days, **measured}
+
+
 def machine() -> str:
     """Describe this machine in one line."""
     model = "unknown CPU"
@@ -480,6 +488,12 @@ def arguments(argv: list[str]) -> argparse.Namespace:
         action="store_true",
         help="only measure gzip on a warm 365-day overview and print it (no report written)",
     )
+    parser.add_argument(
+        "--tracing-only",
+        action="store_true",
+        help="only measure the cold 365-day overview with and without traces exported, and "
+        "print it (no report written)",
+    )
     return parser.parse_args(argv)
 
 
@@ -507,6 +521,11 @@ async def main() -> None:
         print(f"loading {args.rows:,} rows ({count:,} present)", flush=True)
         end = datetime.now(UTC)
         await load(url, rows=args.rows, days=args.days, products=["pool"], replace=True, end=end)
+
+    if args.tracing_only:
+        await set_indexes(url, present=True)
+        print(json.dumps(await measure_tracing(url, args.reps, 365)))
+        return
 
     if args.gzip_only:
         await set_indexes(url, present=True)
@@ -554,6 +573,8 @@ async def main() -> None:
                 report["rss_load"] = service.memory_mb()
         finally:
             service.stop()
+    print("== traces exported to a local collector, and none ==", flush=True)
+    report["tracing"] = await measure_tracing(url, args.reps, 365)
     print("== free text: nearly every query distinct ==", flush=True)
     await free_text.ensure_loaded(free_url, rows=args.rows, days=args.days)
     service = Service(free_url)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import struct
 import subprocess
@@ -20,6 +21,7 @@ import httpx
 import httpx2
 import pytest
 from fastapi import FastAPI
+from opentelemetry.sdk.trace.export import SpanExporter
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -64,6 +66,13 @@ async def get_json(client: httpx.AsyncClient, path: str, **params: str) -> Any:
     response = await client.get(path, params=params)
     assert response.status_code == 200, response.text
     return response.json()
+
+
+async def until(condition: Callable[[], bool], *, within: float = 60.0) -> None:
+    """Poll `condition` until it holds, for what has no event to wait on (an admission, say)."""
+    async with asyncio.timeout(within):
+        while not condition():  # noqa: ASYNC110 (nothing to wait on but the condition)
+            await asyncio.sleep(0.01)
 
 
 def pool(**extra: str) -> dict[str, str]:
@@ -199,11 +208,15 @@ async def running_app(
     *,
     llm_http_client: httpx2.AsyncClient | None = None,
     clock: Clock = time.time,
+    span_exporter: SpanExporter | None = None,
     **settings: object,
 ) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
     """Yield a new app on `database_url` with `settings`, its lifespan running, and a client."""
     application = create_app(
-        make_settings(database_url, **settings), llm_http_client=llm_http_client, clock=clock
+        make_settings(database_url, **settings),
+        llm_http_client=llm_http_client,
+        clock=clock,
+        span_exporter=span_exporter,
     )
     transport = httpx.ASGITransport(app=application)
     async with (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import asyncpg
@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from backend.app.analytics import runner
 from backend.app.main import create_app
 from backend.demo.embedded import start_server
-from tests.helpers import WINDOW, create_database, drop_database, make_settings, pool
+from tests.helpers import WINDOW, create_database, drop_database, make_settings, pool, until
 from tests.private_redis import free_port
 
 # Generous bounds that only catch a hang: nothing here waits on a timer to pass or fail.
@@ -182,13 +182,6 @@ async def test_drifted_schema_is_named_by_ready_and_503_elsewhere(drifted_url: s
                 assert leak not in response.text
 
 
-async def _until(condition: Callable[[], bool]) -> None:
-    """Poll `condition` until it holds (the request under test has been admitted)."""
-    async with asyncio.timeout(HANG_GUARD.read):
-        while not condition():  # noqa: ASYNC110 (the admission has no event to wait on)
-            await asyncio.sleep(0.01)
-
-
 async def test_a_rush_past_capacity_gets_503_with_retry_after(database_url: str) -> None:
     # Pool 4: three connections for analytics (one kept for readiness), so one overview (three
     # statements) fills it. The test's lock holds that overview inside PostgreSQL.
@@ -203,7 +196,7 @@ async def test_a_rush_past_capacity_gets_503_with_retry_after(database_url: str)
             async with locker.transaction():
                 await locker.execute("LOCK TABLE interaction_log IN ACCESS EXCLUSIVE MODE")
                 first = asyncio.create_task(http.get("/analytics/overview", params=pool()))
-                await _until(lambda: admission.in_use == 3)
+                await until(lambda: admission.in_use == 3)
                 # Admitted work holds every analytics connection: the next request waits the
                 # pool timeout, then is told when to come back.
                 busy = await http.get("/analytics/sessions", params=pool())
@@ -234,7 +227,7 @@ async def test_a_full_queue_refuses_at_once(database_url: str) -> None:
             async with locker.transaction():
                 await locker.execute("LOCK TABLE interaction_log IN ACCESS EXCLUSIVE MODE")
                 first = asyncio.create_task(http.get("/analytics/sessions", params=pool()))
-                await _until(lambda: app.state.database.admission.in_use == 1)
+                await until(lambda: app.state.database.admission.in_use == 1)
                 # No room to queue: refused at once, not after the 5 s pool timeout.
                 refused = await asyncio.wait_for(
                     http.get("/analytics/volume", params=pool()), timeout=2

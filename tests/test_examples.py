@@ -110,7 +110,7 @@ def test_the_examples_are_one_recording_of_the_service() -> None:
 def test_the_document_declares_the_headers_and_the_304(spec: dict[str, Any], path: str) -> None:
     responses = spec["paths"][path]["get"]["responses"]
     ok, not_modified = responses["200"]["headers"], responses["304"]["headers"]
-    for name in ("ETag", "Cache-Control", "Vary"):
+    for name in ("ETag", "Cache-Control", "Vary", "Server-Timing"):
         assert ok[name]["required"] is True
         assert not_modified[name]["required"] is True
     assert ok["Content-Encoding"]["required"] is False

@@ -107,9 +107,9 @@ async def test_cors_allows_the_console_to_get(database_url: str) -> None:
         assert "access-control-allow-origin" not in other.headers
         allowed = await http.get("/health", headers={"Origin": "https://console.example"})
         assert allowed.headers["access-control-allow-origin"] == "https://console.example"
-        # A script on the console may read the validator and the CSV file name.
+        # A script on the console may read the validator, the CSV file name and the timings.
         exposed = allowed.headers["access-control-expose-headers"].lower().split(", ")
-        assert {"etag", "content-disposition", "retry-after"} <= set(exposed)
+        assert {"etag", "content-disposition", "retry-after", "server-timing"} <= set(exposed)
 
 
 async def test_no_cors_by_default(client: httpx.AsyncClient) -> None:

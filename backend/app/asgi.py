@@ -8,6 +8,8 @@ from typing import TypeAlias
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 Headers: TypeAlias = list[tuple[bytes, bytes]]
+# The status nginx logs for a client that closed the connection before it got its answer.
+CLIENT_CLOSED_REQUEST = 499
 
 
 class Middleware(ABC):

@@ -7,12 +7,16 @@ import logging
 import re
 import sys
 import time
+from collections.abc import Mapping
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import TextIO
 
-from starlette.types import Message, Receive, Scope, Send
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from backend.app.asgi import Middleware
+from backend.app.asgi import CLIENT_CLOSED_REQUEST, Middleware
+from backend.app.observability.log_trace import request_trace
 
 # Fields a log call may add through `extra=` and that belong in the JSON line.
 _EXTRA_FIELDS = ("httpRequest", "sqlstate", "reason")
@@ -25,6 +29,9 @@ MAX_LOGGED_PATH = 200
 # uvicorn's line once it listens on a TCP address, in its own words (tests/test_make_run.py).
 _LISTENING = re.compile(r"Uvicorn running on (?P<base>https?://\S+) ")
 
+# The trace of the request being handled, as fields of every line logged meanwhile.
+_request_fields: ContextVar[Mapping[str, object] | None] = ContextVar("log_trace", default=None)
+
 
 class JsonFormatter(logging.Formatter):
     """Render a record as one JSON line with `severity`, `message` and `time`."""
@@ -36,6 +43,7 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
             "logger": record.name,
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            **(_request_fields.get() or {}),
         }
         for field in _EXTRA_FIELDS:
             if hasattr(record, field):
@@ -91,8 +99,6 @@ class SwaggerAddress(logging.Filter):
 
 
 request_logger = logging.getLogger("backend.app.requests")
-# The status nginx logs for a client that closed the connection before it got its answer.
-CLIENT_CLOSED_REQUEST = 499
 
 
 def logged_path(path: str) -> str:
@@ -106,11 +112,25 @@ class RequestLog(Middleware):
     """ASGI middleware: one line per request, with method, path (no query), status and latency.
 
     Outermost, so that it sees every ending: an answer (its status), a client that went away
-    before it was answered (499), or an error nothing answered (500).
+    before it was answered (499), or an error nothing answered (500). Every line logged while
+    the request runs, its own included, carries the request's trace: Cloud Logging's fields
+    when `project` (GOOGLE_CLOUD_PROJECT) is set, `trace_id` and `span_id` otherwise.
     """
 
+    def __init__(self, app: ASGIApp, *, project: str | None = None) -> None:
+        super().__init__(app)
+        self.project = project
+
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Run the request and log how it ended."""
+        """Run the request and log how it ended, its trace on every line."""
+        found = request_trace(Headers(scope=scope))
+        token = _request_fields.set(None if found is None else found.fields(self.project))
+        try:
+            await self._logged(scope, receive, send)
+        finally:
+            _request_fields.reset(token)
+
+    async def _logged(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
         status: int | None = None
 

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -16,11 +16,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
+from opentelemetry.sdk.trace.export import SpanExporter
 
 from backend.app.analytics.budget import ProcessingTimeoutError
 from backend.app.analytics.classifier import build_classifier
 from backend.app.analytics.registry import schema_fingerprint
-from backend.app.api import analytics, system
+from backend.app.api import analytics, metrics, system
 from backend.app.api.errors import (
     INTERNAL_ERROR,
     ContainUnexpectedErrors,
@@ -37,6 +38,9 @@ from backend.app.disconnect import CancelOnDisconnect
 from backend.app.head import HeadAsGet
 from backend.app.logging import RequestLog, configure_logging, logged_path
 from backend.app.models.pain_points import PAIN_POINT_CLUSTERS
+from backend.app.observability.metrics import Metrics
+from backend.app.observability.requests import MeasuredRequests
+from backend.app.observability.tracing import Tracing, fastapi_telemetry
 from backend.app.openapi import documented
 from backend.app.security import NoStoreErrors, SecurityHeaders
 from backend.app.settings import Settings, get_settings
@@ -81,39 +85,21 @@ def create_app(
     *,
     llm_http_client: httpx2.AsyncClient | None = None,
     clock: Clock = time.time,
+    span_exporter: SpanExporter | None = None,
 ) -> FastAPI:
-    """Build the application; tests pass their own settings, LLM transport and cache clock."""
+    """Build the application; tests pass their own settings, LLM transport, clock and exporter."""
     app_settings = settings or get_settings()
     configure_logging(app_settings.log_level)
+    # Traces only when the OTEL_* variables ask for them (or a test gives an exporter).
+    tracing = Tracing.from_environment(exporter=span_exporter)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        url, stop_demo = await _database_url(app_settings)
-        app.state.database = Database(url, app_settings)
-        # The cache knows nothing of KPIs: it is given the digest of the response shapes (its
-        # Redis namespace) and the labels a classifier may give (the pain-point cluster ids).
-        app.state.cache, shared = build_cache(
-            app_settings,
-            clock=clock,
-            schema=schema_fingerprint(),
-            labels=range(len(PAIN_POINT_CLUSTERS)),
+        exporting: AbstractAsyncContextManager[None] = (
+            nullcontext() if tracing is None else tracing.running()
         )
-        classifier, llm_client = build_classifier(
-            app_settings, http_client=llm_http_client, shared=shared, clock=clock
-        )
-        app.state.classifier = classifier
-        try:
-            await app.state.database.check_settings()
-            await classifier.start()
+        async with exporting, _services(app, app_settings, llm_http_client, clock):
             yield
-        finally:
-            await asyncio.to_thread(classifier.close)
-            await app.state.database.dispose()
-            await app.state.cache.close()
-            if llm_client is not None:
-                await llm_client.close()
-            if stop_demo is not None:
-                await asyncio.to_thread(stop_demo)
 
     app: FastAPI = FastAPIOffline(
         title="Heritage chatbot analytics",
@@ -124,8 +110,11 @@ def create_app(
         # header, so a forged Host would send clients elsewhere. A trailing slash is a 404.
         redirect_slashes=False,
         swagger_ui_parameters={"tryItOutEnabled": False, "displayRequestDuration": True},
+        telemetry=fastapi_telemetry(tracing),
     )
     app.state.settings = app_settings
+    app.state.tracing = tracing
+    app.state.metrics = Metrics(app.state) if app_settings.metrics_enabled else None
     # Gzip bodies of answers, kept so that a reused answer is compressed once.
     app.state.gzip_bodies = GzipBodies()
     # Swagger UI's examples: from 30 days before the day the service started to that day, in
@@ -149,21 +138,63 @@ def create_app(
             allow_origins=app_settings.cors_origins,
             allow_methods=["GET", "HEAD"],
             allow_headers=["*"],
-            # The console's script reads these: the validator, the CSV file name, when to retry.
-            expose_headers=["ETag", "Content-Disposition", "Retry-After"],
+            # The console's script reads these: the validator, the CSV file name, when to retry,
+            # and where an answer's time went.
+            expose_headers=["ETag", "Content-Disposition", "Retry-After", "Server-Timing"],
         )
     app.include_router(analytics.router)
     app.include_router(system.router)
+    if app.state.metrics is not None:
+        app.include_router(metrics.router)
     app.add_middleware(NoStoreErrors)
     app.add_middleware(SecurityHeaders)
     # A client that goes away cancels everything below, SQL included.
     app.add_middleware(CancelOnDisconnect)
     # HEAD runs as GET below (the route, the cache, the validators); its body is dropped here.
     app.add_middleware(HeadAsGet)
+    # Around everything the request's code does: its Server-Timing counts all of it.
+    app.add_middleware(
+        MeasuredRequests,
+        tracer=None if tracing is None else tracing.tracer,
+        metrics=app.state.metrics,
+    )
     # Outermost: one line per request, however it ended.
-    app.add_middleware(RequestLog)
+    app.add_middleware(RequestLog, project=app_settings.google_cloud_project)
     app.add_middleware(StartupFailureByType)
     return app
+
+
+@asynccontextmanager
+async def _services(
+    app: FastAPI, settings: Settings, llm_http_client: httpx2.AsyncClient | None, clock: Clock
+) -> AsyncIterator[None]:
+    """Open the database, the cache and the classifier for the app; close them after."""
+    url, stop_demo = await _database_url(settings)
+    app.state.database = Database(url, settings)
+    # The cache knows nothing of KPIs: it is given the digest of the response shapes (its
+    # Redis namespace) and the labels a classifier may give (the pain-point cluster ids).
+    app.state.cache, shared = build_cache(
+        settings,
+        clock=clock,
+        schema=schema_fingerprint(),
+        labels=range(len(PAIN_POINT_CLUSTERS)),
+    )
+    classifier, llm_client = build_classifier(
+        settings, http_client=llm_http_client, shared=shared, clock=clock
+    )
+    app.state.classifier = classifier
+    try:
+        await app.state.database.check_settings()
+        await classifier.start()
+        yield
+    finally:
+        await asyncio.to_thread(classifier.close)
+        await app.state.database.dispose()
+        await app.state.cache.close()
+        if llm_client is not None:
+            await llm_client.close()
+        if stop_demo is not None:
+            await asyncio.to_thread(stop_demo)
 
 
 async def _unexpected_error_handler(request: Request, exc: Exception) -> JSONResponse:

@@ -197,6 +197,16 @@ class Settings(BaseSettings):
         "and a value whose tag fails is a miss. Set it whenever others can write to that Redis.",
     )
     log_level: str = Field(default="INFO", description="Python logging level.")
+    google_cloud_project: str | None = Field(
+        default=None,
+        description="The Google Cloud project id: each request's log lines then carry its trace "
+        "in the fields Cloud Logging groups them by (logging.googleapis.com/trace and spanId).",
+    )
+    metrics_enabled: bool = Field(
+        default=False,
+        description="Serve Prometheus metrics at GET /metrics (request durations by route, "
+        "cache outcomes, pool use, refusals, LLM calls, statement timeouts).",
+    )
 
     @field_validator("report_timezone")
     @classmethod

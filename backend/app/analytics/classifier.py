@@ -15,7 +15,11 @@ from typing import Any, Protocol, TypeAlias
 import httpx2
 from anthropic import AsyncAnthropic
 from cachetools import TLRUCache
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind
+from opentelemetry.util.types import Attributes
 
+from backend.app import telemetry
 from backend.app.analytics.breaker import CircuitBreaker
 from backend.app.analytics.budget import ProcessingBudget
 from backend.app.analytics.keyword_rules import KeywordClassifier
@@ -139,6 +143,9 @@ class PainPointClassifier:
         self.shared = shared
         self.workers = workers or LabelWorkers(0)
         self.processing_seconds = processing_seconds
+        # Batches sent to the LLM, and those that failed, since the start (GET /metrics).
+        self.llm_calls = 0
+        self.llm_failures = 0
 
     async def start(self) -> None:
         """Start the worker processes that label texts beside the service."""
@@ -162,9 +169,21 @@ class PainPointClassifier:
         real chat logs; where they repeat, as in templated logs, SQL groups them first, and only
         the distinct texts reach Python. The window's first rows decide.
         """
-        if self.llm is None or self.policy is None:
-            return await self._classify_raw(source)
-        return await self._classify_with_llm(self.llm, self.policy, source.grouped())
+        with telemetry.span("classify pain points") as traced, telemetry.phase(telemetry.CLASSIFY):
+            if self.llm is None or self.policy is None:
+                result = await self._classify_raw(source)
+            else:
+                result = await self._classify_with_llm(self.llm, self.policy, source.grouped())
+            # Counts and names only: never a text.
+            traced.set_attributes(
+                {
+                    "heritage.classifier": result.classifier,
+                    "heritage.texts": result.tally.texts,
+                    "heritage.queries": sum(result.tally.counts),
+                    "heritage.fell_back": result.fallback_reason is not None,
+                }
+            )
+        return result
 
     async def _classify_raw(self, source: TextSource) -> Classification:
         """Label every row's text with the local rules as it streams past; group them after.
@@ -293,6 +312,10 @@ class PainPointClassifier:
             pending[start : start + policy.batch_size]
             for start in range(0, len(pending), policy.batch_size)
         ]
+        # On the classification's span: how many texts and batches were left for the LLM.
+        trace.get_current_span().set_attributes(
+            {"heritage.llm.texts": len(pending), "heritage.llm.batches": len(batches)}
+        )
         reason = await self._run_batches(llm, policy, batches, labels) if batches else None
         return [labels.get(text) for text in texts], reason
 
@@ -312,13 +335,17 @@ class PainPointClassifier:
         gate = asyncio.Semaphore(policy.max_concurrency)
 
         async def run(batch: Sequence[str]) -> list[int]:
+            call: Attributes = {"gen_ai.request.model": llm.name, "heritage.texts": len(batch)}
             async with gate:
                 # Batches still queued when the breaker opens never call the LLM.
                 if not breaker.allow():
                     raise ClassificationError(breaker.reason())
+                self.llm_calls += 1
                 try:
-                    answer = await llm.classify(batch)
+                    with telemetry.span("llm call", call, kind=SpanKind.CLIENT):
+                        answer = await llm.classify(batch)
                 except Exception:
+                    self.llm_failures += 1
                     breaker.failed()
                     raise
                 except BaseException:
@@ -387,6 +414,9 @@ def build_classifier(
         timeout=settings.llm_timeout_seconds,
         max_retries=settings.llm_max_retries,
         http_client=http_client,
+        # No spans of the SDK's own (whatever ANTHROPIC_OPEN_TELEMETRY* say, they could carry the
+        # texts), and no trace context sent to the API: the service's "llm call" span is the one.
+        open_telemetry={"traces": False, "propagation": False},
     )
     llm = LLMClassifier(
         client, model=settings.llm_model, max_text_chars=settings.llm_max_text_chars

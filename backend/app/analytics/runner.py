@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager, nullcontext
+from contextlib import AbstractContextManager, asynccontextmanager, nullcontext
 from datetime import datetime
 from typing import Any
 
+from opentelemetry.trace import Span
 from sqlalchemy import RowMapping
 
+from backend.app import telemetry
 from backend.app.analytics.comparison import Measured, exposure_seconds
 from backend.app.analytics.declaration import BodyT, Kpi, Services, ShapeContext
 from backend.app.analytics.grains import (
@@ -22,11 +24,14 @@ from backend.app.analytics.grains import (
     stream_statement,
 )
 from backend.app.analytics.significance import Sample
-from backend.app.db.expressions import Columns
+from backend.app.db.client import Database
+from backend.app.db.expressions import AnySelect, Columns
 from backend.app.db.tables import table_for
 from backend.app.db.text_source import TextSource
 from backend.app.models.filters import AnalyticsFilters
 
+# What traces call the windows: the request's, and under compare the period before it.
+PERIODS = ("current", "previous")
 # Rows of a streamed grain fetched at once: a few milliseconds of labelling between two fetches,
 # so the event loop answers other requests (and /health) in between.
 STREAM_BATCH_ROWS = 2000
@@ -57,6 +62,7 @@ async def compute_windows(
         rows: dict[Grain, asyncio.Task[RowMapping]],
         statements: dict[Grain, GrainStatement],
         context: ShapeContext,
+        period: str,
     ) -> Measured:
         # Each KPI is shaped as soon as its own grains are in: the pain points' classification
         # overlaps the other statements.
@@ -69,15 +75,16 @@ async def compute_windows(
         if not kpi.grain.streamed:
             return Measured(await kpi.shape(row, context), samples, exposure)
         # A streamed grain's rows are shaped as they arrive, on a connection of their own.
-        async with db.snapshot() as snapshot:
-            texts = TextSource(
-                snapshot,
-                grouped=statements[kpi.grain].select,
-                table=table_for(context.filters.product_context),
-                filters=context.filters,
-                batch_size=STREAM_BATCH_ROWS,
-            )
-            body = await kpi.shape({**row, "texts": texts}, context)
+        with _grain_span(kpi.grain, period):
+            async with db.snapshot() as snapshot:
+                texts = TextSource(
+                    snapshot,
+                    grouped=statements[kpi.grain].select,
+                    table=table_for(context.filters.product_context),
+                    filters=context.filters,
+                    batch_size=STREAM_BATCH_ROWS,
+                )
+                body = await kpi.shape({**row, "texts": texts}, context)
         return Measured(body, samples, exposure)
 
     # Admitted only once a connection is free for each statement: a rush queues here, briefly,
@@ -99,18 +106,34 @@ async def compute_windows(
         built = [statements(kpis, filters, now=now, samples=compared) for filters in windows]
         bodies: list[dict[str, asyncio.Task[Measured]]] = []
         async with task_group() as group:
-            for filters, window in zip(windows, built, strict=True):
+            for period, filters, window in zip(PERIODS, windows, built, strict=False):
                 context = ShapeContext(filters=filters, now=now, classifier=services.classifier)
                 # Database.fetch_one checks out a connection of its own: no two tasks share one.
                 rows = {
-                    grain: group.create_task(db.fetch_one(s.select))
+                    grain: group.create_task(_grain_row(db, s.select, grain, period))
                     for grain, s in window.items()
                     if not grain.streamed
                 }
                 bodies.append(
-                    {kpi.name: group.create_task(shape(kpi, rows, window, context)) for kpi in kpis}
+                    {
+                        kpi.name: group.create_task(shape(kpi, rows, window, context, period))
+                        for kpi in kpis
+                    }
                 )
     return [{name: task.result() for name, task in window.items()} for window in bodies]
+
+
+def _grain_span(grain: Grain, period: str) -> AbstractContextManager[Span]:
+    """Trace one grain's statement for one period."""
+    return telemetry.span(
+        f"grain {grain}", {"heritage.grain": grain.value, "heritage.window": period}
+    )
+
+
+async def _grain_row(db: Database, statement: AnySelect, grain: Grain, period: str) -> RowMapping:
+    """Return the one row of a grain's statement, traced as that grain's."""
+    with _grain_span(grain, period):
+        return await db.fetch_one(statement)
 
 
 def statements(

@@ -9,6 +9,7 @@ from functools import partial
 from fastapi import Request, Response
 from pydantic import BaseModel
 
+from backend.app import telemetry
 from backend.app.analytics.classifier import PainPointClassifier
 from backend.app.analytics.overview import Answer
 from backend.app.api.csv_export import csv_body, csv_filename, is_csv_of
@@ -70,12 +71,16 @@ async def serve(
     if representation.format is Format.CSV:
         headers["Content-Disposition"] = f'attachment; filename="{csv_filename(endpoint, filters)}"'
     reads_back = is_csv_of if representation.format is Format.CSV else is_json_of
-    answer = await cache.answer(
+    served = await cache.answer(
         key, window_end=filters.end_date, compute=render, is_answer=partial(reads_back, model)
     )
+    measured = telemetry.current()
+    if measured is not None:
+        # Server-Timing says how the answer was had (backend/app/observability/requests.py).
+        measured.cache = served.outcome
     return answer_response(
         request,
-        answer,
+        served.answer,
         now=cache.clock(),
         media_type=representation.media_type,
         headers=headers,

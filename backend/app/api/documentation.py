@@ -34,8 +34,18 @@ VALIDATORS: dict[str, Any] = {
         required=True,
     ),
 }
+# On every answer and its 304 (backend/app/observability/requests.py).
+TIMING: dict[str, Any] = {
+    "Server-Timing": _header(
+        'How the answer was had and where its time went: `cache;desc="hit"`, `"miss"` or '
+        '`"shared"` (an identical request\'s computation), `db;dur=<ms>` in the database (none '
+        "on a reused answer), `classify;dur=<ms>` classifying pain points, `total;dur=<ms>`.",
+        required=True,
+    ),
+}
 ANSWER_HEADERS: dict[str, Any] = {
     **VALIDATORS,
+    **TIMING,
     "Content-Encoding": _header(
         "`gzip` when the body is over 1 KB and Accept-Encoding allows gzip.", required=False
     ),
@@ -75,7 +85,7 @@ def answer_responses(
             "description": "Not Modified: If-None-Match holds the ETag of the body this request "
             "would get (or of the plain body, where it would get gzip; the gzip ETag where it "
             "refuses gzip is no match). No body; the ETag is the one the client holds.",
-            "headers": VALIDATORS,
+            "headers": VALIDATORS | TIMING,
         },
     }
 

@@ -92,6 +92,8 @@ class AnswerStore(Protocol):
 
     # Whether what it returns is what this process put there (else anyone could have written it).
     trusted: bool
+    # What traces call it.
+    name: str
 
     async def get(self, key: str) -> CachedAnswer | None:
         """Return the answer stored under `key`, or None."""
@@ -126,6 +128,7 @@ class MemoryStore:
     """
 
     trusted = True
+    name = "memory"
 
     def __init__(self, max_entries: int, max_bytes: int) -> None:
         self._items = BoundedLRU[CachedAnswer](

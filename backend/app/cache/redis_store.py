@@ -9,11 +9,13 @@ import math
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Literal, TypeVar
 
+from opentelemetry.util.types import Attributes
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError, ResponseError
 
+from backend.app import telemetry
 from backend.app.breaker import CircuitBreaker
 from backend.app.cache.answers import MAX_BODY_BYTES, MAX_STORED_BYTES, CachedAnswer
 from backend.app.cache.signing import TAG_BYTES, Signer
@@ -46,6 +48,7 @@ class RedisStore:
     """
 
     trusted = False
+    name = "redis"
 
     def __init__(
         self,
@@ -179,14 +182,19 @@ class RedisStore:
             results: list[object] = await pipeline.execute(raise_on_error=False)
             return results
 
-        results = await self._call("read", read) or []
-        found: dict[str, tuple[int, float]] = {}
-        for text, key, value, left in zip(texts, keys, results[::2], results[1::2], strict=False):
-            label = self._opened(key, value) or b""
-            # Only a cluster id this service knows, with a TTL as it writes them (a key without
-            # one is -1, one gone since it was read -2); anything else is no label.
-            if label in self._known_labels and isinstance(left, int) and left > 0:
-                found[text] = (int(label), min(left / 1000, self._label_ttl))
+        attributes: Attributes = {"heritage.cache.store": self.name, "heritage.texts": len(texts)}
+        with telemetry.span("cache read labels", attributes) as traced:
+            results = await self._call("read", read) or []
+            found: dict[str, tuple[int, float]] = {}
+            for text, key, value, left in zip(
+                texts, keys, results[::2], results[1::2], strict=False
+            ):
+                label = self._opened(key, value) or b""
+                # Only a cluster id this service knows, with a TTL as it writes them (a key
+                # without one is -1, one gone since it was read -2); anything else is no label.
+                if label in self._known_labels and isinstance(left, int) and left > 0:
+                    found[text] = (int(label), min(left / 1000, self._label_ttl))
+            traced.set_attribute("heritage.found", len(found))
         return found
 
     async def put_labels(self, classifier: str, labels: Mapping[str, int]) -> None:

@@ -6,10 +6,13 @@ import asyncio
 import hashlib
 import json
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
+from backend.app import telemetry
 from backend.app.cache.answers import AnswerStore, CachedAnswer, Clock, reused
 
 logger = logging.getLogger(__name__)
@@ -24,6 +27,22 @@ class Computed:
 
     body: bytes
     fell_back: bool = False
+
+
+class Outcome(StrEnum):
+    """How a request got its answer: reused, computed for it, or shared with an identical one's."""
+
+    HIT = "hit"
+    MISS = "miss"
+    SHARED = "shared"
+
+
+@dataclass(frozen=True)
+class Served:
+    """An answer, and how the request got it."""
+
+    answer: CachedAnswer
+    outcome: Outcome
 
 
 @dataclass(frozen=True)
@@ -65,6 +84,8 @@ class ResultCache:
         self.clock = clock
         self._flights: dict[str, _Flight] = {}
         self._foreign_told = False
+        # Answers by outcome since the start (GET /metrics).
+        self.outcomes: Counter[Outcome] = Counter()
 
     @staticmethod
     def key(parts: Mapping[str, object]) -> str:
@@ -79,7 +100,7 @@ class ResultCache:
         window_end: datetime,
         compute: Callable[[], Awaitable[Computed]],
         is_answer: Callable[[bytes], bool],
-    ) -> CachedAnswer:
+    ) -> Served:
         """Return a fresh stored answer for `key`, or compute it (once, however many ask).
 
         `is_answer` tells whether a body is one `compute` could have given; a body from a store
@@ -87,16 +108,26 @@ class ResultCache:
         """
         ttl = self.policy.ttl(window_end, self.clock())
         if ttl <= 0:
+            self.outcomes[Outcome.MISS] += 1
             computed = await compute()
-            return CachedAnswer(body=computed.body, stored_at=self.clock(), ttl=0)
-        stored = await self.store.get(key)
-        if (
-            stored is not None
-            and self._plausible(stored)
-            and stored.fresh(self.clock())
-            and (self.store.trusted or self._checked(stored.body, is_answer))
-        ):
-            return reused(stored)
+            return Served(
+                CachedAnswer(body=computed.body, stored_at=self.clock(), ttl=0), Outcome.MISS
+            )
+        with telemetry.span("cache read", {"heritage.cache.store": self.store.name}) as traced:
+            stored = await self.store.get(key)
+            if (
+                stored is not None
+                and self._plausible(stored)
+                and stored.fresh(self.clock())
+                and (self.store.trusted or self._checked(stored.body, is_answer))
+            ):
+                outcome, answer = Outcome.HIT, reused(stored)
+            else:
+                outcome, answer = (Outcome.SHARED if key in self._flights else Outcome.MISS), None
+            traced.set_attribute("heritage.cache.outcome", outcome)
+        self.outcomes[outcome] += 1
+        if answer is not None:
+            return Served(answer, outcome)
         flight = self._flights.get(key)
         if flight is None:
             flight = _Flight(asyncio.create_task(self._compute_and_store(key, ttl, compute)))
@@ -104,7 +135,7 @@ class ResultCache:
         flight.waiters += 1
         try:
             # Shielded: one waiter that goes away does not cancel the others' computation.
-            return await asyncio.shield(flight.task)
+            return Served(await asyncio.shield(flight.task), outcome)
         finally:
             flight.waiters -= 1
             if flight.waiters == 0:

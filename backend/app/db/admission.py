@@ -29,6 +29,8 @@ class Admission:
         self.max_waiting = max_waiting
         self._free = self.capacity
         self._waiting = 0
+        # Requests refused since the start (GET /metrics).
+        self.refusals = 0
         self._changed = asyncio.Condition()
 
     @property
@@ -47,6 +49,7 @@ class Admission:
         if self._free < wanted and self._waiting >= self.max_waiting:
             # It would have to queue, and the queue is full: waiting would only end in the same
             # refusal, later.
+            self.refusals += 1
             raise DatabaseBusyError(self.timeout, self.busy)
         self._waiting += 1
         try:
@@ -54,6 +57,7 @@ class Admission:
                 await self._changed.wait_for(lambda: self._free >= wanted)
                 self._free -= wanted
         except TimeoutError:
+            self.refusals += 1
             raise DatabaseBusyError(self.timeout, self.busy) from None
         finally:
             self._waiting -= 1

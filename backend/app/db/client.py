@@ -5,21 +5,23 @@ from __future__ import annotations
 import asyncio
 import operator
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 from asyncpg.exceptions import ConnectionDoesNotExistError
-from sqlalchemy import RowMapping
+from opentelemetry.trace import SpanKind
+from sqlalchemy import CursorResult, QueuePool, RowMapping
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from backend.app import telemetry
 from backend.app.cpus import available_cpus
 from backend.app.db.admission import Admission
 from backend.app.db.connection_url import ConnectionTarget, parse_database_url
-from backend.app.db.errors import DatabaseError, DatabaseSettingRefusedError
+from backend.app.db.errors import DatabaseError, DatabaseSettingRefusedError, QueryTimeoutError
 from backend.app.db.expressions import AnySelect
 from backend.app.db.failures import connect_explained, translated_errors
 from backend.app.settings import Settings
@@ -88,10 +90,20 @@ class DatabaseDeadline:
         """Time out a wait on the database once the waits so far add up to the deadline."""
         started = time.monotonic()
         try:
-            async with asyncio.timeout(max(self.left, 0.0)):
-                yield
+            with telemetry.phase(telemetry.DB):
+                async with asyncio.timeout(max(self.left, 0.0)):
+                    yield
         finally:
             self.left -= time.monotonic() - started
+
+
+CLIENT = SpanKind.CLIENT
+T = TypeVar("T")
+
+
+def _statement_attributes(sql: str) -> dict[str, str]:
+    """Return a statement span's attributes: the SQL as compiled, its values left as $n."""
+    return {"db.system": "postgresql", "db.statement": sql}
 
 
 # PostgreSQL's own epoch: TIMESTAMP values are microseconds since then.
@@ -172,6 +184,9 @@ class Snapshot:
         yielded: the server reads and sends it while the caller works on this one.
         """
         sql, parameters = self._compiled(statement)
+        # The stream's rows and batches are counted on its span, never their content.
+        traced = telemetry.start_span("SELECT stream", _statement_attributes(sql), kind=CLIENT)
+        read = batches = 0
         await self._times_as_microseconds(microseconds)
         async with self._waiting():
             cursor = await self._driver.cursor(sql, *parameters)
@@ -182,6 +197,7 @@ class Snapshot:
                     rows = await following
                 if not rows:
                     return
+                read, batches = read + len(rows), batches + 1
                 following = asyncio.ensure_future(cursor.fetch(batch_size))
                 yield rows
         except GeneratorExit:
@@ -193,6 +209,9 @@ class Snapshot:
                     await following
                 await self._driver.execute("CLOSE ALL")
             raise
+        except BaseException as error:
+            telemetry.failed(traced, error)
+            raise
         finally:
             if not following.done():
                 following.cancel()
@@ -200,6 +219,8 @@ class Snapshot:
                 # Read, so that a fetch that failed after the caller stopped is not reported as
                 # never retrieved: the caller's own error, if any, is the one that stands.
                 following.exception()
+            traced.set_attributes({"heritage.rows": read, "heritage.batches": batches})
+            traced.end()
 
 
 class Database:
@@ -233,6 +254,8 @@ class Database:
             max_waiting=settings.db_max_waiting_requests,
             busy=TEXT_STREAMS_BUSY,
         )
+        # Statements that ran past DB_STATEMENT_TIMEOUT_MS, since the start (GET /metrics).
+        self.statement_timeouts = 0
 
     async def check_settings(self) -> None:
         """Connect once, so that a server refusing the connections' settings stops the start.
@@ -251,29 +274,58 @@ class Database:
         except (DatabaseError, DBAPIError):
             pass
 
+    def connections_in_use(self) -> int:
+        """Return how many of the pool's connections are checked out now."""
+        pool = self.engine.sync_engine.pool
+        return pool.checkedout() if isinstance(pool, QueuePool) else 0
+
+    @asynccontextmanager
+    async def _translated(self) -> AsyncIterator[None]:
+        """Translate database failures to db/'s errors, counting statement timeouts."""
+        try:
+            async with translated_errors(self.pool_timeout, self.location):
+                yield
+        except QueryTimeoutError:
+            self.statement_timeouts += 1
+            raise
+
     @asynccontextmanager
     async def connection(self) -> AsyncIterator[AsyncConnection]:
         """Yield a pooled connection, with database failures translated to db/'s errors."""
         async with (
-            translated_errors(self.pool_timeout, self.location),
+            self._translated(),
             asyncio.timeout(self.call_deadline),
             self.engine.connect() as connection,
         ):
             yield connection
 
+    async def _execute(self, statement: AnySelect, read: Callable[[CursorResult[Any]], T]) -> T:
+        """Run `statement` on a pooled connection, traced and timed; return `read` of its result."""
+        sent = False
+        with (
+            telemetry.span("SELECT", {"db.system": "postgresql"}, kind=CLIENT) as traced,
+            telemetry.phase(telemetry.DB),
+        ):
+            try:
+                async with self.connection() as connection:
+                    result = await connection.execute(statement)
+                    sent = True
+                    traced.set_attributes(_statement_attributes(result.context.statement))
+                    return read(result)
+            except BaseException:
+                if traced.is_recording() and not sent:
+                    # It failed before SQLAlchemy said what it sent: compiled again, for the span.
+                    compiled = statement.compile(dialect=self.engine.dialect)
+                    traced.set_attributes(_statement_attributes(compiled.string))
+                raise
+
     async def fetch_one(self, statement: AnySelect) -> RowMapping:
         """Run a select that returns exactly one row and return that row."""
-        async with self.connection() as connection:
-            result = await connection.execute(statement)
-            row: RowMapping = result.mappings().one()
-            return row
+        return await self._execute(statement, lambda result: result.mappings().one())
 
     async def fetch_all(self, statement: AnySelect) -> Sequence[RowMapping]:
         """Run a select and return all its rows."""
-        async with self.connection() as connection:
-            result = await connection.execute(statement)
-            rows: Sequence[RowMapping] = result.mappings().all()
-            return rows
+        return await self._execute(statement, lambda result: result.mappings().all())
 
     @asynccontextmanager
     async def snapshot(self) -> AsyncIterator[Snapshot]:
@@ -284,7 +336,7 @@ class Database:
         fetches.
         """
         deadline = DatabaseDeadline(self.call_deadline)
-        async with translated_errors(self.pool_timeout, self.location):
+        async with self._translated():
             connection = self.engine.connect()
             async with deadline.waiting():
                 await connection.start()

@@ -1,0 +1,1 @@
+"""Operating the service: traces, metrics, Server-Timing and the trace of each log line."""
