@@ -139,6 +139,10 @@ def test_a_port_that_is_no_number_is_refused_without_the_url() -> None:
         ("postgresql://analyst:hun@ter2@db.internal/analytics", "percent-encode each @"),
         ("postgresql://analyst:hun#ter2@db.internal/analytics", "percent-encode it as %23"),
         ("postgresql://analyst:hun%00ter2@db.internal/analytics", "NUL character"),
+        # A ? or / ends the host part early: the rest of the password would be a parameter's
+        # name, or the database's, in the error.
+        ("postgresql://analyst:hun?ter2=1@db.internal/analytics", "percent-encode them"),
+        ("postgresql://analyst:hun/ter2@db.internal/analytics", "percent-encode them"),
     ],
 )
 def test_a_password_that_would_split_wrongly_is_refused_without_it(raw: str, words: str) -> None:

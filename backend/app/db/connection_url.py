@@ -185,6 +185,13 @@ def _split_netloc(raw: str, netloc: str, path: str) -> tuple[str, str]:
         # libpq reads a # as any other character; the driver would cut the URL there.
         raise StartupError("DATABASE_URL holds a #: percent-encode it as %23 (in a password, say)")
     userinfo, _, hostspec = netloc.rpartition("@")
+    if "@" not in netloc and "@" in raw.partition("://")[2]:
+        # An @ after the host part: a ? or / in the password ended it early, and the rest of the
+        # password would be read as the path or a parameter (and named in an error).
+        raise StartupError(
+            "DATABASE_URL's user information (user:password@) holds an unescaped ? or /: "
+            "percent-encode them in the user and password as %3F and %2F"
+        )
     if "@" in userinfo:
         # libpq and the driver would end the user information at the first @, and read the rest
         # of the password as a host name to look up.
