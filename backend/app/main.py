@@ -148,16 +148,18 @@ def create_app(
         app.include_router(metrics.router)
     app.add_middleware(NoStoreErrors)
     app.add_middleware(SecurityHeaders)
-    # A client that goes away cancels everything below, SQL included.
-    app.add_middleware(CancelOnDisconnect)
-    # HEAD runs as GET below (the route, the cache, the validators); its body is dropped here.
-    app.add_middleware(HeadAsGet)
-    # Around everything the request's code does: its Server-Timing counts all of it.
+    # Around everything the request's code does: its Server-Timing counts all of it. Inside the
+    # two middlewares below, which pass a copy of the scope down: the route the router notes in
+    # the scope is then the one this reads.
     app.add_middleware(
         MeasuredRequests,
         tracer=None if tracing is None else tracing.tracer,
         metrics=app.state.metrics,
     )
+    # A client that goes away cancels everything below, SQL included.
+    app.add_middleware(CancelOnDisconnect)
+    # HEAD runs as GET below (the route, the cache, the validators); its body is dropped here.
+    app.add_middleware(HeadAsGet)
     # Outermost: one line per request, however it ended.
     app.add_middleware(RequestLog, project=app_settings.google_cloud_project)
     app.add_middleware(StartupFailureByType)
