@@ -27,6 +27,7 @@ import pytest
 from backend.app.main import create_app
 from backend.app.start_error import StartupError
 from backend.app.startup import FORCED_STOP, describe_failure
+from tests.held_request import held_request
 from tests.helpers import SERVE, make_settings, pool, pool_u, table_locked
 from tests.private_redis import free_port
 
@@ -133,48 +134,16 @@ async def test_a_second_ctrl_c_answers_what_is_in_flight_with_a_503(
     assert stopped["severity"] == "WARNING"
 
 
-SCOPE = {
-    "type": "http",
-    "asgi": {"version": "3.0"},
-    "http_version": "1.1",
-    "method": "GET",
-    "scheme": "http",
-    "path": "/slow",
-    "raw_path": b"/slow",
-    "query_string": b"",
-    "root_path": "",
-    "headers": [(b"host", b"testserver")],
-    "client": ("127.0.0.1", 1),
-    "server": ("testserver", 80),
-}
-
-
 async def test_a_request_the_server_cancels_is_answered_503_inside_the_stack(
     database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     # In process, as uvicorn's forced stop does it: the request's task is cancelled.
     caplog.set_level(logging.INFO, logger="backend.app.requests")
-    app = create_app(make_settings(database_url))
-    waiting = asyncio.Event()
-
-    async def slow() -> None:
-        waiting.set()
-        await asyncio.Event().wait()  # never answers on its own
-
-    app.add_api_route("/slow", slow)
-    messages: asyncio.Queue[dict[str, object]] = asyncio.Queue()
-    await messages.put({"type": "http.request", "body": b"", "more_body": False})
-    sent: list[dict[str, object]] = []
-
-    async def send(message: dict[str, object]) -> None:
-        sent.append(message)
-
-    request = asyncio.create_task(app(dict(SCOPE), messages.get, send))  # type: ignore[arg-type]
-    await asyncio.wait_for(waiting.wait(), timeout=10)
-    request.cancel()
+    held = await held_request(database_url)
+    held.task.cancel()
     # Answered, and ended: the cancellation does not reach the server as an error.
-    await asyncio.wait_for(request, timeout=10)
-    [start, body] = sent
+    await asyncio.wait_for(held.task, timeout=10)
+    [start, body] = held.sent
     assert start["status"] == 503
     headers = dict(cast(list[tuple[bytes, bytes]], start["headers"]))
     assert headers[b"content-type"] == b"application/json"

@@ -18,6 +18,7 @@ from backend.app.logging import JsonFormatter, configure_logging
 from backend.app.main import create_app
 from backend.app.settings import Settings
 from tests.fake_anthropic import FakeAnthropic, all_in
+from tests.held_request import held_request
 from tests.helpers import make_settings, pool
 
 FORMATTER = JsonFormatter()
@@ -203,40 +204,10 @@ async def test_a_client_that_goes_away_is_logged_as_499(
     database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="backend.app.requests")
-    app = create_app(make_settings(database_url))
-    waiting = asyncio.Event()
-
-    async def slow() -> None:
-        waiting.set()
-        await asyncio.Event().wait()  # never answers on its own
-
-    app.add_api_route("/slow", slow)
-    messages: asyncio.Queue[dict[str, object]] = asyncio.Queue()
-    await messages.put({"type": "http.request", "body": b"", "more_body": False})
-    sent: list[dict[str, object]] = []
-
-    async def send(message: dict[str, object]) -> None:
-        sent.append(message)
-
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": "/slow",
-        "raw_path": b"/slow",
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"testserver")],
-        "client": ("127.0.0.1", 1),
-        "server": ("testserver", 80),
-    }
-    request = asyncio.create_task(app(scope, messages.get, send))  # type: ignore[arg-type]
-    await asyncio.wait_for(waiting.wait(), timeout=10)
-    await messages.put({"type": "http.disconnect"})
-    await asyncio.wait_for(request, timeout=10)
-    assert sent == []  # nobody was left to answer
+    held = await held_request(database_url)
+    await held.messages.put({"type": "http.disconnect"})
+    await asyncio.wait_for(held.task, timeout=10)
+    assert held.sent == []  # nobody was left to answer
     [line] = _request_lines(caplog)
     assert line["message"] == "GET /slow 499"
     assert line["severity"] == "INFO"
