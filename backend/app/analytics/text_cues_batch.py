@@ -36,13 +36,18 @@ from backend.app.analytics.text_cues import (
     cue_bits,
     lexicon,
 )
-from backend.app.analytics.text_tolerance import tolerance
+from backend.app.analytics.text_tolerance import MIN_TOKEN_LENGTH, tolerance
 
 Bits = npt.NDArray[np.int64]
 Positions = npt.NDArray[np.intp]
 Chars = npt.NDArray[np.uint8]
 
 _SPACE, _NEWLINE, _ZERO, _DASH = ord(" "), ord("\n"), ord("0"), ord("-")
+# The haystack's letters (lower-case: `_BATCH_SPACED` folds capitals), and what lies between its
+# tokens.
+_LOWER_A, _LETTER_COUNT = ord("a"), 26
+_BETWEEN = np.zeros(256, dtype=bool)
+_BETWEEN[[_SPACE, _NEWLINE]] = True
 # `cue_bits`'s ASCII table, with 0x80, a byte no ASCII text holds, as the newline between texts.
 _BATCH_SPACED = _ASCII_SPACED[:0x80] + b"\n" + _ASCII_SPACED[0x81:]
 # Between two texts: the spaces keep the newline off their tokens.
@@ -164,22 +169,35 @@ def _ascii_bits(texts: Sequence[str]) -> list[int]:
 def _tolerated(haystack: str, chars: Chars, bits: Bits) -> None:
     """Add to `bits` the cues of the words the vocabulary does not list exactly, as `cue_bits`.
 
-    The batch's tokens are looked at once each; only those that show a cue are found again, in
-    every text that holds them.
+    Only whole tokens of `MIN_TOKEN_LENGTH` letters or more can show such cues, so only those
+    are cut out of the haystack (found by array operations, not by splitting every token); each
+    distinct one is looked up once, and those that show a cue are marked in every text that
+    holds them.
     """
     lex, tolerant = lexicon(), tolerance()
-    newlines: Positions | None = None
-    for token in set(haystack.split()) - lex.words.keys():
-        found = tolerant.unknown((token,), lex.words)
-        if not found:
-            continue
-        if newlines is None:
-            newlines = np.flatnonzero(chars == _NEWLINE)
-        needle = f" {token} "
-        at = haystack.find(needle)
-        while at != -1:
-            bits[np.searchsorted(newlines, at) - 1] |= found
-            at = haystack.find(needle, at + 1)
+    # Every run of letters, as its start and end: the haystack starts with a newline and ends
+    # with spaces, so each run starts and ends inside it. A token is a whole run between two
+    # spaces (or a newline). (Comparisons, not a table lookup: ten times faster.)
+    letters = (chars - np.uint8(_LOWER_A)) < _LETTER_COUNT
+    edges = np.flatnonzero(letters[1:] != letters[:-1]) + 1
+    starts, ends = edges[::2], edges[1::2]
+    long = np.flatnonzero(ends - starts >= MIN_TOKEN_LENGTH)
+    starts, ends = starts[long], ends[long]
+    whole = np.flatnonzero(_BETWEEN[chars[starts - 1]] & _BETWEEN[chars[ends]])
+    starts, ends = starts[whole], ends[whole]
+    tokens = list(map(haystack.__getitem__, map(slice, starts.tolist(), ends.tolist())))
+    found = {
+        token: shown
+        for token in set(tokens).difference(lex.words)
+        if (shown := tolerant.unknown((token,), lex.words))
+    }
+    if not found:
+        return
+    held = np.fromiter(map(found.__contains__, tokens), dtype=bool, count=len(tokens))
+    at = np.flatnonzero(held)
+    texts = np.searchsorted(np.flatnonzero(chars == _NEWLINE), starts[at]) - 1
+    cues = np.fromiter((found[tokens[i]] for i in at.tolist()), dtype=np.int64, count=len(at))
+    np.bitwise_or.at(bits, texts, cues)
 
 
 def _code_bits(
