@@ -11,12 +11,13 @@ import asyncio
 import logging
 import math
 import multiprocessing
+import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import NamedTuple
 
-from backend.app.analytics.text_keys import label_all
+from backend.app.analytics.text_keys import SEPARATOR, label_all, label_joined
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +27,9 @@ MIN_SHARED_BATCH = 256
 # when it did not, so that neither side idles for long.
 SHARE_STEP = 0.05
 MAX_OWN_SHARE = 0.9
+# Longer than this for the workers' share, and this process waited for them (a share ready
+# takes a turn of the event loop to collect).
+WAITED_SECONDS = 0.001
 
 
 async def _joined(shares: Sequence[asyncio.Future[bytes]]) -> list[bytes]:
@@ -86,7 +90,9 @@ class LabelWorkers:
         share = math.ceil(cut / self.processes)
         loop = asyncio.get_running_loop()
         shares = [
-            loop.run_in_executor(self._pool, label_all, texts[start : min(start + share, cut)])
+            loop.run_in_executor(
+                self._pool, label_joined, SEPARATOR.join(texts[start : min(start + share, cut)])
+            )
             for start in range(0, cut, share)
         ]
         theirs = asyncio.ensure_future(_joined(shares))
@@ -101,16 +107,21 @@ class LabelWorkers:
         shared, own, theirs = labelling
         if theirs is None:
             return own
-        step = SHARE_STEP if not theirs.done() else -SHARE_STEP
-        self.own_share = min(MAX_OWN_SHARE, max(0.0, self.own_share + step))
+        started = time.monotonic()
         try:
-            return b"".join(await theirs) + own
+            labels = b"".join(await theirs) + own
         except BrokenProcessPool:
             # A worker died (killed for memory, say): a new pool serves the next batches, and
             # this process labels this batch's shared texts itself.
             logger.error("a pain-point worker process died: starting new workers")
             self._restart()
             return label_all(shared) + own
+        # Timed, not asked with done(): a share labelled meanwhile is only marked done once
+        # this process awaits it, so done() said "waited" nearly every time.
+        waited = time.monotonic() - started > WAITED_SECONDS
+        step = SHARE_STEP if waited else -SHARE_STEP
+        self.own_share = min(MAX_OWN_SHARE, max(0.0, self.own_share + step))
+        return labels
 
     def _restart(self) -> None:
         """Replace a broken pool by a new one, its workers started on demand."""

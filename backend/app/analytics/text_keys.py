@@ -25,6 +25,9 @@ _SPACE_RUN = re.compile("  +")
 SEPARATOR = "\x00"
 # Raw texts whose labels are remembered across batches.
 MEMO_ENTRIES = 50_000
+# Below this share of a batch's texts labelled already (in the batch or before it), the memo
+# costs more than it saves: it is given up for the rest of the stream.
+MEMO_MIN_REPEATS = 0.05
 # A text's hash: Python's string hash, 64 bits keyed at random per process (a test replaces it).
 text_hash: Callable[[str], int] = hash
 
@@ -64,6 +67,11 @@ def label_all(texts: Sequence[str]) -> bytes:
     return bytes(classify_batch(texts))
 
 
+def label_joined(joined: str) -> bytes:
+    """Return `label_all` of the texts joined by SEPARATOR: one string is cheap to send."""
+    return label_all(joined.split(SEPARATOR))
+
+
 class Labelled(NamedTuple):
     """A batch keyed but for the labels of its texts not seen before, which are on their way."""
 
@@ -80,11 +88,13 @@ class BatchKeys:
 
     Templated logs repeat a few thousand texts, so each distinct raw text of a batch is labelled
     once, and those of recent batches not again; free text repeats almost nothing, so the memo is
-    emptied when full rather than kept in order.
+    emptied when full rather than kept in order, and given up once a batch shows it does not pay.
     """
 
     def __init__(self) -> None:
         self._memo: dict[str, int] = {}
+        # Whether the memo still pays: off for good once a batch finds few of its texts in it.
+        self.remembering = True
 
     def prepare(self, rows: Sequence[Sequence[Any]]) -> Labelled:
         """Normalise a batch and list its texts that still need a label."""
@@ -93,6 +103,9 @@ class BatchKeys:
         times: list[int] = [row[1] for row in rows]
         by_sql: list[str | None] = [row[2] for row in rows]
         keys = normalised_batch(texts, by_sql)
+        if not self.remembering:
+            # Every text is labelled, a repeated one again: cheaper than looking each one up.
+            return Labelled(texts, times, keys, {}, texts)
         memo = self._memo
         known: dict[str, int] = {}
         fresh: list[str] = []
@@ -102,22 +115,14 @@ class BatchKeys:
                 fresh.append(text)
             else:
                 known[text] = label
+        # Free text: hardly a text of the batch repeats another, in it or in earlier batches.
+        self.remembering = len(fresh) <= len(texts) * (1 - MEMO_MIN_REPEATS)
         return Labelled(texts, times, keys, known, fresh)
 
     def keys(self, batch: Labelled, labels: bytes) -> Keys:
         """Return the batch's Keys, its new texts labelled with `labels` (in `fresh` order)."""
-        fresh = dict(zip(batch.fresh, labels, strict=True))
-        memo = self._memo
-        if len(memo) + len(fresh) > MEMO_ENTRIES:
-            memo.clear()
-        memo.update(fresh)
-        if len(fresh) == len(batch.texts):
-            # Every text new and none twice, as in most batches of free text: the labels are
-            # in row order already.
-            row_labels = labels
-        else:
-            fresh.update(batch.known)
-            row_labels = bytes(map(fresh.__getitem__, batch.texts))
+        # Labelled without the memo, every text is in `fresh`, in row order.
+        row_labels = labels if batch.fresh is batch.texts else self._remembered(batch, labels)
         count = len(batch.keys)
         lengths = np.fromiter(map(len, batch.keys), dtype=np.int32, count=count)
         queries = lengths > 0  # a blank input is no query
@@ -127,3 +132,16 @@ class BatchKeys:
             np.frombuffer(row_labels, dtype=np.int8)[queries],
             np.array(batch.times, dtype=np.int64)[queries],
         )
+
+    def _remembered(self, batch: Labelled, labels: bytes) -> bytes:
+        """Remember the batch's new labels; return every row's label, in row order."""
+        fresh = dict(zip(batch.fresh, labels, strict=True))
+        memo = self._memo
+        if len(memo) + len(fresh) > MEMO_ENTRIES:
+            memo.clear()
+        memo.update(fresh)
+        if len(fresh) == len(batch.texts):
+            # Every text new and none twice: the labels are in row order already.
+            return labels
+        fresh.update(batch.known)
+        return bytes(map(fresh.__getitem__, batch.texts))

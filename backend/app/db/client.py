@@ -199,6 +199,10 @@ class Snapshot:
                     return
                 read, batches = read + len(rows), batches + 1
                 following = asyncio.ensure_future(cursor.fetch(batch_size))
+                # One turn of the event loop sends the request for the next batch now: else it
+                # went out only when the caller next awaited, and the server idled while the
+                # caller worked (a year of free text waited a second longer on the database).
+                await asyncio.sleep(0)
                 yield rows
         except GeneratorExit:
             # Closed by the caller between two batches: the fetch in flight ends first, so that
