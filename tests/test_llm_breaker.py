@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from backend.app.analytics.breaker import CircuitBreaker
+from backend.app.analytics.pain_points.breaker import CircuitBreaker
 from tests.fake_llm_server import FakeLLMServer, fake_llm_server
 from tests.helpers import LOCAL_COUNTS, pool_q, running_app
 

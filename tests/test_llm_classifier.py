@@ -16,7 +16,7 @@ import httpx
 import httpx2
 import pytest
 
-from backend.app.analytics.llm_classifier import parse_assignments
+from backend.app.analytics.pain_points.llm_classifier import parse_assignments
 from backend.app.main import create_app
 from tests.fake_anthropic import FakeAnthropic, all_in, tool_answer
 from tests.helpers import LOCAL_COUNTS, make_settings, pool_q

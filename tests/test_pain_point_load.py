@@ -13,7 +13,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from backend.app.analytics.label_workers import LabelWorkers
+from backend.app.analytics.pain_points.label_workers import LabelWorkers
 from backend.app.db.text_source import TextSource
 from tests.helpers import running_app, scratch_database, table_locked
 

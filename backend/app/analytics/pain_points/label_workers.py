@@ -16,7 +16,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import NamedTuple
 
-from backend.app.analytics.text_keys import label_all
+from backend.app.analytics.pain_points.text_keys import label_all
 
 logger = logging.getLogger(__name__)
 
