@@ -28,8 +28,11 @@ from backend.app.main import create_app
 from backend.app.start_error import StartupError
 from backend.app.startup import FORCED_STOP, describe_failure
 from tests.held_request import held_request
-from tests.helpers import SERVE, make_settings, pool, pool_u, table_locked
 from tests.private_redis import free_port
+from tests.support.apps import make_settings
+from tests.support.databases import table_locked
+from tests.support.servers import SERVE
+from tests.support.windows import pool, pool_u
 
 ROOT = Path(__file__).resolve().parents[1]
 # Statements of the service waiting on the test's lock.

@@ -34,7 +34,8 @@ from backend.app.db.client import Database
 from backend.app.db.tables import table_for
 from backend.app.db.text_source import TextSource
 from backend.app.models.filters import AnalyticsFilters
-from tests.helpers import make_settings, scratch_database
+from tests.support.apps import make_settings
+from tests.support.databases import scratch_database
 
 # The contract's `regexp_replace(input, '\s{2,}|(?! )\s', ' ', 'g')` for ASCII text.
 SQL_WHITESPACE = re.compile(r"[ \t\n\v\f\r]{2,}|[\t\n\v\f\r]")
