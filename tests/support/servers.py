@@ -21,12 +21,16 @@ SERVE = [sys.executable, "-m", "uvicorn", "backend.app.main:app", "--no-server-h
 
 
 @contextmanager
-def uvicorn_server(database_url: str, log_dir: Path, **settings: str) -> Iterator[str]:
-    """Run the service under uvicorn on a free local port; yield its base URL."""
+def uvicorn_process(
+    database_url: str, log_path: Path, **settings: str
+) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """Run the service under uvicorn on a free local port; yield the process and its base URL.
+
+    A process still running on the way out is killed: a test that stops it stops it its own way.
+    """
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url, **settings}
     env.pop("ANTHROPIC_API_KEY", None)
-    log_path = log_dir / "uvicorn.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
             [*SERVE, "--port", str(port)],
@@ -46,6 +50,18 @@ def uvicorn_server(database_url: str, log_dir: Path, **settings: str) -> Iterato
                     time.sleep(0.2)
             else:
                 pytest.fail(f"uvicorn did not answer /health within 30 s:\n{log_path.read_text()}")
+            yield process, base
+        finally:
+            if process.poll() is None:
+                process.kill()
+            process.wait(timeout=10)
+
+
+@contextmanager
+def uvicorn_server(database_url: str, log_dir: Path, **settings: str) -> Iterator[str]:
+    """Run the service under uvicorn on a free local port; yield its base URL; stop it gently."""
+    with uvicorn_process(database_url, log_dir / "uvicorn.log", **settings) as (process, base):
+        try:
             yield base
         finally:
             process.terminate()
