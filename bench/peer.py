@@ -11,7 +11,7 @@ from typing import Any
 import asyncpg
 import pandas as pd
 
-from backend.app.analytics.keyword_rules import classify_text
+from backend.app.analytics.pain_points.keyword_rules import classify_text
 from backend.app.models.categories import CATEGORIES, OTHER_BUCKET, UNCATEGORIZED_BUCKET
 
 KEYS = {category.key: index for index, category in enumerate(CATEGORIES)}

@@ -27,16 +27,12 @@ from tests.fixture_rows import (
     TZ_ROWS,
     USER_ROWS,
 )
-from tests.helpers import (
-    BIG_END,
-    StatementLog,
-    insert_rows,
-    make_settings,
-    recording,
-    scratch_database,
-    uvicorn_server,
-)
 from tests.private_redis import private_redis
+from tests.support.apps import make_settings
+from tests.support.databases import insert_rows, scratch_database
+from tests.support.servers import uvicorn_server
+from tests.support.sql_log import StatementLog, recording
+from tests.support.windows import BIG_END
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ import asyncio
 from dataclasses import dataclass
 
 from backend.app.main import create_app
-from tests.helpers import make_settings
+from tests.support.apps import make_settings
 
 # GET /slow as a server hands it to the app.
 SLOW_SCOPE = {

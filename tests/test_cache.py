@@ -2,7 +2,7 @@
 
 Window W (2025-06-01 to 2025-06-07, pool) ends just before END_W. /analytics/sessions computes it
 with one statement (tests/test_sessions.py). The tests' apps turn reuse off (make_settings in
-tests/helpers.py); these turn the contract's defaults back on: settled answers 86400 s, recent
+tests/support/apps.py); these turn the contract's defaults back on: settled answers 86400 s, recent
 ones 60 s, a window settled once its end is more than 3600 s before the request.
 """
 
@@ -15,19 +15,11 @@ import pytest
 from fastapi import FastAPI
 
 from backend.app.cache.answers import CachedAnswer, MemoryStore, entry_size
-from tests.helpers import (
-    END_W,
-    REUSE,
-    SESSIONS,
-    SETTLED,
-    FakeClock,
-    cached_app,
-    get_counted,
-    pool,
-    recording,
-    running_app,
-    table_locked,
-)
+from tests.support.apps import REUSE, FakeClock, cached_app, running_app
+from tests.support.databases import table_locked
+from tests.support.endpoints import SESSIONS
+from tests.support.sql_log import get_counted, recording
+from tests.support.windows import END_W, SETTLED, pool
 
 RECENT = END_W + timedelta(minutes=30)
 

@@ -23,19 +23,12 @@ from backend.app.analytics.registry import schema_fingerprint
 from backend.app.cache.answers import MAX_STORED_BYTES
 from backend.app.cache.setup import ANSWERS_VERSION
 from tests.fake_llm_server import FakeLLMServer
-from tests.helpers import (
-    REUSE,
-    SESSIONS,
-    SETTLED,
-    FakeClock,
-    get_counted,
-    llm_of,
-    pool,
-    pool_q,
-    running_app,
-    stored_answer,
-)
 from tests.private_redis import free_port, private_redis
+from tests.support.apps import REUSE, FakeClock, llm_of, running_app
+from tests.support.endpoints import SESSIONS
+from tests.support.sql_log import get_counted
+from tests.support.stored_answers import stored_answer
+from tests.support.windows import SETTLED, pool, pool_q
 
 Q = pool_q()
 Q_SETTLED = datetime(2025, 10, 1, 2, tzinfo=UTC)  # two hours after Q ends

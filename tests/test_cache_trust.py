@@ -23,20 +23,12 @@ from redis.asyncio import Redis
 
 from backend.app.settings import Settings
 from tests.fake_llm_server import FakeLLMServer
-from tests.helpers import (
-    ANALYTICS_PATHS,
-    REUSE,
-    SESSIONS,
-    SETTLED,
-    FakeClock,
-    get_counted,
-    llm_of,
-    pool,
-    pool_q,
-    running_app,
-    stored_answer,
-)
 from tests.private_redis import private_redis
+from tests.support.apps import REUSE, FakeClock, llm_of, running_app
+from tests.support.endpoints import ANALYTICS_PATHS, SESSIONS
+from tests.support.sql_log import get_counted
+from tests.support.stored_answers import stored_answer
+from tests.support.windows import SETTLED, pool, pool_q
 
 KEY = "a shared secret of the test's own, 40 chars"
 OTHER_KEY = "another secret, of another deployment...."
@@ -238,7 +230,7 @@ async def test_forged_labels_are_trusted_only_without_the_key(
         database_url, cache_url=redis_url, cache_signing_key=key, **llm_of(llm_server)
     ) as (_, second):
         answer = (await second.get(PAIN_POINTS, params=Q)).json()
-    # Window Q's 13 queries (LOCAL_COUNTS in tests/helpers.py add up to 13), by cluster id.
+    # Window Q's 13 queries (tests/test_pain_points.py counts them), by cluster id.
     assert _by_cluster(paid) == {0: 0, 1: 0, 2: 0, 3: 0, 4: 13}
     if trusted:
         # Unsigned, a forged cluster id passes for the LLM's: every query moves to cluster 1.

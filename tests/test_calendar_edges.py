@@ -24,7 +24,9 @@ import asyncpg
 import httpx
 import pytest
 
-from tests.helpers import get_json, running_app, scratch_database
+from tests.support.apps import running_app
+from tests.support.databases import scratch_database
+from tests.support.endpoints import get_json
 
 VOLUME = "/analytics/volume"
 SESSIONS = "/analytics/sessions"

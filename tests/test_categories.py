@@ -20,7 +20,8 @@ from typing import Any
 
 import httpx
 
-from tests.helpers import get_json, pool_u
+from tests.support.endpoints import get_json
+from tests.support.windows import pool_u
 
 CATEGORY_ORDER = [
     "Product catalog",

@@ -12,7 +12,9 @@ import pytest
 
 from backend.app.analytics.registry import KPIS
 from tests.changes import change, shown
-from tests.helpers import ANALYTICS_PATHS, StatementLog, get_json, pool, pool_u, without_filters
+from tests.support.endpoints import ANALYTICS_PATHS, get_json, without_filters
+from tests.support.sql_log import StatementLog
+from tests.support.windows import pool, pool_u
 
 PREVIOUS = {"compare": "previous_period"}
 

@@ -33,23 +33,13 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from backend.app.api.csv_export import MAX_CELL_CHARACTERS, csv_body
+from backend.app.models.categories import ToolShare, ToolUsage
 from tests.fixture_rows import Row
-from tests.helpers import (
-    ANALYTICS_PATHS,
-    SETTLED,
-    SPLIT_TEXTS,
-    TEXT_CELLS,
-    USER_WINDOW,
-    FakeClock,
-    cached_app,
-    insert_rows,
-    pool_q,
-    pool_u,
-    recording,
-    running_app,
-    scratch_database,
-    tool_usage,
-)
+from tests.support.apps import FakeClock, cached_app, running_app
+from tests.support.databases import insert_rows, scratch_database
+from tests.support.endpoints import ANALYTICS_PATHS
+from tests.support.sql_log import recording
+from tests.support.windows import SETTLED, USER_WINDOW, pool_q, pool_u
 
 CSV = "text/csv; charset=utf-8"
 Q = pool_q()
@@ -191,7 +181,7 @@ class _Rows(BaseModel):
 
 
 # Values of every kind a body holds, and the cell each must become, worked out by hand from the
-# rule above. Texts that begin a formula, or seem to, are TEXT_CELLS (tests/helpers.py).
+# rule above. Texts that begin a formula, or seem to, are TEXT_CELLS below.
 VALUE_CELLS: list[tuple[Any, str]] = [
     (None, ""),
     (True, "true"),
@@ -221,6 +211,94 @@ VALUE_CELLS: list[tuple[Any, str]] = [
     ("two\nlines", "two\nlines"),
     (HOSTILE, '\'=SUM(A1:A2), "quoted"\nnaïve Größe'),
 ]
+
+# Texts, and the cell a spreadsheet must get from each (docs/metrics.md, "CSV and reused
+# answers"): defused with a leading ' or left as it is. tests/test_csv_spreadsheet.py opens the
+# same cells in LibreOffice.
+TEXT_CELLS = [
+    ("=1+1", "'=1+1"),
+    ("+1", "'+1"),
+    ("-1", "'-1"),
+    ("@SUM(A1)", "'@SUM(A1)"),
+    ("\tx", "'\tx"),
+    ("\rx", "'\rx"),
+    ("plain", "plain"),
+    # Past what a spreadsheet skips: spaces, a line break, no-break and zero-width spaces, a
+    # word joiner, a byte-order mark, an ideographic space.
+    (" =1+2", "' =1+2"),
+    # The line break is a place a reader cuts the cell too: the piece after it is defused.
+    ("\n=1+2", "'\n'=1+2"),
+    ("\u00a0=1+2", "'\u00a0=1+2"),
+    ("\u200b=1+2", "'\u200b=1+2"),
+    ("\u2060\ufeff@A1", "'\u2060\ufeff@A1"),
+    ("\u3000-1", "'\u3000-1"),
+    # Full-width and small forms, which spreadsheets read as = + - @.
+    ("\uff1d1+2", "'\uff1d1+2"),
+    ("\ufe62A1", "'\ufe62A1"),
+    ("\uff20A1", "'\uff20A1"),
+    # A quote is skipped as well: a reader drops it where a piece starts inside a line.
+    ('"=1+2"', '\'"=1+2"'),
+    # Each piece a reader can cut the cell into, after , ; tab CR LF or |, is defused at its
+    # start, right after the separator: Excel in a ; locale, a tab import, a reader that ends
+    # the row at a line break, text to columns on |.
+    ("abc;=1+2", "abc;'=1+2"),
+    ("abc,=1+2", "abc,'=1+2"),
+    ("abc\t=1+2", "abc\t'=1+2"),
+    ("abc\n=1+2", "abc\n'=1+2"),
+    ("abc\r=1+2", "abc\r'=1+2"),
+    ("abc\r\n@A1", "abc\r\n'@A1"),
+    ("abc|=1+2", "abc|'=1+2"),
+    ("abc | -1", "abc |' -1"),
+    ('abc;"=1+2"', 'abc;\'"=1+2"'),
+    ("abc; \u00a0\u200b+1", "abc;' \u00a0\u200b+1"),
+    ("abc;\uff1d1+2", "abc;'\uff1d1+2"),
+    # Every piece, also one that a second separator begins: after ; the tab, after the tab =.
+    ("abc;\t=1+2", "abc;'\t'=1+2"),
+    ("=1;=2|=3", "'=1;'=2|'=3"),
+    # A formula character inside a piece, a separator before anything else, is text as before.
+    ("a - b", "a - b"),
+    ("pH 7.2 - 7.6, chlorine +1; salt | ok", "pH 7.2 - 7.6, chlorine +1; salt | ok"),
+    ("a;;,|", "a;;,|"),
+    (
+        "Replacement filter parts \u2013 maintenance needs",
+        "Replacement filter parts \u2013 maintenance needs",
+    ),
+]
+
+# The issue's cases and more: a formula after each separator, also when the cell is split on
+# | (an example that itself holds |), past spaces, invisible characters, quotes and other
+# separators; and a line that ends in a separator.
+SPLIT_TEXTS = [
+    "a;=1+2",
+    "a\t=1+2",
+    "a\n=1+2",
+    "a\r\n=1+2",
+    "a\r=1+2",
+    "a,=1+2",
+    "a|=1+2",
+    "a | =1+2",
+    "a;\t=1+2",
+    "a; \t\n =1+2",
+    'a;"=1+2"',
+    'a;""=1+2',
+    'a;" -1"',
+    "a;\u00a0\u200b@A1",
+    "a|\uff1d1+2",
+    "a;\ufe62A1",
+    "a,\t",
+    "a;\r",
+    "a;",
+    "=1;+2,-3\t@4\n=5|=6",
+    '=cmd|" /C calc"!A0',
+    "a\0b;\0=1",
+]
+
+
+def tool_usage(texts: list[str]) -> ToolUsage:
+    """Return a tool-usage body with a row per text, each of -1 sessions and -0.5 percent."""
+    return ToolUsage(
+        total_sessions=1, tools=[ToolShare(tool=text, sessions=-1, percent=-0.5) for text in texts]
+    )
 
 
 @pytest.mark.parametrize(

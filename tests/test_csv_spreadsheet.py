@@ -19,7 +19,8 @@ import pytest
 from backend.app.api.csv_export import csv_body
 from backend.app.models.categories import ToolShare, ToolUsage
 from backend.app.models.pain_points import PAIN_POINT_CLUSTERS
-from tests.helpers import SPLIT_TEXTS, TEXT_CELLS, pool_q, tool_usage
+from tests.support.windows import pool_q
+from tests.test_csv import SPLIT_TEXTS, TEXT_CELLS, tool_usage
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 pytestmark = pytest.mark.skipif(

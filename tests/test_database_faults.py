@@ -15,8 +15,11 @@ from fastapi import FastAPI
 from backend.app.analytics import runner
 from backend.app.main import create_app
 from backend.demo.embedded import start_server
-from tests.helpers import WINDOW, create_database, drop_database, make_settings, pool, until
 from tests.private_redis import free_port
+from tests.support.apps import make_settings
+from tests.support.databases import create_database, drop_database
+from tests.support.polling import until
+from tests.support.windows import WINDOW, pool
 
 # Generous bounds that only catch a hang: nothing here waits on a timer to pass or fail.
 HANG_GUARD = httpx.Timeout(60.0)

@@ -20,7 +20,8 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from backend.demo.embedded import apply_schema, start_server
-from tests.helpers import pool, running_app
+from tests.support.apps import running_app
+from tests.support.windows import pool
 
 ADMIN_PASSWORD = "admin-Secret-1"
 READER_PASSWORD = "reader-Secret-2"

@@ -22,8 +22,9 @@ from sqlalchemy import text
 from backend.app.db.connection_url import parse_database_url
 from backend.app.start_error import StartupError
 from backend.demo.embedded import apply_schema
-from tests.helpers import pool, running_app
 from tests.private_redis import free_port
+from tests.support.apps import running_app
+from tests.support.windows import pool
 from tests.tcp_postgres import TcpPostgres, binaries, tcp_postgres
 
 # --- The URL alone ------------------------------------------------------------------------------

@@ -15,7 +15,9 @@ from backend.app.analytics.registry import KPIS
 from backend.app.db.expressions import row_columns
 from backend.app.models.filters import AnalyticsFilters
 from backend.app.models.users import Retention
-from tests.helpers import StatementLog, get_json, pool, without_filters
+from tests.support.endpoints import get_json, without_filters
+from tests.support.sql_log import StatementLog
+from tests.support.windows import pool
 
 
 @pytest.mark.parametrize("kpi", KPIS, ids=[kpi.name for kpi in KPIS])

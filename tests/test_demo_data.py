@@ -10,7 +10,7 @@ import pytest
 
 from backend.demo.embedded import apply_recommended_indexes
 from backend.demo.generator import insert_demo_rows
-from tests.helpers import create_database, drop_database
+from tests.support.databases import create_database, drop_database
 
 END = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 

@@ -19,7 +19,9 @@ from backend.app.analytics.registry import KPIS
 from backend.demo.generator import insert_demo_rows
 from bench import peer, peer_changes
 from tests.edge_rows import EDGE_DAYS, EDGE_START, edge_rows
-from tests.helpers import get_json, insert_rows, running_app, scratch_database
+from tests.support.apps import running_app
+from tests.support.databases import insert_rows, scratch_database
+from tests.support.endpoints import get_json
 
 EDGE_END = EDGE_START + timedelta(days=EDGE_DAYS)
 FILTER_SETS = [

@@ -10,7 +10,8 @@ import asyncpg
 import httpx
 import pytest
 
-from tests.helpers import BIG_WINDOW, uvicorn_server
+from tests.support.servers import uvicorn_server
+from tests.support.windows import BIG_WINDOW
 
 # The contract: no statement of a request runs more than 5 seconds after its client left.
 STOP_WITHIN_SECONDS = 5.0

@@ -16,7 +16,9 @@ import pytest
 
 from tests.changes import change, shown
 from tests.fixture_rows import NOW_CHICAGO, NOW_UTC
-from tests.helpers import FakeClock, get_json, recording, running_app
+from tests.support.apps import FakeClock, running_app
+from tests.support.endpoints import get_json
+from tests.support.sql_log import recording
 
 VOLUME = "/analytics/volume"
 PREVIOUS = {"compare": "previous_period"}

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from backend.app.analytics.registry import KPIS, RESPONSE_MODELS, OverviewResponse
 from backend.app.examples import example
 from backend.app.models.responses import FilterOptions, Health, Readiness
-from tests.helpers import get_json, without_filters
+from tests.support.endpoints import get_json, without_filters
 
 MODELS: dict[str, type[BaseModel]] = {
     **RESPONSE_MODELS,

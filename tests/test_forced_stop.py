@@ -11,12 +11,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import signal
-import subprocess
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import cast
 
@@ -28,43 +24,16 @@ from backend.app.main import create_app
 from backend.app.start_error import StartupError
 from backend.app.startup import FORCED_STOP, describe_failure
 from tests.held_request import held_request
-from tests.helpers import SERVE, make_settings, pool, pool_u, table_locked
-from tests.private_redis import free_port
+from tests.support.apps import make_settings
+from tests.support.databases import table_locked
+from tests.support.servers import uvicorn_process
+from tests.support.windows import pool, pool_u
 
-ROOT = Path(__file__).resolve().parents[1]
 # Statements of the service waiting on the test's lock.
 WAITING = (
     "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
     "AND application_name = 'heritage-analytics' AND wait_event_type = 'Lock'"
 )
-
-
-@contextmanager
-def service(database_url: str, log_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
-    """Run the service under uvicorn, as `make run` does; yield the process and its base URL."""
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": database_url}
-    env.pop("ANTHROPIC_API_KEY", None)
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [*SERVE, "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline:
-                try:
-                    if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.2)
-            else:
-                pytest.fail(f"uvicorn did not answer /health within 30 s:\n{log_path.read_text()}")
-            yield process, base
-        finally:
-            if process.poll() is None:
-                process.kill()
-            process.wait(timeout=10)
 
 
 def _log_lines(log_path: Path) -> list[dict[str, object]]:
@@ -84,7 +53,7 @@ async def test_a_second_ctrl_c_answers_what_is_in_flight_with_a_503(
     database_url: str, tmp_path: Path
 ) -> None:
     log_path = tmp_path / "uvicorn.log"
-    with service(database_url, log_path) as (process, base):
+    with uvicorn_process(database_url, log_path) as (process, base):
         admin = await asyncpg.connect(database_url)
         try:
             async with (

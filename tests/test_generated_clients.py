@@ -26,7 +26,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from tests.helpers import get_json, pool
+from tests.support.endpoints import get_json
+from tests.support.windows import pool
 
 ROOT = Path(__file__).resolve().parents[1]
 NODE_BIN = ROOT / "tools" / "node" / "node_modules" / ".bin"

@@ -13,7 +13,9 @@ import httpx
 import pytest
 
 from backend.app.cache.encoding import GzipBodies, accepts_gzip
-from tests.helpers import REUSE, SETTLED, FakeClock, pool, recording, running_app
+from tests.support.apps import REUSE, FakeClock, running_app
+from tests.support.sql_log import recording
+from tests.support.windows import SETTLED, pool
 
 OVERVIEW = "/analytics/overview"
 GZIP = {"Accept-Encoding": "gzip"}

@@ -13,17 +13,11 @@ import pytest
 from fastapi import FastAPI
 from starlette.routing import Mount, Route
 
-from tests.helpers import (
-    ANALYTICS_PATHS,
-    SESSIONS,
-    SETTLED,
-    FakeClock,
-    cached_app,
-    pool,
-    pool_q,
-    recording,
-    table_locked,
-)
+from tests.support.apps import FakeClock, cached_app
+from tests.support.databases import table_locked
+from tests.support.endpoints import ANALYTICS_PATHS, SESSIONS
+from tests.support.sql_log import recording
+from tests.support.windows import SETTLED, pool, pool_q
 
 OVERVIEW = "/analytics/overview"
 STATIC = "/static-offline-docs/swagger-ui.css"

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from backend.app.analytics import text_cues_batch
-from backend.app.analytics.keyword_rules import RULES, classify_batch, classify_text
-from backend.app.analytics.text_cues import cue_bits, cues_of
-from backend.app.analytics.text_cues_batch import cue_bits_batch
-from backend.app.analytics.text_tolerance import tolerance
-from backend.app.analytics.trade_vocabulary import Cue
+from backend.app.analytics.pain_points import text_cues_batch
+from backend.app.analytics.pain_points.keyword_rules import RULES, classify_batch, classify_text
+from backend.app.analytics.pain_points.text_cues import cue_bits, cues_of
+from backend.app.analytics.pain_points.text_cues_batch import cue_bits_batch
+from backend.app.analytics.pain_points.text_tolerance import tolerance
+from backend.app.analytics.pain_points.trade_vocabulary import Cue
 
 DATA = Path(__file__).parent / "data" / "pain_points"
 METRICS = Path(__file__).parents[1] / "docs" / "metrics.md"

@@ -15,11 +15,16 @@ from typing import Any
 import httpx
 import pytest
 
-from backend.app.analytics.breaker import CircuitBreaker
+from backend.app.analytics.pain_points.breaker import CircuitBreaker
 from tests.fake_llm_server import FakeLLMServer, fake_llm_server
-from tests.helpers import LOCAL_COUNTS, pool_q, running_app
+from tests.support.apps import running_app
+from tests.support.windows import pool_q
 
 Q = pool_q()
+# The local rules' count per cluster in window Q, of its 13 queries (tests/test_pain_points.py
+# shows each text's cluster): 0, hours 3 + "Hi" 1 + order 1 = 5; 1, pump 2; 2, cartridge 1; 3,
+# SPX3200 2 + R0357800 1 + EC-40 1 = 4; 4, DE grids 1.
+LOCAL_COUNTS = [5, 2, 1, 4, 1]
 MODEL = "claude-haiku-5-5"
 
 

@@ -16,13 +16,18 @@ import httpx
 import httpx2
 import pytest
 
-from backend.app.analytics.llm_classifier import parse_assignments
+from backend.app.analytics.pain_points.llm_classifier import parse_assignments
 from backend.app.main import create_app
 from tests.fake_anthropic import FakeAnthropic, all_in, tool_answer
-from tests.helpers import LOCAL_COUNTS, make_settings, pool_q
+from tests.support.apps import make_settings
+from tests.support.windows import pool_q
 
 PATH = "/analytics/pain-points"
 Q = pool_q()
+# The local rules' count per cluster in window Q, of its 13 queries (tests/test_pain_points.py
+# shows each text's cluster): 0, hours 3 + "Hi" 1 + order 1 = 5; 1, pump 2; 2, cartridge 1; 3,
+# SPX3200 2 + R0357800 1 + EC-40 1 = 4; 4, DE grids 1.
+LOCAL_COUNTS = [5, 2, 1, 4, 1]
 API_KEY = "sk-ant-test-DO-NOT-LEAK-123"
 MODEL = "claude-haiku-5-5"
 

@@ -10,7 +10,9 @@ import httpx
 import pytest
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from tests.helpers import SESSIONS, pool, running_app
+from tests.support.apps import running_app
+from tests.support.endpoints import SESSIONS
+from tests.support.windows import pool
 
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 PARENT_ID = "00f067aa0ba902b7"

@@ -19,7 +19,8 @@ from backend.app.main import create_app
 from backend.app.settings import Settings
 from tests.fake_anthropic import FakeAnthropic, all_in
 from tests.held_request import held_request
-from tests.helpers import make_settings, pool
+from tests.support.apps import make_settings
+from tests.support.windows import pool
 
 FORMATTER = JsonFormatter()
 

@@ -10,17 +10,11 @@ import httpx2
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.fake_anthropic import FakeAnthropic
-from tests.helpers import (
-    SESSIONS,
-    SETTLED,
-    FakeClock,
-    cached_app,
-    pool,
-    pool_q,
-    running_app,
-    table_locked,
-    until,
-)
+from tests.support.apps import FakeClock, cached_app, running_app
+from tests.support.databases import table_locked
+from tests.support.endpoints import SESSIONS
+from tests.support.polling import until
+from tests.support.windows import SETTLED, pool, pool_q
 
 # Every sample, by name and labels.
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]

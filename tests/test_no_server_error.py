@@ -18,7 +18,7 @@ import httpx
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from tests.helpers import ANALYTICS_PATHS
+from tests.support.endpoints import ANALYTICS_PATHS
 
 PATHS = [*ANALYTICS_PATHS, "/analytics/overview"]
 ZONES = [

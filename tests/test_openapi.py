@@ -24,7 +24,9 @@ from backend.app.db.errors import (
     SchemaMismatchError,
 )
 from backend.app.models.zones import iana_zones, listed_zones
-from tests.helpers import ANALYTICS_PATHS, FakeClock, get_json, pool, running_app
+from tests.support.apps import FakeClock, running_app
+from tests.support.endpoints import ANALYTICS_PATHS, get_json
+from tests.support.windows import pool
 
 ALL_ANALYTICS = [*ANALYTICS_PATHS, "/analytics/overview"]
 

@@ -9,7 +9,9 @@ import pytest
 
 from backend.app.analytics.declaration import Kpi
 from backend.app.analytics.registry import KPIS
-from tests.helpers import WINDOW, StatementLog, get_json, pool, pool_u, without_filters
+from tests.support.endpoints import get_json, without_filters
+from tests.support.sql_log import StatementLog
+from tests.support.windows import WINDOW, pool, pool_u
 
 SECTIONS = {kpi.name: f"/analytics{kpi.path}" for kpi in KPIS}
 GRAINS = {kpi.grain for kpi in KPIS}

@@ -13,9 +13,10 @@ from typing import Any
 import asyncpg
 import pytest
 
-from backend.app.analytics.label_workers import LabelWorkers
+from backend.app.analytics.pain_points.label_workers import LabelWorkers
 from backend.app.db.text_source import TextSource
-from tests.helpers import running_app, scratch_database, table_locked
+from tests.support.apps import running_app
+from tests.support.databases import scratch_database, table_locked
 
 T0 = datetime(2025, 5, 1)
 ROWS = 6_000

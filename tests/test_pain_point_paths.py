@@ -18,19 +18,24 @@ import asyncpg
 import pytest
 from sqlalchemy import event
 
-from backend.app.analytics import text_keys
-from backend.app.analytics.classifier import Classification, PainPointClassifier, label_cache
 from backend.app.analytics.clustering import PAIN_POINTS
 from backend.app.analytics.grains import Grain
-from backend.app.analytics.keyword_rules import KeywordClassifier, classify_text
-from backend.app.analytics.label_workers import LabelWorkers
+from backend.app.analytics.pain_points import text_keys
+from backend.app.analytics.pain_points.classifier import (
+    Classification,
+    PainPointClassifier,
+    label_cache,
+)
+from backend.app.analytics.pain_points.keyword_rules import KeywordClassifier, classify_text
+from backend.app.analytics.pain_points.label_workers import LabelWorkers
+from backend.app.analytics.pain_points.text_keys import normalised_batch
 from backend.app.analytics.runner import statements
-from backend.app.analytics.text_keys import normalised_batch
 from backend.app.db.client import Database
 from backend.app.db.tables import table_for
 from backend.app.db.text_source import TextSource
 from backend.app.models.filters import AnalyticsFilters
-from tests.helpers import make_settings, scratch_database
+from tests.support.apps import make_settings
+from tests.support.databases import scratch_database
 
 # The contract's `regexp_replace(input, '\s{2,}|(?! )\s', ' ', 'g')` for ASCII text.
 SQL_WHITESPACE = re.compile(r"[ \t\n\v\f\r]{2,}|[\t\n\v\f\r]")

@@ -11,11 +11,13 @@ from typing import Any
 import asyncpg
 import pytest
 
-from backend.app.analytics.classifier import PainPointClassifier, label_cache
-from backend.app.analytics.keyword_rules import KeywordClassifier
-from backend.app.analytics.pain_tally import QueryText, Tally
+from backend.app.analytics.pain_points.classifier import PainPointClassifier, label_cache
+from backend.app.analytics.pain_points.keyword_rules import KeywordClassifier
+from backend.app.analytics.pain_points.pain_tally import QueryText, Tally
 from tests.fake_llm_server import fake_llm_server
-from tests.helpers import get_json, running_app, scratch_database
+from tests.support.apps import running_app
+from tests.support.databases import scratch_database
+from tests.support.endpoints import get_json
 
 T0 = datetime(2025, 9, 1)
 DISTINCT = 100_000

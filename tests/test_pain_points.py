@@ -7,10 +7,11 @@ from typing import Any
 import httpx
 import pytest
 
-from backend.app.analytics.keyword_rules import classify_text
+from backend.app.analytics.pain_points.keyword_rules import classify_text
 from backend.app.models.filters import ProductContext
 from backend.app.models.pain_points import CLUSTER_DESCRIPTIONS, PAIN_POINT_CLUSTERS
-from tests.helpers import get_json, pool_q
+from tests.support.endpoints import get_json
+from tests.support.windows import pool_q
 
 PATH = "/analytics/pain-points"
 Q = pool_q()

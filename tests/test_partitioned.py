@@ -16,16 +16,11 @@ from backend.app.analytics.runner import statements
 from backend.app.models.filters import AnalyticsFilters
 from backend.demo.embedded import SCHEMA_DIR
 from tests.fixture_rows import NOW_ROWS, POOL_ROWS, QUERY_ROWS, USER_ROWS
-from tests.helpers import (
-    ANALYTICS_PATHS,
-    DIALECT,
-    get_json,
-    insert_rows,
-    pool,
-    pool_u,
-    running_app,
-    scratch_database,
-)
+from tests.support.apps import running_app
+from tests.support.databases import insert_rows, scratch_database
+from tests.support.endpoints import ANALYTICS_PATHS, get_json
+from tests.support.sql_log import DIALECT
+from tests.support.windows import pool, pool_u
 
 EXAMPLE = SCHEMA_DIR / "partitioning-example.sql"
 # Beside the example's June and default partitions: every other month the fixture rows use.

@@ -8,7 +8,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.helpers import SERVE, pool
+from tests.support.servers import SERVE
+from tests.support.windows import pool
 
 ROOT = Path(__file__).resolve().parents[1]
 ALWAYS = {

@@ -9,16 +9,11 @@ import pytest
 
 from backend.app import telemetry
 from backend.app.telemetry import CLASSIFY, DB, RequestTelemetry
-from tests.helpers import (
-    SESSIONS,
-    SETTLED,
-    FakeClock,
-    cached_app,
-    pool,
-    pool_q,
-    table_locked,
-    until,
-)
+from tests.support.apps import FakeClock, cached_app
+from tests.support.databases import table_locked
+from tests.support.endpoints import SESSIONS
+from tests.support.polling import until
+from tests.support.windows import SETTLED, pool, pool_q
 
 IDENTITY = {"Accept-Encoding": "identity"}
 

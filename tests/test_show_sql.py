@@ -14,7 +14,8 @@ from fastapi import FastAPI
 from backend.app.analytics.registry import KPIS
 from backend.app.models.filters import AnalyticsFilters
 from backend.demo.show_sql import chosen_kpis, listing
-from tests.helpers import pool_q, recording
+from tests.support.sql_log import recording
+from tests.support.windows import pool_q
 
 ROOT = Path(__file__).resolve().parents[1]
 # Every name `make sql KPI=` takes, and the endpoint that sends that KPI's SQL.

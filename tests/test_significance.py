@@ -26,15 +26,11 @@ from backend.app.analytics.significance import (
 )
 from backend.app.models.filters import AnalyticsFilters
 from tests.fixture_rows import Row
-from tests.helpers import (
-    DIALECT,
-    get_json,
-    insert_rows,
-    pool,
-    pool_u,
-    running_app,
-    scratch_database,
-)
+from tests.support.apps import running_app
+from tests.support.databases import insert_rows, scratch_database
+from tests.support.endpoints import get_json
+from tests.support.sql_log import DIALECT
+from tests.support.windows import pool, pool_u
 
 PREVIOUS = {"compare": "previous_period"}
 

@@ -21,7 +21,9 @@ from backend.app.db.tables import (
     table_for,
 )
 from backend.app.models.filters import AnalyticsFilters, ProductContext
-from tests.helpers import ANALYTICS_PATHS, DIALECT, WINDOW, StatementLog, get_json, pool
+from tests.support.endpoints import ANALYTICS_PATHS, get_json
+from tests.support.sql_log import DIALECT, StatementLog
+from tests.support.windows import WINDOW, pool
 
 HOSTILE = "u1' OR '1'='1"
 POOL_TABLE = re.compile(r"\binteraction_log\b")

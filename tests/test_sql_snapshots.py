@@ -20,7 +20,7 @@ from backend.app.db.expressions import AnySelect
 from backend.app.db.tables import table_for
 from backend.app.db.text_queries import raw_text_rows, rows_at
 from backend.app.models.filters import AnalyticsFilters, ProductContext
-from tests.helpers import DIALECT
+from tests.support.sql_log import DIALECT
 
 # A fixed request time and window: the statements depend on the window's local days.
 NOW = datetime(2026, 3, 12, 15, 0, tzinfo=UTC)

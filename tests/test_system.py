@@ -8,7 +8,10 @@ import pytest
 from fastapi import FastAPI
 
 from backend.app.main import create_app
-from tests.helpers import ANALYTICS_PATHS, get_json, make_settings, pool, table_locked
+from tests.support.apps import make_settings
+from tests.support.databases import table_locked
+from tests.support.endpoints import ANALYTICS_PATHS, get_json
+from tests.support.windows import pool
 
 
 async def test_the_root_names_the_documents_and_the_probe(client: httpx.AsyncClient) -> None:

@@ -9,7 +9,9 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from tests.fake_anthropic import FakeAnthropic, all_in
 from tests.fixture_rows import QUERY_ROWS
-from tests.helpers import QUERY_WINDOW, SESSIONS, running_app
+from tests.support.apps import running_app
+from tests.support.endpoints import SESSIONS
+from tests.support.windows import QUERY_WINDOW
 
 USER = "uid-4f1c-recognisable"
 ENVIRONMENT = "env-9d2e-recognisable"

@@ -13,7 +13,8 @@ import asyncpg
 import httpx
 import pytest
 
-from tests.helpers import ANALYTICS_PATHS, get_json, make_settings, running_app
+from tests.support.apps import make_settings, running_app
+from tests.support.endpoints import ANALYTICS_PATHS, get_json
 
 VOLUME = "/analytics/volume"
 SESSIONS = "/analytics/sessions"

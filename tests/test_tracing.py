@@ -22,17 +22,10 @@ from backend.app.main import create_app
 from backend.app.observability.tracing import requested_exporters
 from backend.app.start_error import StartupError
 from tests.fake_anthropic import FakeAnthropic, all_in
-from tests.helpers import (
-    REUSE,
-    SESSIONS,
-    SETTLED,
-    FakeClock,
-    make_settings,
-    pool,
-    pool_q,
-    running_app,
-    uvicorn_server,
-)
+from tests.support.apps import REUSE, FakeClock, make_settings, running_app
+from tests.support.endpoints import SESSIONS
+from tests.support.servers import uvicorn_server
+from tests.support.windows import SETTLED, pool, pool_q
 
 TRACE_ID = "0af7651916cd43dd8448eb211c80319c"
 PARENT_ID = "b7ad6b7169203331"

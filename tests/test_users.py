@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import httpx
 
-from tests.helpers import get_json, pool_u, without_filters
+from tests.support.endpoints import get_json, without_filters
+from tests.support.windows import pool_u
 
 EMPTY = {"start_date": "2025-07-01", "end_date": "2025-07-03"}
 

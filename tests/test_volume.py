@@ -6,7 +6,8 @@ from typing import Any
 
 import httpx
 
-from tests.helpers import WINDOW, get_json, pool
+from tests.support.endpoints import get_json
+from tests.support.windows import WINDOW, pool
 
 PATH = "/analytics/volume"
 

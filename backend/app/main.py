@@ -18,8 +18,8 @@ from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
 from opentelemetry.sdk.trace.export import SpanExporter
 
-from backend.app.analytics.budget import ProcessingTimeoutError
-from backend.app.analytics.classifier import build_classifier
+from backend.app.analytics.pain_points.budget import ProcessingTimeoutError
+from backend.app.analytics.pain_points.classifier import build_classifier
 from backend.app.analytics.registry import schema_fingerprint
 from backend.app.api import analytics, metrics, system
 from backend.app.api.errors import (

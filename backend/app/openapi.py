@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from backend.app.api.documentation import add_recorded_examples
-from backend.app.models.filters import TIME_ZONE_ALIAS_SCHEMA_REF, TIME_ZONE_SCHEMA_REF
+from backend.app.models.parameters import TIME_ZONE_ALIAS_SCHEMA_REF, TIME_ZONE_SCHEMA_REF
 from backend.app.models.zones import alternation, listed_zones, other_zone_names
 
 # Swagger UI's Try it out fills each field from its parameter's own `example` (never from the

@@ -18,7 +18,7 @@ from backend.app.models.filters import AnalyticsFilters
 
 if TYPE_CHECKING:
     # A type only: a KPI module need not load the classifier (and with it the LLM's SDK).
-    from backend.app.analytics.classifier import PainPointClassifier
+    from backend.app.analytics.pain_points.classifier import PainPointClassifier
 
 BodyT = TypeVar("BodyT", bound=BaseModel)
 

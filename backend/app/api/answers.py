@@ -10,13 +10,13 @@ from fastapi import Request, Response
 from pydantic import BaseModel
 
 from backend.app import telemetry
-from backend.app.analytics.classifier import PainPointClassifier
 from backend.app.analytics.overview import Answer
+from backend.app.analytics.pain_points.classifier import PainPointClassifier
 from backend.app.api.csv_export import csv_body, csv_filename, is_csv_of
-from backend.app.api.representation import Representation
+from backend.app.api.representation import Format, Representation
 from backend.app.api.validators import answer_response
 from backend.app.cache.results import Computed, ResultCache
-from backend.app.models.filters import AnalyticsFilters, Format
+from backend.app.models.filters import AnalyticsFilters
 
 JSON = Representation(Format.JSON, negotiated=False)
 

@@ -8,10 +8,11 @@ from fastapi import Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
-from backend.app.analytics.classifier import PainPointClassifier
+from backend.app.analytics.pain_points.classifier import PainPointClassifier
+from backend.app.api.representation import ExportFilters
 from backend.app.cache.results import ResultCache
 from backend.app.db.client import Database
-from backend.app.models.filters import AnalyticsFilters, ExportFilters, ProductQuery
+from backend.app.models.filters import AnalyticsFilters, ProductQuery
 
 FiltersT = TypeVar("FiltersT", bound=AnalyticsFilters)
 

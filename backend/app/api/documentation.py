@@ -8,9 +8,8 @@ from pydantic import BaseModel
 
 from backend.app.analytics.registry import KPIS
 from backend.app.api.csv_export import csv_body
-from backend.app.api.representation import MEDIA_TYPES
+from backend.app.api.representation import MEDIA_TYPES, Format
 from backend.app.examples import example
-from backend.app.models.filters import Format
 
 
 def _header(description: str, *, required: bool) -> dict[str, Any]:

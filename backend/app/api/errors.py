@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.types import Message, Receive, Scope, Send
 
-from backend.app.analytics.budget import ProcessingTimeoutError
+from backend.app.analytics.pain_points.budget import ProcessingTimeoutError
 from backend.app.api.unknown_parameters import unknown_parameter
 from backend.app.asgi import Middleware
 from backend.app.db.errors import (

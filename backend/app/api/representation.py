@@ -4,8 +4,37 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from enum import StrEnum
 
-from backend.app.models.filters import Format
+from pydantic import Field
+
+from backend.app.models.filters import AnalyticsFilters
+
+
+class Format(StrEnum):
+    """The representation of an answer: JSON, or CSV for a spreadsheet."""
+
+    JSON = "json"
+    CSV = "csv"
+
+
+class ExportFilters(AnalyticsFilters):
+    """The filters of an endpoint that also answers CSV, and the representation asked for."""
+
+    format: Format | None = Field(
+        default=None,
+        description="`csv`: text/csv for a spreadsheet (the body's list as rows, or its numbers "
+        "as one row; the current window only); `json`: the JSON body. Absent: the `Accept` "
+        "header decides (JSON unless it prefers text/csv).",
+    )
+
+    def analytics_filters(self) -> AnalyticsFilters:
+        """Return the filters alone, as every KPI and the `filters` echo take them."""
+        return AnalyticsFilters.model_construct(
+            _fields_set=self.model_fields_set - {"format"},
+            **{name: getattr(self, name) for name in AnalyticsFilters.model_fields},
+        )
+
 
 MEDIA_TYPES = {Format.JSON: "application/json", Format.CSV: "text/csv; charset=utf-8"}
 

@@ -15,7 +15,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.process_collector import ProcessCollector
 from starlette.datastructures import State
 
-from backend.app.analytics.classifier import PainPointClassifier
+from backend.app.analytics.pain_points.classifier import PainPointClassifier
 from backend.app.cache.results import Outcome, ResultCache
 from backend.app.db.client import Database
 

@@ -17,7 +17,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import NamedTuple
 
-from backend.app.analytics.text_keys import SEPARATOR, label_all, label_joined
+from backend.app.analytics.pain_points.text_keys import SEPARATOR, label_all, label_joined
 
 logger = logging.getLogger(__name__)
 

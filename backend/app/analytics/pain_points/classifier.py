@@ -20,18 +20,22 @@ from opentelemetry.trace import SpanKind
 from opentelemetry.util.types import Attributes
 
 from backend.app import telemetry
-from backend.app.analytics.breaker import CircuitBreaker
-from backend.app.analytics.budget import ProcessingBudget
-from backend.app.analytics.keyword_rules import KeywordClassifier
-from backend.app.analytics.label_workers import Labelling, LabelWorkers
-from backend.app.analytics.llm_classifier import PROMPT_VERSION, ClassificationError, LLMClassifier
-from backend.app.analytics.pain_tally import QueryText, Tally
-from backend.app.analytics.text_groups import (
+from backend.app.analytics.pain_points.breaker import CircuitBreaker
+from backend.app.analytics.pain_points.budget import ProcessingBudget
+from backend.app.analytics.pain_points.keyword_rules import KeywordClassifier
+from backend.app.analytics.pain_points.label_workers import Labelling, LabelWorkers
+from backend.app.analytics.pain_points.llm_classifier import (
+    PROMPT_VERSION,
+    ClassificationError,
+    LLMClassifier,
+)
+from backend.app.analytics.pain_points.pain_tally import QueryText, Tally
+from backend.app.analytics.pain_points.text_groups import (
     HashCollisionError,
     RowGroups,
     tally_groups,
 )
-from backend.app.analytics.text_keys import BatchKeys, Labelled
+from backend.app.analytics.pain_points.text_keys import BatchKeys, Labelled
 from backend.app.cpus import available_cpus
 from backend.app.db.text_source import TextSource
 from backend.app.settings import Settings

@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 from ahocorasick_rs import AhoCorasick, Implementation, MatchKind
 
-from backend.app.analytics.text_cues import (
+from backend.app.analytics.pain_points.text_cues import (
     _ASCII_SPACED,
     _CAPITAL_DE,
     _CARTRIDGE,
@@ -36,7 +36,7 @@ from backend.app.analytics.text_cues import (
     cue_bits,
     lexicon,
 )
-from backend.app.analytics.text_tolerance import MIN_TOKEN_LENGTH, tolerance
+from backend.app.analytics.pain_points.text_tolerance import MIN_TOKEN_LENGTH, tolerance
 
 Bits = npt.NDArray[np.int64]
 Positions = npt.NDArray[np.intp]

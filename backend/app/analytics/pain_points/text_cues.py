@@ -15,8 +15,8 @@ from functools import cache, lru_cache
 
 from ahocorasick_rs import AhoCorasick, Implementation, MatchKind
 
-from backend.app.analytics.text_tolerance import tolerance
-from backend.app.analytics.trade_vocabulary import UNITS, VOCABULARY, Cue, entries
+from backend.app.analytics.pain_points.text_tolerance import tolerance
+from backend.app.analytics.pain_points.trade_vocabulary import UNITS, VOCABULARY, Cue, entries
 
 # Punctuation separates tokens, but for the dash of codes (EC-40, o-ring) and the apostrophe of
 # words (won't). A comma is a separator too: "20,000" becomes "20 000", read as one measure.

@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import cast
 
-from backend.app.analytics.text_cues import cue_bits
-from backend.app.analytics.text_cues_batch import cue_bits_batch
-from backend.app.analytics.trade_vocabulary import Cue
+from backend.app.analytics.pain_points.text_cues import cue_bits
+from backend.app.analytics.pain_points.text_cues_batch import cue_bits_batch
+from backend.app.analytics.pain_points.trade_vocabulary import Cue
 
 GENERAL, PUMPS, REPLACEMENT_PARTS, STOCK_BY_PART, DE_SUPPORT = range(5)
 

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from backend.app.analytics.keyword_rules import classify_batch
+from backend.app.analytics.pain_points.keyword_rules import classify_batch
 
 # The SQL definition's whitespace for ASCII text: a run of two or more, or one that is no space,
 # becomes one space. The batch's texts are joined by NUL (no PostgreSQL text holds one), so that

@@ -17,9 +17,9 @@ from datetime import datetime, timedelta
 import numpy as np
 import numpy.typing as npt
 
-from backend.app.analytics import text_keys
-from backend.app.analytics.pain_tally import EXAMPLES_PER_CLUSTER, QueryText, Tally
-from backend.app.analytics.text_keys import Keys, normalised_batch
+from backend.app.analytics.pain_points import text_keys
+from backend.app.analytics.pain_points.pain_tally import EXAMPLES_PER_CLUSTER, QueryText, Tally
+from backend.app.analytics.pain_points.text_keys import Keys, normalised_batch
 from backend.app.db.client import POSTGRES_EPOCH
 from backend.app.db.text_source import TextSource
 from backend.app.models.pain_points import PAIN_POINT_CLUSTERS

@@ -15,7 +15,7 @@ from functools import cache
 
 from rapidfuzz.distance import OSA
 
-from backend.app.analytics.trade_vocabulary import VOCABULARY, entries
+from backend.app.analytics.pain_points.trade_vocabulary import VOCABULARY, entries
 
 # Vocabulary words this long or longer tolerate one edit; shorter ones lie one edit from too
 # many other words ("seal", "heal", "real").

@@ -1,0 +1,1 @@
+"""What the tests share, one job a module: windows, endpoints, databases, apps, SQL, servers."""
