@@ -1,12 +1,19 @@
-"""The link checker `make lint` runs on the README and docs/ (tools/check_links.py)."""
+"""The documentation holds together: no dead link, every page on the docs map, every setting and
+every variable of the tests described. The link checker is the one `make lint` runs."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
+from backend.app.settings import Settings
 from tools.check_links import anchors, dead_links, main
+
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+DOCS = sorted((ROOT / "docs").glob("*.md"))
 
 
 def _reasons(page: Path, root: Path) -> list[str]:
@@ -61,3 +68,31 @@ def test_code_and_other_schemes_are_not_followed(tmp_path: Path) -> None:
 def test_anchors_are_made_as_github_makes_them() -> None:
     text = "# `/analytics/volume`\n## Is a change real? `test`, `p_value` and `significant`\n"
     assert anchors(text) == {"analyticsvolume", "is-a-change-real-test-p_value-and-significant"}
+
+
+@pytest.mark.parametrize("page", [README, *DOCS], ids=lambda path: path.name)
+def test_the_documentation_has_no_dead_link(page: Path) -> None:
+    assert _reasons(page, ROOT) == []
+
+
+def test_every_page_is_on_the_docs_map() -> None:
+    docs_map = README.read_text().split("## Docs map", 1)[1]
+    assert [page for page in DOCS if f"](docs/{page.name})" not in docs_map] == []
+
+
+def test_every_setting_is_in_the_configuration_tables() -> None:
+    # The tables of settings come before the notes and the variables that are no settings.
+    tables = (ROOT / "docs/configuration.md").read_text().split("## Notes on some settings")[0]
+    rows = re.findall(r"^\| `([A-Z_]+)` \|", tables, re.M)
+    assert sorted(rows) == sorted(name.upper() for name in Settings.model_fields)
+
+
+def test_every_variable_the_tests_read_is_described() -> None:
+    read = {
+        name
+        for path in (ROOT / "tests").glob("*.py")
+        for name in re.findall(r"environ(?:\.get\(|\[)\"([A-Z_]+)\"", path.read_text())
+    }
+    rows = re.findall(r"^\| `([A-Z_]+)` \|", (ROOT / "docs/testing.md").read_text(), re.M)
+    assert "TEST_DATABASE_URL" in read
+    assert sorted(read - set(rows)) == []
