@@ -53,7 +53,7 @@ QUERY_WINDOW = {"start_date": "2025-09-01", "end_date": "2025-09-30"}
 LOCAL_COUNTS = [5, 2, 1, 4, 1]
 
 # For the tests of answer reuse: window W ends just before END_W, so at SETTLED (two hours later,
-# past the 3600 s settle time) its answers are settled. REUSE is the contract's reuse times, which
+# past the 3600 s settle time) its answers are settled. REUSE is the default reuse times, which
 # make_settings turns off unless a test asks for them.
 END_W = datetime(2025, 6, 8, tzinfo=UTC)
 SETTLED = END_W + timedelta(hours=2)
@@ -268,7 +268,7 @@ def recording(app: FastAPI) -> Iterator[StatementLog]:
 async def cached_app(
     database_url: str, clock: FakeClock, **settings: Any
 ) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
-    """Yield an app with the contract's reuse times and `clock`, and its client."""
+    """Yield an app with the default reuse times and `clock`, and its client."""
     async with running_app(database_url, clock=clock, **{**REUSE, **settings}) as running:
         yield running
 
@@ -352,9 +352,9 @@ def llm_of(server: FakeLLMServer) -> dict[str, Any]:
     }
 
 
-# The issue's cases and more: a formula after each separator, also when the cell is split on
-# | (an example that itself holds |), past spaces, invisible characters, quotes and other
-# separators; and a line that ends in a separator.
+# The cases the rule was written for, and more: a formula after each separator, also when the
+# cell is split on | (an example that itself holds |), past spaces, invisible characters, quotes
+# and other separators; and a line that ends in a separator.
 SPLIT_TEXTS = [
     "a;=1+2",
     "a\t=1+2",

@@ -1,6 +1,6 @@
 """CSV answers: parsed with the csv module and compared with the JSON body of the same request.
 
-The rule (the contract's, docs/metrics.md "CSV and reused answers"): the rows are the body's list
+The rule (docs/metrics.md, "CSV and reused answers"): the rows are the body's list
 where it has one, each item a row with its fields as columns; otherwise one row of every
 top-level scalar. A cell is a number as JSON writes it, empty for null, `true`/`false` for a
 boolean, a list's items joined with " | ", and text as is, with a `'` at the start of each piece a
@@ -77,7 +77,7 @@ def _read_back(cell: str, like: Any) -> Any:
 
 
 def _json_table(body: dict[str, Any]) -> list[list[Any]]:
-    """Return the header and the rows of JSON values the contract lays out from a JSON body."""
+    """Return the header and the rows of JSON values the rule lays out from a JSON body."""
     listed = [key for key in LISTS if key in body]
     if listed:
         items = body[listed[0]]
