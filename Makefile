@@ -10,7 +10,7 @@ PORT ?= 8000
 NODE_TOOLS := tools/node
 NODE_STAMP := $(NODE_TOOLS)/node_modules/.installed
 
-# The lock (README, "Dependencies and the lock"): uv.lock, and what make install, the Dockerfile and
+# The lock (docs/dependencies.md): uv.lock, and what make install, the Dockerfile and
 # the bootstrap install, exported from it with every file's hash.
 LOCK := uv.lock
 RUNTIME_TXT := requirements/runtime.txt
@@ -76,11 +76,13 @@ run: $(STAMP)
 test: $(STAMP) $(NODE_STAMP)
 	$(BIN)/pytest
 
+# Also every relative link and anchor of the README and docs/ (tools/check_links.py).
 lint: $(STAMP) lock-check
-	$(BIN)/ruff check backend tests bench
-	$(BIN)/ruff format --check backend tests bench
+	$(BIN)/ruff check backend tests bench tools
+	$(BIN)/ruff format --check backend tests bench tools
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/python -m tools.check_links README.md docs/*.md
 
 # The benchmark: loads 1M rows into an embedded PostgreSQL under .pgdata-bench/ on first use
 # (about 2 minutes), then measures. BENCH_ARGS="--rows 100000" etc. Its report goes to
@@ -98,8 +100,8 @@ snapshots: $(STAMP)
 	$(BIN)/pytest tests/test_sql_snapshots.py --snapshot-update
 
 format: $(STAMP)
-	$(BIN)/ruff check --fix backend tests bench
-	$(BIN)/ruff format backend tests bench
+	$(BIN)/ruff check --fix backend tests bench tools
+	$(BIN)/ruff format backend tests bench tools
 
 # The SQL a KPI sends, without and with compare (backend/demo/show_sql.py): KPI=sessions,
 # pain_points, ... or overview; PRODUCT=landscape for its table; LITERAL=1 writes the values in.

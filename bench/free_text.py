@@ -23,7 +23,7 @@ from backend.demo.volume import load
 
 DATABASE = "heritage_bench_free"
 TABLE = "interaction_log"
-# T: one read of every text in the window, as the issue that asked for this benchmark defines it.
+# T: one read of every text in the window, the yardstick the free-text targets are set against.
 TEXT_READ_SQL = (
     f"SELECT sum(length(input)) FROM {TABLE} WHERE time_stamp >= $1 AND time_stamp <= $2"
 )

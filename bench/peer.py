@@ -113,7 +113,7 @@ def _users(s: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series[Any]]
 def kpis(
     df: pd.DataFrame, start: datetime, end: datetime, tz: str = "UTC", *, now: datetime
 ) -> dict[str, Any]:
-    """Compute every KPI of the contract from the window's rows; days are local dates in `tz`.
+    """Compute every KPI of docs/metrics.md from the window's rows; days are local dates in `tz`.
 
     `start` and `end` are the window's first and last instants (naive UTC, as fetched), `now`
     the request time: the mean is per elapsed day, the lowest day among the complete days.

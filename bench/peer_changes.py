@@ -1,9 +1,9 @@
 """The peer's tests of change: what a notebook would compute from two windows' rows.
 
-It shares nothing with the service but the contract: the counts and units come from pandas
-(bench/peer.py), the percentages' test is the chi-square test of the 2x2 table without
-continuity correction (the pooled z-test squared), Welch's test runs on the raw units, and the
-discoveries come from scipy's Benjamini-Hochberg adjustment.
+It shares nothing with the service but the definitions (docs/metrics.md): the counts and units
+come from pandas (bench/peer.py), the percentages' test is the chi-square test of the 2x2 table
+without continuity correction (the pooled z-test squared), Welch's test runs on the raw units,
+and the discoveries come from scipy's Benjamini-Hochberg adjustment.
 """
 
 from __future__ import annotations

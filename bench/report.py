@@ -7,6 +7,7 @@ from typing import Any
 
 from backend.app.analytics.registry import KPIS
 from bench import free_text, limits
+from bench.summary import console_summary, glossary_lines
 
 ANALYSIS = Path(__file__).with_name("analysis.md")
 # The single KPI endpoints the benchmark times, besides the overview: one per declared KPI.
@@ -154,8 +155,13 @@ def render_markdown(report: dict[str, Any], command: str, reps: int) -> str:
     lines = [
         "# Performance",
         "",
-        "Written by the benchmark (`bench/run.py`); do not edit by hand: the analysis at the end",
-        "comes from `bench/analysis.md`.",
+        "Written by the benchmark (`bench/run.py`); do not edit by hand: the five lines below",
+        "are worked out from this run (`bench/summary.py`), the glossary comes from",
+        "`bench/glossary.md` and the analysis at the end from `bench/analysis.md`.",
+        "",
+        *console_summary(report, ENDPOINTS),
+        *glossary_lines(),
+        "## This run",
         "",
         f"- Command: `{command}`",
         f"- Machine: {report['machine']}",

@@ -151,7 +151,7 @@ DEMO_TEST_ROWS = 20_000
 @pytest.fixture(scope="session")
 async def demo_database_url(server_url: str) -> AsyncIterator[str]:
     """Yield a database of demo data for both products over the 90 days up to now, as `make run`
-    loads it (fewer rows): the README's examples and Swagger's own examples fall inside it."""
+    loads it (fewer rows): the documents' examples and Swagger's own examples fall inside it."""
 
     async def fill(connection: asyncpg.Connection) -> None:
         for product, seed in DEMO_SEEDS.items():

@@ -2,7 +2,7 @@
 
 Window W (2025-06-01 to 2025-06-07, pool) ends just before END_W. /analytics/sessions computes it
 with one statement (tests/test_sessions.py). The tests' apps turn reuse off (make_settings in
-tests/support/apps.py); these turn the contract's defaults back on: settled answers 86400 s, recent
+tests/support/apps.py); these turn the defaults back on: settled answers 86400 s, recent
 ones 60 s, a window settled once its end is more than 3600 s before the request.
 """
 

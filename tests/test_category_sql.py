@@ -37,7 +37,7 @@ async def test_bucket_of_label(app: FastAPI, label: str | None, bucket: int) -> 
 
 
 async def test_every_canonical_key_normalises_to_itself(app: FastAPI) -> None:
-    # The keys are the contract's normalised forms: PostgreSQL's own normalisation of each key
+    # The keys are the documented normalised forms: PostgreSQL's own normalisation of each key
     # gives it back, and the key lands in its own bucket (a key such as `product-catalog` would
     # normalise to `product_catalog` and fail here).
     async with app.state.database.engine.connect() as connection:

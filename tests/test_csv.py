@@ -1,6 +1,6 @@
 """CSV answers: parsed with the csv module and compared with the JSON body of the same request.
 
-The rule (the contract's, docs/metrics.md "CSV and reused answers"): the rows are the body's list
+The rule (docs/metrics.md, "CSV and reused answers"): the rows are the body's list
 where it has one, each item a row with its fields as columns; otherwise one row of every
 top-level scalar. A cell is a number as JSON writes it, empty for null, `true`/`false` for a
 boolean, a list's items joined with " | ", and text as is, with a `'` at the start of each piece a
@@ -67,7 +67,7 @@ def _read_back(cell: str, like: Any) -> Any:
 
 
 def _json_table(body: dict[str, Any]) -> list[list[Any]]:
-    """Return the header and the rows of JSON values the contract lays out from a JSON body."""
+    """Return the header and the rows of JSON values the rule lays out from a JSON body."""
     listed = [key for key in LISTS if key in body]
     if listed:
         items = body[listed[0]]
@@ -265,9 +265,9 @@ TEXT_CELLS = [
     ),
 ]
 
-# The issue's cases and more: a formula after each separator, also when the cell is split on
-# | (an example that itself holds |), past spaces, invisible characters, quotes and other
-# separators; and a line that ends in a separator.
+# The cases the rule was written for, and more: a formula after each separator, also when the
+# cell is split on | (an example that itself holds |), past spaces, invisible characters, quotes
+# and other separators; and a line that ends in a separator.
 SPLIT_TEXTS = [
     "a;=1+2",
     "a\t=1+2",

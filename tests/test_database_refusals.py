@@ -171,7 +171,7 @@ async def test_a_frozen_database_is_a_503_within_the_statement_timeout_and_recov
     password_server: PasswordServer,
 ) -> None:
     # SIGSTOP freezes this test's own server, postmaster and backends: connections stay open but
-    # nothing answers. The contract bounds every answer by the statement timeout + 5 s; past
+    # nothing answers. The service bounds every answer by the statement timeout + 5 s; past
     # that bound the requests are abandoned and the test fails (in-process, httpx's own timeout
     # does not apply).
     statement_timeout_ms = 1_000

@@ -1,8 +1,8 @@
 """Differential test: every KPI of the service equals the pandas peer's on generated rows.
 
 The peer (bench/peer.py) fetches the window's rows and computes each KPI the way a notebook
-would, from the contract's definitions; it shares no SQL with the service. Rows: about 4,000 of
-realistic demo traffic and 1,000 edge-case rows (tests/edge_rows.py).
+would, from the definitions of docs/metrics.md; it shares no SQL with the service. Rows: about
+4,000 of realistic demo traffic and 1,000 edge-case rows (tests/edge_rows.py).
 """
 
 from __future__ import annotations

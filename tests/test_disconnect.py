@@ -13,7 +13,7 @@ import pytest
 from tests.support.servers import uvicorn_server
 from tests.support.windows import BIG_WINDOW
 
-# The contract: no statement of a request runs more than 5 seconds after its client left.
+# The promise: no statement of a request runs more than 5 seconds after its client left.
 STOP_WITHIN_SECONDS = 5.0
 SERVICE_STATEMENTS = (
     "SELECT count(*) FROM pg_stat_activity "
@@ -44,7 +44,7 @@ async def _abandon_overview(base: str, admin: asyncpg.Connection, *, running: in
 
 
 async def _wait_for_no_statements(admin: asyncpg.Connection) -> int:
-    """Poll until no statement of the service is active, or the contract's bound passes."""
+    """Poll until no statement of the service is active, or the promised bound passes."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + STOP_WITHIN_SECONDS
     active = await admin.fetchval(SERVICE_STATEMENTS)

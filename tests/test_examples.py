@@ -97,7 +97,7 @@ def test_the_examples_are_one_recording_of_the_service() -> None:
     assert overview["volume"]["elapsed_days"] == overview["volume"]["days"]
     for kpi in KPIS:
         single = example(kpi.name)
-        # Each section of the overview is the endpoint's own body, as the contract says.
+        # Each section of the overview is the endpoint's own body, as docs/metrics.md says.
         assert single["filters"] == overview["filters"], kpi.name
         assert without_filters(single) == overview[kpi.name], kpi.name
         assert single["changes"] == overview["changes"][kpi.name], kpi.name

@@ -1,6 +1,6 @@
 """Schemathesis, every check on, against the service's own OpenAPI document: they agree.
 
-The same command a new user would run (README, Tests), on a live uvicorn over the fixture
+The same command a new user would run (docs/testing.md), on a live uvicorn over the fixture
 database: every operation, every phase (examples, coverage, fuzzing), valid and invalid
 requests, every check, positive_data_acceptance ("a schema-valid request is accepted")
 included. Only the window rules JSON Schema cannot state are kept by a generation hook

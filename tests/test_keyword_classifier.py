@@ -29,7 +29,7 @@ HELD_OUT_RECALL_FLOOR = 0.89
 # The blind set: queries "as they appear in real logs" by an annotator who saw only GUIDELINES.md,
 # never the rules nor the other sets (295 of the 300 they wrote: 5 were in another set word for
 # word). 281 right (95.3%) before the tolerance for words one edit off the vocabulary or run
-# together, 282 (95.6%) with it ("pumpseal"); the floors are the issue's.
+# together, 282 (95.6%) with it ("pumpseal"); the floors were set when the set was added.
 BLIND_CORRECT = 282
 BLIND_ACCURACY_FLOOR = 0.90
 BLIND_RECALL_FLOOR = 0.80

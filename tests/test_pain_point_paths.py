@@ -37,7 +37,7 @@ from backend.app.models.filters import AnalyticsFilters
 from tests.support.apps import make_settings
 from tests.support.databases import scratch_database
 
-# The contract's `regexp_replace(input, '\s{2,}|(?! )\s', ' ', 'g')` for ASCII text.
+# The definition's `regexp_replace(input, '\s{2,}|(?! )\s', ' ', 'g')` for ASCII text.
 SQL_WHITESPACE = re.compile(r"[ \t\n\v\f\r]{2,}|[\t\n\v\f\r]")
 T0 = datetime(2025, 3, 10)
 NOW = datetime(2025, 3, 20, tzinfo=UTC)

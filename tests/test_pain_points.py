@@ -98,7 +98,7 @@ async def test_each_cluster_says_what_it_holds_for_the_product(client: httpx.Asy
     landscape_texts = [cluster["description"] for cluster in landscape["clusters"]]
     assert pool_texts == list(CLUSTER_DESCRIPTIONS[ProductContext.POOL])
     assert landscape_texts == list(CLUSTER_DESCRIPTIONS[ProductContext.LANDSCAPE])
-    # Each product has its own words, and the label stays the contract's.
+    # Each product has its own words, and the label stays the agreed one.
     assert all(a != b for a, b in zip(pool_texts, landscape_texts, strict=True))
     assert [c["label"] for c in landscape["clusters"]] == list(PAIN_POINT_CLUSTERS)
 

@@ -1,10 +1,11 @@
-"""Every `curl` line of the README, run as written against the demo data: the docs can be pasted.
+"""Every `curl` line of the README and docs/, run as written on the demo data: they can be pasted.
 
 Each line runs in bash (so `$(date -d '29 days ago' +%F)` is expanded as a reader's shell would)
 with the README's address pointed at a live service on demo data ending now (`demo_server`), and
 `-v` added so that the status and the request sent can be read. Each must answer 200, its
-window and filters must hold sessions, and every line of output the README shows under it (the
-`# ` lines, `…` standing for any text) must appear in what it printed.
+window and filters must hold sessions, and every line of output the page shows under it (the
+`# ` lines, `…` standing for any text) must appear in what it printed. A line shown on two pages
+runs once.
 """
 
 from __future__ import annotations
@@ -21,14 +22,26 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
+# Every page a reader may paste a command from: the README and the pages of its docs map.
+DOCUMENTS = [README, *sorted((ROOT / "docs").glob("*.md"))]
 ADDRESS = "http://127.0.0.1:8000"
 
 
 def curl_examples() -> list[tuple[str, list[str]]]:
-    """Return each `curl` line of the README's shell blocks with the output lines shown under it."""
+    """Return each distinct `curl` line of the documents' shell blocks with the output shown."""
+    examples: list[tuple[str, list[str]]] = []
+    for document in DOCUMENTS:
+        for example in document_examples(document):
+            if example not in examples:
+                examples.append(example)
+    return examples
+
+
+def document_examples(document: Path) -> list[tuple[str, list[str]]]:
+    """Return each `curl` line of one document's shell blocks with the output lines under it."""
     examples: list[tuple[str, list[str]]] = []
     in_shell = False
-    for line in README.read_text().splitlines():
+    for line in document.read_text().splitlines():
         if line.startswith("```"):
             in_shell = line.strip() == "```sh" and not in_shell
             continue
@@ -50,6 +63,7 @@ def shown_pattern(shown: str) -> re.Pattern[str]:
 
 
 def test_the_readme_has_curl_examples_that_show_output() -> None:
+    assert len(document_examples(README)) >= 4
     examples = curl_examples()
     assert len(examples) >= 6
     assert all(ADDRESS in command for command, _ in examples)
@@ -78,8 +92,9 @@ def test_the_last_30_days_are_30_dates_and_a_week_7() -> None:
     assert ago.count(29) >= 5
 
 
-def test_each_date_command_is_also_given_for_bsd_date() -> None:
-    text = README.read_text()
+@pytest.mark.parametrize("document", DOCUMENTS, ids=lambda path: path.name)
+def test_each_date_command_is_also_given_for_bsd_date(document: Path) -> None:
+    text = document.read_text()
     for days in {int(found) for found in re.findall(r"date -d '(\d+) days ago'", text)}:
         assert f"-v-{days}d" in text, days
 

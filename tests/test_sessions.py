@@ -14,7 +14,7 @@ PATH = "/analytics/sessions"
 
 
 def metrics(body: dict[str, Any]) -> tuple[Any, ...]:
-    """Return the four metrics of a sessions body in contract order."""
+    """Return the four metrics of a sessions body in documented order."""
     return (
         body["total_sessions"],
         body["negative_feedback_sessions"],

@@ -14,7 +14,7 @@ from backend.app.models.zones import alternation, listed_zones, other_zone_names
 
 # Swagger UI's Try it out fills each field from its parameter's own `example` (never from the
 # schema's), so that Execute sends a valid request at once: from 30 days before the day the
-# service started to that day, on the pool table. That is 31 dates, as the API contract words it
+# service started to that day, on the pool table. That is 31 dates, as agreed for the console
 # ("start_date 30 days before the service started"); the README's "last 30 days" are 30.
 EXAMPLE_DAYS = 30
 

@@ -12,7 +12,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from backend.app.models.zones import iana_zones
 
-# A shorter shared secret could be guessed; the README suggests 32 random bytes.
+# A shorter shared secret could be guessed; docs/configuration.md suggests 32 random bytes.
 MIN_SIGNING_KEY_CHARS = 16
 
 
@@ -118,7 +118,7 @@ class Settings(BaseSettings):
     classifier_cache_size: int = Field(
         default=100_000,
         ge=0,
-        description="Classified texts (LLM and local) remembered across requests (LRU).",
+        description="Texts the LLM classified, remembered across requests (LRU).",
     )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,

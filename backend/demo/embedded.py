@@ -164,7 +164,7 @@ async def load_demo_data(url: str) -> None:
                 seed=DEMO_SEEDS[product],
             )
             logger.info("loaded %d demo rows into %s in %.1fs", rows, table, seconds)
-        # The demo runs as the README recommends a real database be set up.
+        # The demo runs as docs/database.md recommends a real database be set up.
         await apply_recommended_indexes(connection)
     finally:
         await connection.close()

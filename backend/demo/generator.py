@@ -15,7 +15,7 @@ from backend.demo.questions import (
     POOL_QUESTIONS,
 )
 
-# Share of sessions whose topic is each category, in the contract's canonical order.
+# Share of sessions whose topic is each category, in the canonical order (docs/metrics.md).
 CATEGORY_WEIGHTS: dict[str, float] = {
     "product_catalog": 0.26,
     "compatible_parts": 0.14,

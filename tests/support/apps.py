@@ -20,7 +20,7 @@ from tests.fake_llm_server import FakeLLMServer
 
 # Tests of what is computed ask again and count statements: answers are not reused there. The
 # tests of reuse (test_cache*.py, and the CSV and gzip ones) turn it on with REUSE, the
-# contract's reuse times.
+# default reuse times.
 NO_REUSE = {"cache_settled_ttl_seconds": 0, "cache_recent_ttl_seconds": 0}
 REUSE: dict[str, Any] = {"cache_settled_ttl_seconds": 86_400, "cache_recent_ttl_seconds": 60}
 
@@ -87,6 +87,6 @@ async def running_app(
 async def cached_app(
     database_url: str, clock: FakeClock, **settings: Any
 ) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
-    """Yield an app with the contract's reuse times and `clock`, and its client."""
+    """Yield an app with the default reuse times and `clock`, and its client."""
     async with running_app(database_url, clock=clock, **{**REUSE, **settings}) as running:
         yield running

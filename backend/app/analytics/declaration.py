@@ -68,8 +68,8 @@ class Kpi(Generic[BodyT]):
     # Columns read from another grain's relation, which the overview computes anyway (engagement
     # counts every session, anonymous ones too, from the session grain).
     more_columns: Mapping[Grain, Callable[[Relation], Columns]] = field(default_factory=dict)
-    # Which test each number of the body takes under compare (the contract's list); the samples
-    # of its means are computed over `grain`'s relation, by the same statement, only then.
+    # Which test each number of the body takes under compare (docs/metrics.md lists them); the
+    # samples of its means are computed over `grain`'s relation, by the same statement, only then.
     compared: Comparisons = field(default_factory=Comparisons)
 
     @property

@@ -1,4 +1,4 @@
-"""The nine KPIs in the contract's order, and the response models derived from them."""
+"""The nine KPIs in the documented order, and the response models derived from them."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from backend.app.analytics.kpis import QUERY_CATEGORIES, SESSIONS, TOOL_USAGE, V
 from backend.app.analytics.retention import RETENTION, RETURNING_USERS
 from backend.app.models.responses import Filtered
 
-# The overview's sections come in this order (the contract's).
+# The overview's sections come in this order (docs/metrics.md, /analytics/overview).
 KPIS: tuple[Kpi[Any], ...] = (
     SESSIONS,
     PAIN_POINTS,

@@ -103,7 +103,7 @@ def bucket_counts(bucket: ColumnElement[int], prefix: str) -> list[ColumnElement
 
 def primary_bucket(per_session: FromClause) -> ColumnElement[int]:
     """Return a session's most frequent labelled bucket, ties to the earlier; 11 if none."""
-    # One greatest() over a key per bucket that orders candidates as the contract does: messages
+    # One greatest() over a key per bucket that orders candidates as docs/metrics.md does: messages
     # first, then the earlier bucket (15 - b in the low four bits). A bucket without messages
     # keys 0, below the constant that stands for Uncategorized (15 - 11 = 4).
     span = 16

@@ -16,7 +16,7 @@ class Category(NamedTuple):
     name: str
 
 
-# In the contract's order, which is also the tie-break order.
+# In the documented order (docs/metrics.md), which is also the tie-break order.
 CATEGORIES: tuple[Category, ...] = (
     Category("product_catalog", "Product catalog"),
     Category("compatible_parts", "Compatible parts"),
