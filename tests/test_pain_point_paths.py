@@ -8,7 +8,9 @@ depends on their case, and rows on the window's edges.
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -36,6 +38,7 @@ from backend.app.db.text_source import TextSource
 from backend.app.models.filters import AnalyticsFilters
 from tests.support.apps import make_settings
 from tests.support.databases import scratch_database
+from tests.support.polling import until
 
 # The definition's `regexp_replace(input, '\s{2,}|(?! )\s', ' ', 'g')` for ASCII text.
 SQL_WHITESPACE = re.compile(r"[ \t\n\v\f\r]{2,}|[\t\n\v\f\r]")
@@ -220,7 +223,30 @@ async def test_worker_processes_label_as_the_process_does() -> None:
         labels = await workers.labels(labelling)
         assert list(labels) == [classify_text(text) for text in texts]
     finally:
-        workers.close()
+        await workers.close()
+
+
+async def test_a_worker_killed_is_replaced_and_its_share_labelled_here() -> None:
+    workers = LabelWorkers(1)
+    await workers.start()
+    try:
+        texts = [text for _, text in ROWS if text is not None] * 20
+        expected = [classify_text(text) for text in texts]
+        [killed] = workers.pids
+        os.kill(killed, signal.SIGKILL)
+        # The batch sent to the dead worker is labelled in this process: nothing is lost.
+        labelling = workers.labelling(texts)
+        assert labelling.theirs is not None
+        assert list(await workers.labels(labelling)) == expected
+        # A new worker takes its place, and labels the next batches.
+        await until(lambda: len(workers.pids) == 1 and workers.pids != [killed])
+        labelling = workers.labelling(texts)
+        assert labelling.theirs is not None
+        assert list(await workers.labels(labelling)) == expected
+    finally:
+        await workers.close()
+    # Both processes were waited for: neither is left, not even as a zombie.
+    assert not any(os.path.exists(f"/proc/{pid}") for pid in [killed])  # noqa: ASYNC240
 
 
 @pytest.mark.parametrize(
@@ -327,6 +353,6 @@ async def test_the_fast_path_in_full_batches_with_a_worker(varied: Database) -> 
             varied, _filters("2025-03-10", "2025-03-12"), batch_size=2000, workers=workers
         )
     finally:
-        workers.close()
+        await workers.close()
     assert _summary(fast) == _summary(exact)
     assert sum(fast.tally.counts) == 9_000

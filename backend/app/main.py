@@ -190,7 +190,7 @@ async def _services(
         await classifier.start()
         yield
     finally:
-        await asyncio.to_thread(classifier.close)
+        await classifier.close()
         await app.state.database.dispose()
         await app.state.cache.close()
         if llm_client is not None:

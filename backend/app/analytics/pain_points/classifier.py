@@ -155,9 +155,9 @@ class PainPointClassifier:
         """Start the worker processes that label texts beside the service."""
         await self.workers.start()
 
-    def close(self) -> None:
+    async def close(self) -> None:
         """Stop the worker processes."""
-        self.workers.close()
+        await self.workers.close()
 
     @property
     def identity(self) -> str:

@@ -3,6 +3,11 @@
 Labelling is pure Python, so one process labels on one core. Where the service sees more than
 one CPU, workers started with the service label a share of each batch while the request's own
 process labels the rest and reads and prepares the next batch; with one CPU there are none.
+
+Each worker is a child process (`label_worker.py`) fed through its stdin and read through its
+stdout by the event loop itself: no thread of this process takes part, so sending a batch
+costs this process a copy of its text and nothing more (a process pool's threads, fighting
+this process for the interpreter, cost it a second on a year of free text).
 """
 
 from __future__ import annotations
@@ -10,14 +15,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-import multiprocessing
+import os
+import sys
 import time
+from collections import deque
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 from typing import NamedTuple
 
-from backend.app.analytics.pain_points.text_keys import SEPARATOR, label_all, label_joined
+from backend.app.analytics.pain_points.label_worker import FRAME
+from backend.app.analytics.pain_points.text_keys import SEPARATOR, label_all
 
 logger = logging.getLogger(__name__)
 
@@ -32,20 +39,107 @@ MAX_OWN_SHARE = 0.9
 WAITED_SECONDS = 0.001
 
 
+# Where `backend` lies, for the workers to import it from whatever directory the service runs in.
+_ROOT = Path(__file__).resolve().parents[4]
+# How long a worker may take to stop once its input is closed, before it is killed.
+STOP_SECONDS = 5.0
+
+
+class WorkerDiedError(Exception):
+    """A label worker stopped before it answered (killed for memory, say)."""
+
+
 async def _joined(shares: Sequence[asyncio.Future[bytes]]) -> list[bytes]:
-    """Return every share's labels, in order; cancelled, cancel the shares not started."""
+    """Return every share's labels, in order; cancelled, stop waiting for all of them."""
     try:
         return list(await asyncio.gather(*shares))
     except BaseException:
-        # A share already running ends within its batch; one not started is dropped.
+        # A worker still labels a batch it was sent, and its answer is dropped.
         for share in shares:
             share.cancel()
         raise
 
 
-def _pool(processes: int) -> ProcessPoolExecutor:
-    # Spawned, not forked: the service's threads and event loop stay out of the children.
-    return ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"))
+class _Worker:
+    """One worker process, and the batches sent to it that it has not answered yet."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+        # Answers come back in the order the batches went out.
+        self._waiting: deque[asyncio.Future[bytes]] = deque()
+        self._reader = asyncio.ensure_future(self._read())
+
+    @classmethod
+    async def started(cls) -> _Worker:
+        """Start a worker process and return it once it has labelled a first batch."""
+        environment = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(
+                [str(_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
+            ),
+        }
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "backend.app.analytics.pain_points.label_worker",
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            env=environment,
+        )
+        worker = cls(process)
+        try:
+            # Enough texts to build the batch reader's automaton too.
+            await worker.label(SEPARATOR.join(f"warm up {n}" for n in range(MIN_SHARED_BATCH)))
+        except BaseException:
+            await worker.stop()
+            raise
+        return worker
+
+    @property
+    def alive(self) -> bool:
+        """Return whether the worker still answers."""
+        return not self._reader.done()
+
+    def label(self, joined: str) -> asyncio.Future[bytes]:
+        """Send texts joined by SEPARATOR; return the future of their labels."""
+        future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        if not self.alive or self.process.stdin is None:
+            future.set_exception(WorkerDiedError())
+            return future
+        data = joined.encode()
+        # Buffered by the pipe's transport: this never blocks the event loop.
+        self.process.stdin.write(FRAME.pack(len(data)) + data)
+        self._waiting.append(future)
+        return future
+
+    async def _read(self) -> None:
+        """Hand each answer to the batch it belongs to, until the worker stops."""
+        stdout = self.process.stdout
+        assert stdout is not None
+        try:
+            while True:
+                (size,) = FRAME.unpack(await stdout.readexactly(FRAME.size))
+                labels = await stdout.readexactly(size)
+                future = self._waiting.popleft()
+                # Not when its request was cancelled meanwhile.
+                if not future.done():
+                    future.set_result(labels)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            while self._waiting:
+                future = self._waiting.popleft()
+                if not future.done():
+                    future.set_exception(WorkerDiedError())
+
+    async def stop(self) -> None:
+        """Close the worker's input and wait for it to end; kill it if it does not."""
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        try:
+            await asyncio.wait_for(self.process.wait(), STOP_SECONDS)
+        except TimeoutError:
+            self.process.kill()
+            await self.process.wait()
+        await self._reader
 
 
 class Labelling(NamedTuple):
@@ -56,7 +150,7 @@ class Labelling(NamedTuple):
     theirs: asyncio.Future[list[bytes]] | None
 
     def cancel(self) -> None:
-        """Stop waiting for the workers' share (a share not yet started is dropped)."""
+        """Stop waiting for the workers' share (a worker still labels what it was sent)."""
         if self.theirs is not None:
             self.theirs.cancel()
 
@@ -68,32 +162,33 @@ class LabelWorkers:
         self.processes = processes
         # The share of each batch this process labels itself.
         self.own_share = 1 / (processes + 1)
-        self._pool = _pool(processes) if processes > 0 else None
+        self._workers: list[_Worker] = []
+        self._replacing: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         """Start every worker now (the vocabulary built), so that no request waits for one."""
-        if self._pool is None:
+        if self.processes <= 0:
             return
-        loop = asyncio.get_running_loop()
-        # Enough texts to build the batch reader's automaton too.
-        warm_up = [f"warm up {n}" for n in range(MIN_SHARED_BATCH)]
-        await asyncio.gather(
-            *(loop.run_in_executor(self._pool, label_all, warm_up) for _ in range(self.processes))
+        self._workers = list(
+            await asyncio.gather(*(_Worker.started() for _ in range(self.processes)))
         )
         logger.info("pain points label texts in %d worker process(es) too", self.processes)
 
+    @property
+    def pids(self) -> list[int]:
+        """Return the process ids of the workers (for the tests)."""
+        return [worker.process.pid for worker in self._workers]
+
     def labelling(self, texts: Sequence[str]) -> Labelling:
         """Label `texts`: this process's share (the last texts) now, the workers' in the future."""
-        if self._pool is None or len(texts) < MIN_SHARED_BATCH:
+        workers = [worker for worker in self._workers if worker.alive]
+        if not workers or len(texts) < MIN_SHARED_BATCH:
             return Labelling((), label_all(texts), None)
         cut = len(texts) - round(len(texts) * self.own_share)
-        share = math.ceil(cut / self.processes)
-        loop = asyncio.get_running_loop()
+        share = math.ceil(cut / len(workers)) or 1
         shares = [
-            loop.run_in_executor(
-                self._pool, label_joined, SEPARATOR.join(texts[start : min(start + share, cut)])
-            )
-            for start in range(0, cut, share)
+            worker.label(SEPARATOR.join(texts[start : min(start + share, cut)]))
+            for worker, start in zip(workers, range(0, cut, share), strict=False)
         ]
         theirs = asyncio.ensure_future(_joined(shares))
         try:
@@ -110,11 +205,11 @@ class LabelWorkers:
         started = time.monotonic()
         try:
             labels = b"".join(await theirs) + own
-        except BrokenProcessPool:
-            # A worker died (killed for memory, say): a new pool serves the next batches, and
-            # this process labels this batch's shared texts itself.
-            logger.error("a pain-point worker process died: starting new workers")
-            self._restart()
+        except WorkerDiedError:
+            # A worker died (killed for memory, say): a new one is started for the next
+            # batches, and this process labels this batch's shared texts itself.
+            logger.error("a pain-point worker process died: starting a new one")
+            self._replace_dead()
             return label_all(shared) + own
         # Timed, not asked with done(): a share labelled meanwhile is only marked done once
         # this process awaits it, so done() said "waited" nearly every time.
@@ -123,14 +218,26 @@ class LabelWorkers:
         self.own_share = min(MAX_OWN_SHARE, max(0.0, self.own_share + step))
         return labels
 
-    def _restart(self) -> None:
-        """Replace a broken pool by a new one, its workers started on demand."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = _pool(self.processes)
+    def _replace_dead(self) -> None:
+        """Start a new worker, in the background, for each one that died."""
+        dead = [worker for worker in self._workers if not worker.alive]
+        self._workers = [worker for worker in self._workers if worker.alive]
+        for worker in dead:
+            task = asyncio.ensure_future(self._replace(worker))
+            self._replacing.add(task)
+            task.add_done_callback(self._replacing.discard)
 
-    def close(self) -> None:
+    async def _replace(self, dead: _Worker) -> None:
+        await dead.stop()
+        try:
+            self._workers.append(await _Worker.started())
+        except OSError:
+            logger.exception("a pain-point worker process could not be started")
+
+    async def close(self) -> None:
         """Stop the workers and wait for them, so that none outlives the service."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        for task in list(self._replacing):
+            task.cancel()
+        await asyncio.gather(*self._replacing, return_exceptions=True)
+        workers, self._workers = self._workers, []
+        await asyncio.gather(*(worker.stop() for worker in workers))
