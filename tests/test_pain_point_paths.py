@@ -26,6 +26,7 @@ from backend.app.analytics.keyword_rules import KeywordClassifier, classify_text
 from backend.app.analytics.label_workers import LabelWorkers
 from backend.app.analytics.runner import statements
 from backend.app.analytics.text_keys import normalised_batch
+from backend.app.analytics.window import Window
 from backend.app.db.client import Database
 from backend.app.db.tables import table_for
 from backend.app.db.text_source import TextSource
@@ -127,7 +128,7 @@ async def _both(
     classifier = PainPointClassifier(
         local=KeywordClassifier(), cache=label_cache(10), workers=workers
     )
-    grouped = statements([PAIN_POINTS], filters, now=NOW)[Grain.QUERY_TEXT].select
+    grouped = statements([PAIN_POINTS], Window.at(filters, NOW))[Grain.QUERY_TEXT].select
     answers = []
     for fast in (True, False):
         async with db.snapshot() as snapshot:
