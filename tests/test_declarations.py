@@ -24,7 +24,7 @@ async def test_a_kpis_function_answers_what_its_route_answers(
     kpi: Kpi, app: FastAPI, client: httpx.AsyncClient, statements: StatementLog
 ) -> None:
     # Window W ended long before now, so the request time changes nothing in either body.
-    window = Window.at(AnalyticsFilters.model_validate(pool()), datetime.now(UTC))
+    window = Window(AnalyticsFilters.model_validate(pool()), datetime.now(UTC))
     database = app.state.database
     body = (
         await kpi.compute(window, database, app.state.classifier)

@@ -128,7 +128,7 @@ async def _both(
     classifier = PainPointClassifier(
         local=KeywordClassifier(), cache=label_cache(10), workers=workers
     )
-    grouped = statements([PAIN_POINTS], Window.at(filters, NOW))[Grain.QUERY_TEXT].select
+    grouped = statements([PAIN_POINTS], Window(filters, NOW))[Grain.QUERY_TEXT].select
     answers = []
     for fast in (True, False):
         async with db.snapshot() as snapshot:

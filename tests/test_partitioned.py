@@ -91,7 +91,7 @@ async def test_plans_read_only_the_windows_months(partitioned_url: str) -> None:
     filters = AnalyticsFilters.model_validate(pool())
     connection = await asyncpg.connect(partitioned_url)
     try:
-        for grain, statement in statements(KPIS, Window.at(filters, datetime.now(UTC))).items():
+        for grain, statement in statements(KPIS, Window(filters, datetime.now(UTC))).items():
             sql = statement.select.compile(dialect=DIALECT, compile_kwargs={"literal_binds": True})
             plan = "\n".join(row[0] for row in await connection.fetch(f"EXPLAIN {sql}"))
             scanned = set(re.findall(r"on (interaction_log_\w+)", plan))

@@ -315,7 +315,7 @@ async def test_the_same_change_among_others_is_not(family_client: httpx.AsyncCli
 
 def _compiled(samples: bool) -> dict[str, str]:
     filters = AnalyticsFilters.model_validate(pool())
-    built = statements(KPIS, Window.at(filters, datetime(2026, 1, 1, tzinfo=UTC)), samples=samples)
+    built = statements(KPIS, Window(filters, datetime(2026, 1, 1, tzinfo=UTC)), samples=samples)
     return {
         grain.value: str(statement.select.compile(dialect=DIALECT))
         for grain, statement in built.items()

@@ -56,14 +56,14 @@ def test_the_overview_statements(
     sql_snapshot: SnapshotAssertion, product: ProductContext, compared: bool
 ) -> None:
     # Under compare each window runs these, with the units behind the compared means added.
-    built = statements(KPIS, Window.at(_filters(product), NOW), samples=compared)
+    built = statements(KPIS, Window(_filters(product), NOW), samples=compared)
     for grain, statement in built.items():
         assert _sql(statement.select) == sql_snapshot(name=grain.value)
 
 
 @pytest.mark.parametrize("kpi", KPIS, ids=lambda kpi: kpi.name)
 def test_each_kpi_alone(sql_snapshot: SnapshotAssertion, kpi: Any) -> None:
-    window = Window.at(_filters(ProductContext.POOL), NOW)
+    window = Window(_filters(ProductContext.POOL), NOW)
     for grain, statement in statements([kpi], window).items():
         assert _sql(statement.select) == sql_snapshot(name=grain.value)
 

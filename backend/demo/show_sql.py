@@ -133,7 +133,7 @@ def listing(
         f"{filters.start_date:%Y-%m-%d} to {filters.end_date:%Y-%m-%d} ({filters.tz}), "
         "as asyncpg receives it"
     )
-    window = Window.at(filters, now)
+    window = Window(filters, now)
     plain = statements(kpis, window)
     yield "-- Without compare: one statement per grain, all at once, each on its own connection."
     for grain, statement in plain.items():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 
@@ -17,17 +17,16 @@ class Window:
     filters: AnalyticsFilters
     # The request time: which local days had ended, and how much of the window had elapsed.
     now: datetime
-    calendar: LocalCalendar = field(repr=False, compare=False)
-
-    @classmethod
-    def at(cls, filters: AnalyticsFilters, now: datetime) -> Window:
-        """Return the window `filters` select, as a request at `now` sees it."""
-        return cls(filters, now, filters.calendar())
 
     @classmethod
     def every(cls, filters: AnalyticsFilters, now: datetime) -> list[Window]:
         """Return the windows a request computes: its own, and the previous one when compared."""
-        return [cls.at(window, now) for window in filters.windows(now)]
+        return [cls(window, now) for window in filters.windows(now)]
+
+    @cached_property
+    def calendar(self) -> LocalCalendar:
+        """Return the window's local dates in its time zone."""
+        return self.filters.calendar()
 
     @cached_property
     def days(self) -> list[LocalDay]:
