@@ -8,7 +8,7 @@ from sqlalchemy import FromClause
 
 from backend.app.analytics.comparison import Comparisons, Items, Poisson, Proportion, Welch
 from backend.app.analytics.grains import Grain
-from backend.app.analytics.kinds import AggregateKpi
+from backend.app.analytics.kinds import AggregateKpi, ModelKpi
 from backend.app.analytics.window import Window
 from backend.app.db import user_queries
 from backend.app.db.expressions import Columns
@@ -17,7 +17,7 @@ from backend.app.models.rounding import as_float
 from backend.app.models.users import SEGMENTS, Engagement, Segments, SegmentShare
 
 
-class EngagementKpi(AggregateKpi[Engagement, Engagement]):
+class EngagementKpi(ModelKpi[Engagement]):
     """Count unique users and all conversations, and the mean conversations per user."""
 
     name = "engagement"
@@ -49,10 +49,6 @@ class EngagementKpi(AggregateKpi[Engagement, Engagement]):
             # Anonymous sessions count as conversations: every session, from the session grain.
             return user_queries.conversation_columns(rows)
         return self.columns(rows, window)
-
-    def shape(self, row: Engagement, window: Window) -> Engagement:
-        """Return the row: its columns are the body's fields."""
-        return row
 
 
 class SegmentsKpi(AggregateKpi[SegmentsRow, Segments]):

@@ -35,6 +35,14 @@ class AggregateKpi(AggregateDeclaration[RowT, BodyT], _Endpoint):
         return await _computed(self, self.body, window, database, None)
 
 
+class ModelKpi(AggregateKpi[BodyT, BodyT]):
+    """An aggregate KPI whose columns are its body's fields: its row is its body."""
+
+    def shape(self, row: BodyT, window: Window) -> BodyT:
+        """Return the row, validated as the body when it was read."""
+        return row
+
+
 class StreamedKpi(StreamedDeclaration[BodyT], _Endpoint):
     """A KPI of streamed texts (declaration.py), served at its path and computable alone."""
 

@@ -8,7 +8,7 @@ from sqlalchemy import FromClause
 
 from backend.app.analytics.comparison import Comparisons, Items, Poisson, Proportion, Welch
 from backend.app.analytics.grains import Grain
-from backend.app.analytics.kinds import AggregateKpi
+from backend.app.analytics.kinds import AggregateKpi, ModelKpi
 from backend.app.analytics.window import Window
 from backend.app.db import category_queries, queries
 from backend.app.db.category_queries import ALL_BUCKETS, LABELLED_BUCKETS, BucketsRow
@@ -26,7 +26,7 @@ from backend.app.models.rounding import as_float, two_places
 from backend.app.models.sessions import DailyCount, DayCount, SessionMetrics, VolumeTrends
 
 
-class SessionsKpi(AggregateKpi[SessionMetrics, SessionMetrics]):
+class SessionsKpi(ModelKpi[SessionMetrics]):
     """Count sessions, those with negative and positive feedback, and their duration."""
 
     name = "sessions"
@@ -51,10 +51,6 @@ class SessionsKpi(AggregateKpi[SessionMetrics, SessionMetrics]):
     def columns(self, rows: FromClause, window: Window) -> Columns:
         """Return the session counts and the duration's statistics."""
         return queries.session_metrics_columns(rows)
-
-    def shape(self, row: SessionMetrics, window: Window) -> SessionMetrics:
-        """Return the row: its columns are the body's fields."""
-        return row
 
 
 def day_grid(window: Window) -> DayGrid:

@@ -8,7 +8,7 @@ from sqlalchemy import FromClause
 
 from backend.app.analytics.comparison import Comparisons, Poisson, Proportion, Welch
 from backend.app.analytics.grains import Grain
-from backend.app.analytics.kinds import AggregateKpi
+from backend.app.analytics.kinds import AggregateKpi, ModelKpi
 from backend.app.analytics.window import Window
 from backend.app.db import user_queries
 from backend.app.db.expressions import Columns
@@ -17,7 +17,7 @@ from backend.app.models.rounding import as_float
 from backend.app.models.users import Retention, ReturningUsers, UserSessions, UserSpan
 
 
-class RetentionKpi(AggregateKpi[Retention, Retention]):
+class RetentionKpi(ModelKpi[Retention]):
     """Count returning and one-time users and their shares of unique users."""
 
     name = "retention"
@@ -45,10 +45,6 @@ class RetentionKpi(AggregateKpi[Retention, Retention]):
     def columns(self, rows: FromClause, window: Window) -> Columns:
         """Return the returning and one-time users and their shares."""
         return user_queries.retention_columns(rows)
-
-    def shape(self, row: Retention, window: Window) -> Retention:
-        """Return the row: its columns are the body's fields."""
-        return row
 
 
 class ReturningUsersKpi(AggregateKpi[ReturningUsersRow, ReturningUsers]):
