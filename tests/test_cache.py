@@ -9,11 +9,13 @@ ones 60 s, a window settled once its end is more than 3600 s before the request.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi import FastAPI
 
+from backend.app.analytics.pain_points.classifier import PainPointClassifier, label_cache
 from backend.app.cache.answers import CachedAnswer, MemoryStore, entry_size
 from tests.support.apps import REUSE, FakeClock, cached_app, running_app
 from tests.support.databases import table_locked
@@ -58,6 +60,43 @@ async def test_every_filter_is_in_the_key(database_url: str, change: dict[str, s
     assert other.status_code == 200
     # compare=previous_period computes two windows: two statements; every other change one.
     assert (warm, ran, again) == (1, 2 if "compare" in change else 1, 0)
+
+
+class _AnotherModel:
+    """An LLM by its name alone: with no policy to send it texts, the local rules label them."""
+
+    name = "another-model"
+
+    async def classify(self, texts: Sequence[str]) -> list[int]:
+        """Never asked: the classifier has no policy."""
+        raise AssertionError("asked for labels")
+
+
+async def test_only_answers_holding_pain_points_are_keyed_by_the_classifier(
+    database_url: str,
+) -> None:
+    paths = (SESSIONS, "/analytics/volume", "/analytics/pain-points", "/analytics/overview")
+    async with cached_app(database_url, FakeClock(SETTLED)) as (app, client):
+        first = {path: (await get_counted(app, client, path, pool()))[1] for path in paths}
+        keyword = app.state.classifier
+        # Another LLM model names another classifier (keyword's rules still label every text).
+        app.state.classifier = PainPointClassifier(
+            local=keyword.local, cache=label_cache(8), llm=_AnotherModel()
+        )
+        try:
+            again = {path: await get_counted(app, client, path, pool()) for path in paths}
+        finally:
+            app.state.classifier = keyword
+    # Only pain points, alone and in the overview, are computed again, every statement of them.
+    assert {path: ran for path, (_, ran) in again.items()} == {
+        SESSIONS: 0,
+        "/analytics/volume": 0,
+        "/analytics/pain-points": first["/analytics/pain-points"],
+        "/analytics/overview": first["/analytics/overview"],
+    }
+    assert first["/analytics/pain-points"] > 0
+    [pain_points, overview] = (again[path][0].json() for path in paths[2:])
+    assert pain_points["classifier"] == overview["pain_points"]["classifier"] == "keyword"
 
 
 async def test_each_endpoint_has_its_own_answer(database_url: str) -> None:

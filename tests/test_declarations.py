@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, TypedDict
+from typing import TypedDict
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import func
 
-from backend.app.analytics.declaration import Kpi, Services
+from backend.app.analytics.kinds import Kpi, StreamedKpi
 from backend.app.analytics.registry import KPIS
+from backend.app.analytics.window import Window
 from backend.app.db.expressions import row_columns
 from backend.app.models.filters import AnalyticsFilters
 from backend.app.models.users import Retention
@@ -22,11 +23,16 @@ from tests.support.windows import pool
 
 @pytest.mark.parametrize("kpi", KPIS, ids=[kpi.name for kpi in KPIS])
 async def test_a_kpis_function_answers_what_its_route_answers(
-    kpi: Kpi[Any], app: FastAPI, client: httpx.AsyncClient, statements: StatementLog
+    kpi: Kpi, app: FastAPI, client: httpx.AsyncClient, statements: StatementLog
 ) -> None:
     # Window W ended long before now, so the request time changes nothing in either body.
-    services = Services(app.state.database, app.state.classifier, datetime.now(UTC))
-    body = await kpi.function(AnalyticsFilters.model_validate(pool()), services)
+    window = Window(AnalyticsFilters.model_validate(pool()), datetime.now(UTC))
+    database = app.state.database
+    body = (
+        await kpi.compute(window, database, app.state.classifier)
+        if isinstance(kpi, StreamedKpi)
+        else await kpi.compute(window, database)
+    )
     # One statement per grain the KPI reads: engagement two (users, and every session), the
     # others one.
     assert len(statements.statements) == len(kpi.grains)
@@ -35,7 +41,7 @@ async def test_a_kpis_function_answers_what_its_route_answers(
     # And what the overview answers, where the KPI's columns share each grain's statement with
     # every other KPI's: another statement, the same numbers (the routes' own tests hold those
     # to hand-worked values).
-    assert isinstance(body, kpi.model)
+    assert isinstance(body, kpi.body)
     overview = await get_json(client, "/analytics/overview", **pool())
     assert body.model_dump(mode="json") == overview[kpi.name]
 

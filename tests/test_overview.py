@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 import pytest
 
-from backend.app.analytics.declaration import Kpi
+from backend.app.analytics.kinds import Kpi
 from backend.app.analytics.registry import KPIS
 from tests.support.endpoints import get_json, without_filters
 from tests.support.sql_log import StatementLog
@@ -62,7 +60,7 @@ async def test_overview_runs_one_statement_per_grain_on_separate_connections(
 
 @pytest.mark.parametrize("kpi", KPIS, ids=lambda kpi: kpi.name)
 async def test_single_endpoint_runs_one_statement_per_grain_it_reads(
-    client: httpx.AsyncClient, statements: StatementLog, kpi: Kpi[Any]
+    client: httpx.AsyncClient, statements: StatementLog, kpi: Kpi
 ) -> None:
     await get_json(client, f"/analytics{kpi.path}", **pool_u())
     # Engagement also reads the session grain (every session, anonymous ones too): two.

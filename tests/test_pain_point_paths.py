@@ -32,6 +32,7 @@ from backend.app.analytics.pain_points.keyword_rules import KeywordClassifier, c
 from backend.app.analytics.pain_points.label_workers import LabelWorkers
 from backend.app.analytics.pain_points.text_keys import normalised_batch
 from backend.app.analytics.runner import statements
+from backend.app.analytics.window import Window
 from backend.app.db.client import Database
 from backend.app.db.tables import table_for
 from backend.app.db.text_source import TextSource
@@ -135,7 +136,7 @@ async def _both(
     classifier = PainPointClassifier(
         local=KeywordClassifier(), cache=label_cache(10), workers=workers
     )
-    grouped = statements([PAIN_POINTS], filters, now=NOW)[Grain.QUERY_TEXT].select
+    grouped = statements([PAIN_POINTS], Window(filters, NOW))[Grain.QUERY_TEXT].select
     answers = []
     for fast in (True, False):
         async with db.snapshot() as snapshot:

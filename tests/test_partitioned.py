@@ -13,6 +13,7 @@ import pytest
 
 from backend.app.analytics.registry import KPIS
 from backend.app.analytics.runner import statements
+from backend.app.analytics.window import Window
 from backend.app.models.filters import AnalyticsFilters
 from backend.demo.embedded import SCHEMA_DIR
 from tests.fixture_rows import NOW_ROWS, POOL_ROWS, QUERY_ROWS, USER_ROWS
@@ -85,7 +86,7 @@ async def test_plans_read_only_the_windows_months(partitioned_url: str) -> None:
     filters = AnalyticsFilters.model_validate(pool())
     connection = await asyncpg.connect(partitioned_url)
     try:
-        for grain, statement in statements(KPIS, filters, now=datetime.now(UTC)).items():
+        for grain, statement in statements(KPIS, Window(filters, datetime.now(UTC))).items():
             sql = statement.select.compile(dialect=DIALECT, compile_kwargs={"literal_binds": True})
             plan = "\n".join(row[0] for row in await connection.fetch(f"EXPLAIN {sql}"))
             scanned = set(re.findall(r"on (interaction_log_\w+)", plan))

@@ -24,6 +24,7 @@ from backend.app.analytics.significance import (
     two_proportions_p,
     welch_p,
 )
+from backend.app.analytics.window import Window
 from backend.app.models.filters import AnalyticsFilters
 from tests.fixture_rows import Row
 from tests.support.apps import running_app
@@ -310,7 +311,7 @@ async def test_the_same_change_among_others_is_not(family_client: httpx.AsyncCli
 
 def _compiled(samples: bool) -> dict[str, str]:
     filters = AnalyticsFilters.model_validate(pool())
-    built = statements(KPIS, filters, now=datetime(2026, 1, 1, tzinfo=UTC), samples=samples)
+    built = statements(KPIS, Window(filters, datetime(2026, 1, 1, tzinfo=UTC)), samples=samples)
     return {
         grain.value: str(statement.select.compile(dialect=DIALECT))
         for grain, statement in built.items()

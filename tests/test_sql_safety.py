@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -108,16 +107,15 @@ def test_window_filter_compiles_to_placeholders_only() -> None:
 
 def test_session_statement_aggregates_in_sql() -> None:
     filters = AnalyticsFilters.model_validate({**WINDOW, "product_context": "pool"})
-    relation = grains.grain_relation(
+    sessions = grains.grain_relation(
         grains.Grain.SESSION,
         table=interaction_log,
         filters=filters,
         parts=frozenset({SessionPart.FEEDBACK}),
-        now=datetime.now(UTC),
     )
-    columns = queries.session_metrics_columns(relation.rows)
+    columns = queries.session_metrics_columns(sessions)
     sql = str(
-        grains.grain_statement(relation, {"sessions": columns}).select.compile(dialect=DIALECT)
+        grains.grain_statement(sessions, {"sessions": columns}).select.compile(dialect=DIALECT)
     )
     assert "GROUP BY interaction_log.session_id" in sql
     assert (

@@ -16,6 +16,7 @@ from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
 from backend.app.analytics.registry import KPIS
 from backend.app.analytics.runner import statements
+from backend.app.analytics.window import Window
 from backend.app.db.expressions import AnySelect
 from backend.app.db.tables import table_for
 from backend.app.db.text_queries import raw_text_rows, rows_at
@@ -55,14 +56,15 @@ def test_the_overview_statements(
     sql_snapshot: SnapshotAssertion, product: ProductContext, compared: bool
 ) -> None:
     # Under compare each window runs these, with the units behind the compared means added.
-    built = statements(KPIS, _filters(product), now=NOW, samples=compared)
+    built = statements(KPIS, Window(_filters(product), NOW), samples=compared)
     for grain, statement in built.items():
         assert _sql(statement.select) == sql_snapshot(name=grain.value)
 
 
 @pytest.mark.parametrize("kpi", KPIS, ids=lambda kpi: kpi.name)
 def test_each_kpi_alone(sql_snapshot: SnapshotAssertion, kpi: Any) -> None:
-    for grain, statement in statements([kpi], _filters(ProductContext.POOL), now=NOW).items():
+    window = Window(_filters(ProductContext.POOL), NOW)
+    for grain, statement in statements([kpi], window).items():
         assert _sql(statement.select) == sql_snapshot(name=grain.value)
 
 

@@ -20,10 +20,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from backend.app.analytics.declaration import Kpi
-from backend.app.analytics.grains import Grain
+from backend.app.analytics.grains import Grain, GrainStatement
+from backend.app.analytics.kinds import Kpi
 from backend.app.analytics.registry import KPIS
 from backend.app.analytics.runner import statements
+from backend.app.analytics.window import Window
 from backend.app.db.expressions import AnySelect
 from backend.app.db.tables import table_for
 from backend.app.db.text_queries import raw_text_rows, rows_at
@@ -38,7 +39,7 @@ WINDOW_DATES = 30
 SHOWN_ITEMS = 4
 
 
-def chosen_kpis(name: str) -> Sequence[Kpi[Any]]:
+def chosen_kpis(name: str) -> Sequence[Kpi]:
     """Return the KPIs `name` asks for: one by its name or path, or all of them for the overview."""
     wanted = name.strip().lower().replace("-", "_")
     if wanted == OVERVIEW:
@@ -99,10 +100,11 @@ def compiled(statement: AnySelect, *, literal: bool) -> str:
 
 
 def grain_paragraphs(
-    grain: Grain, select: AnySelect, filters: AnalyticsFilters, *, literal: bool
+    grain: Grain, statement: GrainStatement, filters: AnalyticsFilters, *, literal: bool
 ) -> Iterator[str]:
     """Yield what one grain sends: its statement, or each read of the streamed texts."""
-    if not grain.streamed:
+    select = statement.select
+    if not statement.streamed:
         yield f"-- grain {grain.value}: one row of aggregates"
         yield compiled(select, literal=literal)
         return
@@ -123,7 +125,7 @@ def grain_paragraphs(
 
 
 def listing(
-    kpis: Sequence[Kpi[Any]], filters: AnalyticsFilters, *, now: datetime, literal: bool
+    kpis: Sequence[Kpi], filters: AnalyticsFilters, *, now: datetime, literal: bool
 ) -> Iterator[str]:
     """Yield the listing's paragraphs: each grain's statement without compare, then with it."""
     yield (
@@ -131,20 +133,21 @@ def listing(
         f"{filters.start_date:%Y-%m-%d} to {filters.end_date:%Y-%m-%d} ({filters.tz}), "
         "as asyncpg receives it"
     )
-    plain = statements(kpis, filters, now=now)
+    window = Window(filters, now)
+    plain = statements(kpis, window)
     yield "-- Without compare: one statement per grain, all at once, each on its own connection."
     for grain, statement in plain.items():
-        yield from grain_paragraphs(grain, statement.select, filters, literal=literal)
+        yield from grain_paragraphs(grain, statement, filters, literal=literal)
     yield (
         "-- With compare=previous_period: the same for the window, and again with the previous "
         "window's values; each KPI's statement also sums up the units behind the means it "
         "compares."
     )
-    for grain, statement in statements(kpis, filters, now=now, samples=True).items():
+    for grain, statement in statements(kpis, window, samples=True).items():
         if sql_text(statement.select) == sql_text(plain[grain].select):
             yield f"-- grain {grain.value}: as without compare"
         else:
-            yield from grain_paragraphs(grain, statement.select, filters, literal=literal)
+            yield from grain_paragraphs(grain, statement, filters, literal=literal)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

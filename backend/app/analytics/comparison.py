@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import Decimal
 from typing import Any, get_args
 
@@ -18,10 +17,10 @@ from backend.app.analytics.significance import (
     two_proportions_p,
     welch_p,
 )
+from backend.app.analytics.window import Window
 from backend.app.db.expressions import Columns
 from backend.app.models.annotations import union_members
 from backend.app.models.calendar import ONE_MICROSECOND
-from backend.app.models.filters import AnalyticsFilters
 from backend.app.models.rounding import two_places
 
 
@@ -191,12 +190,13 @@ class Measured:
     exposure: float
 
 
-def exposure_seconds(window: AnalyticsFilters, now: datetime) -> float:
-    """Return how long `window` had run at `now`, in seconds: its part before the request time."""
-    if now <= window.end_date:
-        return max((now - window.start_date).total_seconds(), 0.0)
+def exposure_seconds(window: Window) -> float:
+    """Return how long `window` had run at the request, in seconds: its part before then."""
+    now, start, end = window.now, window.filters.start_date, window.filters.end_date
+    if now <= end:
+        return max((now - start).total_seconds(), 0.0)
     # [start, end + 1 µs), written so that a window ending at 9999-12-31 does not overflow.
-    return (window.end_date - window.start_date + ONE_MICROSECOND).total_seconds()
+    return (end - start + ONE_MICROSECOND).total_seconds()
 
 
 def _p_value(
@@ -294,13 +294,13 @@ def _map_changes(changes: Mapping[str, Any], apply: Callable[[Change], Change]) 
 
 def respond(
     model: type[BaseModel],
-    windows: Sequence[AnalyticsFilters],
+    windows: Sequence[Window],
     bodies: Sequence[Mapping[str, Any]],
     changes: Callable[[], Mapping[str, Any]],
 ) -> BaseModel:
     """Return `model` for the first window; with a second, its `previous` and the `changes`."""
-    current = {"filters": windows[0], **bodies[0]}
+    current = {"filters": windows[0].filters, **bodies[0]}
     if len(windows) == 1:
         return model(**current, previous=None, changes=None)
-    previous = model(filters=windows[1], **bodies[1], previous=None, changes=None)
+    previous = model(filters=windows[1].filters, **bodies[1], previous=None, changes=None)
     return model(**current, previous=previous, changes=changes())

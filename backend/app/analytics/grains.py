@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import CTE, RowMapping, Table, func, select
+from sqlalchemy import CTE, FromClause, RowMapping, Table, func, select
 
 from backend.app.db.expressions import AnySelect, Columns
 from backend.app.db.queries import SessionPart, session_relation
@@ -24,42 +23,17 @@ class Grain(StrEnum):
     USER = "user"
     QUERY_TEXT = "query_text"
 
-    @property
-    def streamed(self) -> bool:
-        """Return whether the grain's rows stream to Python instead of one row of aggregates.
-
-        Pain points classify every text in Python; a window can hold millions of them, so they
-        arrive in batches and are reduced to a few numbers (or counts) as they come.
-        """
-        return self is Grain.QUERY_TEXT
-
-
-@dataclass(frozen=True)
-class Relation:
-    """The relation one grain's KPIs aggregate, with what their columns may read besides it."""
-
-    rows: CTE
-    filters: AnalyticsFilters
-    # The request time: which local days had ended, and how much of the window had elapsed.
-    now: datetime
-
 
 def grain_relation(
-    grain: Grain,
-    *,
-    table: Table,
-    filters: AnalyticsFilters,
-    parts: frozenset[SessionPart],
-    now: datetime,
-) -> Relation:
+    grain: Grain, *, table: Table, filters: AnalyticsFilters, parts: frozenset[SessionPart]
+) -> CTE:
     """Return the relation of `grain` over the window, with the session `parts` asked for."""
     if grain is Grain.SESSION:
-        sessions = session_relation(table=table, filters=filters, parts=parts)
-        return Relation(sessions, filters, now)
+        return session_relation(table=table, filters=filters, parts=parts)
     if grain is Grain.USER:
         pairs = session_relation(table=table, filters=filters, parts=parts, by_user=True)
-        return Relation(user_relation(session_user_pairs=pairs), filters, now)
-    return Relation(query_text_relation(table=table, filters=filters), filters, now)
+        return user_relation(session_user_pairs=pairs)
+    return query_text_relation(table=table, filters=filters)
 
 
 @dataclass(frozen=True)
@@ -68,8 +42,10 @@ class GrainStatement:
 
     select: AnySelect
     # Each KPI's column names, in the order its columns follow one another in the select (a
-    # streamed grain's rows are one KPI's columns and nothing else).
+    # streamed statement's rows are one KPI's columns and nothing else).
     layout: Mapping[str, tuple[str, ...]]
+    # Whether its rows stream to one KPI, rather than make one row of aggregates.
+    streamed: bool = False
 
     def kpi_row(self, row: RowMapping, kpi: str) -> dict[str, Any]:
         """Return the columns of `kpi` from the statement's row, under their own names."""
@@ -83,8 +59,8 @@ class GrainStatement:
         raise KeyError(kpi)
 
 
-def grain_statement(relation: Relation, columns: Mapping[str, Columns]) -> GrainStatement:
-    """Return one select computing every KPI's columns over `relation`, and their layout."""
+def grain_statement(rows: FromClause, columns: Mapping[str, Columns]) -> GrainStatement:
+    """Return one select computing every KPI's columns over the relation `rows`, and where."""
     labelled = [
         expression.label(f"{kpi}__{name}")
         for kpi, named in columns.items()
@@ -92,13 +68,13 @@ def grain_statement(relation: Relation, columns: Mapping[str, Columns]) -> Grain
     ]
     # count(*) makes the select an aggregate: exactly one row, even when a KPI's columns are all
     # scalar subqueries (volume's are).
-    statement = select(func.count().label("relation_rows"), *labelled).select_from(relation.rows)
+    statement = select(func.count().label("relation_rows"), *labelled).select_from(rows)
     return GrainStatement(statement, {kpi: tuple(named) for kpi, named in columns.items()})
 
 
-def stream_statement(relation: Relation, columns: Mapping[str, Columns]) -> GrainStatement:
-    """Return the select of one KPI's per-row `columns` over a streamed grain's `relation`."""
+def stream_statement(rows: FromClause, columns: Mapping[str, Columns]) -> GrainStatement:
+    """Return the select of one streamed KPI's per-row `columns` over its grain's relation."""
     # Its rows are one KPI's alone: no other KPI reads per-text rows.
     [(kpi, named)] = columns.items()
     statement = select(*(expression.label(name) for name, expression in named.items()))
-    return GrainStatement(statement.select_from(relation.rows), {kpi: tuple(named)})
+    return GrainStatement(statement.select_from(rows), {kpi: tuple(named)}, streamed=True)

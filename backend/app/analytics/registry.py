@@ -11,14 +11,14 @@ from pydantic import BaseModel, Field, create_model
 
 from backend.app.analytics.clustering import PAIN_POINTS
 from backend.app.analytics.comparison import changes_model
-from backend.app.analytics.declaration import Kpi
 from backend.app.analytics.engagement import ENGAGEMENT, SEGMENTS_KPI
+from backend.app.analytics.kinds import Kpi
 from backend.app.analytics.kpis import QUERY_CATEGORIES, SESSIONS, TOOL_USAGE, VOLUME
 from backend.app.analytics.retention import RETENTION, RETURNING_USERS
 from backend.app.models.responses import Filtered
 
 # The overview's sections come in this order (docs/metrics.md, /analytics/overview).
-KPIS: tuple[Kpi[Any], ...] = (
+KPIS: tuple[Kpi, ...] = (
     SESSIONS,
     PAIN_POINTS,
     VOLUME,
@@ -65,20 +65,20 @@ def _compared(
 
 
 CHANGES_MODELS: dict[str, type[BaseModel]] = {
-    kpi.name: changes_model(f"{_title(kpi.name)}Changes", kpi.model, kpi.compared) for kpi in KPIS
+    kpi.name: changes_model(f"{_title(kpi.name)}Changes", kpi.body, kpi.compared) for kpi in KPIS
 }
 RESPONSE_MODELS: dict[str, type[BaseModel]] = {
     kpi.name: _compared(
         f"{_title(kpi.name)}Response",
         f"Body of /analytics{kpi.path}.",
-        (kpi.model, Filtered),
+        (kpi.body, Filtered),
         CHANGES_MODELS[kpi.name],
     )
     for kpi in KPIS
 }
 
 _SECTIONS: dict[str, Any] = {
-    kpi.name: (kpi.model, Field(description=f"{kpi.summary}: as /analytics{kpi.path}."))
+    kpi.name: (kpi.body, Field(description=f"{kpi.summary}: as /analytics{kpi.path}."))
     for kpi in KPIS
 }
 _SECTION_CHANGES: dict[str, Any] = {

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request, Response
 
-from backend.app.analytics.declaration import Kpi, Services
+from backend.app.analytics.kinds import Kpi, StreamedKpi
 from backend.app.analytics.overview import kpi_response
 from backend.app.analytics.overview import overview as compute_overview
 from backend.app.analytics.registry import KPIS, RESPONSE_MODELS, OverviewResponse
@@ -45,12 +43,13 @@ async def overview(
         endpoint="overview",
         model=OverviewResponse,
         filters=filters,
+        # Its pain points are the classifier's: their answer changes with it.
         classifier=classifier,
-        compute=lambda now: compute_overview(filters, Services(db, classifier, now)),
+        compute=lambda now: compute_overview(filters, now, db, classifier),
     )
 
 
-def _add_kpi_route(kpi: Kpi[Any]) -> None:
+def _add_kpi_route(kpi: Kpi) -> None:
     """Register GET /analytics<path> answering the KPI's body for the request's filters."""
     response_model = RESPONSE_MODELS[kpi.name]
 
@@ -62,14 +61,16 @@ def _add_kpi_route(kpi: Kpi[Any]) -> None:
         cache: CacheDep,
     ) -> Response:
         filters = query.analytics_filters()
+        # Only a streamed KPI's texts are labelled: no other answer changes with the classifier.
+        labels = classifier if isinstance(kpi, StreamedKpi) else None
         return await serve(
             request,
             cache,
             endpoint=kpi.path.removeprefix("/"),
             model=response_model,
             filters=filters,
-            classifier=classifier,
-            compute=lambda now: kpi_response(kpi, filters, Services(db, classifier, now)),
+            classifier=labels,
+            compute=lambda now: kpi_response(kpi, filters, now, db, labels),
             representation=choose(query.format, request.headers.get("accept")),
         )
 

@@ -39,7 +39,7 @@ async def serve(
     endpoint: str,
     model: type[BaseModel],
     filters: AnalyticsFilters,
-    classifier: PainPointClassifier,
+    classifier: PainPointClassifier | None,
     compute: Callable[[datetime], Awaitable[Answer]],
     representation: Representation = JSON,
 ) -> Response:
@@ -47,7 +47,8 @@ async def serve(
 
     `compute` gets the request time, read from the cache's clock (the app's): a window that
     reaches past it is "recent" (its end is not settled), so its answer, elapsed days and
-    complete flags included, is reused for the recent TTL at most.
+    complete flags included, is reused for the recent TTL at most. `classifier` is the one that
+    labels the answer's pain points, if it holds any: its identity is part of the answer's key.
     """
     now = datetime.fromtimestamp(cache.clock(), UTC)
 
@@ -57,14 +58,15 @@ async def serve(
             return Computed(csv_body(result.body), fell_back=result.fell_back)
         return Computed(result.body.model_dump_json().encode(), fell_back=result.fell_back)
 
-    key = cache.key(
-        {
-            "endpoint": endpoint,
-            "filters": filters.model_dump(mode="json"),
-            "representation": representation.format,
-            "classifier": classifier.identity,
-        }
-    )
+    asked: dict[str, object] = {
+        "endpoint": endpoint,
+        "filters": filters.model_dump(mode="json"),
+        "representation": representation.format,
+    }
+    # Another model or prompt labels texts otherwise: pain points' answers are not reused across
+    # them, and no other answer is computed again for them.
+    labelled = {} if classifier is None else {"classifier": classifier.identity}
+    key = cache.key(asked | labelled)
     headers: dict[str, str] = {}
     if representation.negotiated:
         headers["Vary"] = "Accept"
