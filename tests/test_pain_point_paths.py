@@ -263,11 +263,16 @@ async def test_a_worker_killed_is_replaced_and_its_share_labelled_here() -> None
         "x \x1f y",
         "trailing ",
         " leading",
+        "  ",
+        "A",
+        # Not ASCII: the batch is normalised by str methods instead of array operations.
+        " CAF\u00c9  au\tlait ",
     ],
 )
 def test_a_batch_is_normalised_as_each_text_alone(text: str) -> None:
     # Joined into one string, a text's spaces must not leak into its neighbours', and each text
     # comes out as the SQL definition's regular expression, written here in Python, makes it.
+    # (The batch's first and last texts have spaces at both ends, where the joined string does.)
     batch = ["  first ", text, " last  "]
     assert normalised_batch(batch, [None] * 3) == [
         SQL_WHITESPACE.sub(" ", t).strip(" ").lower() for t in batch

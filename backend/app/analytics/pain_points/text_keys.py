@@ -1,9 +1,9 @@
 """A batch of raw queries as numbers: each normalised text's hash and length, and each label.
 
-Normalising and hashing run over a whole batch at once (one regular expression and one
-lower-casing over the batch joined into one string, hashes by `map`), in the request's process,
-which alone hashes: Python's string hash is keyed at random per process. Labelling, the costly
-part, can run anywhere (worker processes among them): it needs only the texts.
+Normalising and hashing run over a whole batch at once (the batch joined into one string, its
+spaces folded by array operations, hashes by `map`), in the request's process, which alone
+hashes: Python's string hash is keyed at random per process. Labelling, the costly part, can run
+anywhere (worker processes among them): it needs only the texts.
 """
 
 from __future__ import annotations
@@ -21,6 +21,11 @@ from backend.app.analytics.pain_points.keyword_rules import classify_batch
 # becomes one space. The batch's texts are joined by NUL (no PostgreSQL text holds one), so that
 # str methods, which run in C, treat them all at once.
 _SPACES = str.maketrans("\t\n\v\f\r", "     ")
+# The same for ASCII bytes, capitals lower-cased too.
+_ASCII_FOLD = bytes.maketrans(
+    b"\t\n\v\f\rABCDEFGHIJKLMNOPQRSTUVWXYZ", b"     abcdefghijklmnopqrstuvwxyz"
+)
+_SPACE, _NUL = ord(" "), 0
 _SPACE_RUN = re.compile("  +")
 SEPARATOR = "\x00"
 # Raw texts whose labels are remembered across batches.
@@ -38,19 +43,51 @@ def normalised_batch(texts: Sequence[str], by_sql: Sequence[str | None]) -> list
     ASCII texts are worked on here, as one joined string: Python's lower() and the six ASCII
     whitespace characters are PostgreSQL's for them. The statement normalises the rest.
     """
-    # Every whitespace character a space and every letter lower-case, then every run of spaces
-    # one space, each in one pass over the whole batch; then the space (at most one, now) on
-    # either side of each text's end goes.
-    joined = SEPARATOR.join(texts).translate(_SPACES).lower()
-    if "  " in joined:
-        joined = _SPACE_RUN.sub(" ", joined)
-    joined = joined.replace(" " + SEPARATOR, SEPARATOR).replace(SEPARATOR + " ", SEPARATOR)
-    keys = joined.strip(" ").split(SEPARATOR)
+    if by_sql.count(None) != len(by_sql):
+        # Only ASCII texts are worked on here: the others' place is kept by an empty one.
+        texts = [text if sql is None else "" for text, sql in zip(texts, by_sql, strict=True)]
+    joined = SEPARATOR.join(texts)
+    keys = _ascii_keys(joined) if joined.isascii() else _keys(joined)
     if by_sql.count(None) != len(by_sql):
         for i, sql in enumerate(by_sql):
             if sql is not None:
                 keys[i] = sql
     return keys
+
+
+def _ascii_keys(joined: str) -> list[str]:
+    """Return the normalised texts of ASCII texts joined by SEPARATOR, by array operations."""
+    # Every whitespace character a space and every capital lower-case, in one pass.
+    if not joined:
+        return [""]
+    chars = np.frombuffer(joined.encode("ascii").translate(_ASCII_FOLD), dtype=np.uint8)
+    space = chars == _SPACE
+    # Each run of spaces, by where it starts and ends: only its first space can stay, and only
+    # where the run lies inside a text (neither a separator nor the batch's end on either side).
+    edges = np.flatnonzero(space[1:] != space[:-1]) + 1
+    if space[0]:
+        edges = np.insert(edges, 0, 0)
+    if space[-1]:
+        edges = np.append(edges, len(chars))
+    starts, ends = edges[::2], edges[1::2]
+    inside = (starts > 0) & (ends < len(chars))
+    inside[inside] = (chars[starts[inside] - 1] != _NUL) & (chars[ends[inside]] != _NUL)
+    keep = ~space
+    keep[starts[inside]] = True
+    normalised: bytes = chars[keep].tobytes()
+    return normalised.decode("ascii").split(SEPARATOR)
+
+
+def _keys(joined: str) -> list[str]:
+    """Return the normalised texts of any texts joined by SEPARATOR, by str methods."""
+    # Every whitespace character a space and every letter lower-case, then every run of spaces
+    # one space, each in one pass over the whole batch; then the space (at most one, now) on
+    # either side of each text's end goes.
+    joined = joined.translate(_SPACES).lower()
+    if "  " in joined:
+        joined = _SPACE_RUN.sub(" ", joined)
+    joined = joined.replace(" " + SEPARATOR, SEPARATOR).replace(SEPARATOR + " ", SEPARATOR)
+    return joined.strip(" ").split(SEPARATOR)
 
 
 class Keys(NamedTuple):
