@@ -78,7 +78,9 @@ class RowGroups:
         )
         if not hashes.size:
             return Groups(empty, empty, empty, labels, empty, empty, empty)
-        order = np.argsort(hashes, kind="stable")
+        # Any order within a group will do (its minimum, maximum and set of times are read):
+        # numpy's default sort is four times faster than a stable one here.
+        order = np.argsort(hashes)
         hashes = hashes[order]
         starts = np.flatnonzero(np.concatenate(([True], hashes[1:] != hashes[:-1])))
         counts = np.diff(np.append(starts, len(hashes)))
