@@ -39,14 +39,10 @@ MAX_OWN_SHARE = 0.9
 # Longer than this for the workers' share, and this process waited for them (a share ready
 # takes a turn of the event loop to collect).
 WAITED_SECONDS = 0.001
-
-
 # Where `backend` lies, for the workers to import it from whatever directory the service runs in.
 _ROOT = Path(__file__).resolve().parents[4]
 # How long a worker may take to stop once its input is closed, before it is killed.
 STOP_SECONDS = 5.0
-
-
 # A batch's share fits a pipe this size whole. Linux's pipes hold 64 KiB unless widened: the
 # rest of a larger share waited in the event loop until this process next awaited something,
 # and the worker idled meanwhile.
@@ -144,6 +140,13 @@ class _Worker:
                 if not future.done():
                     future.set_result(labels)
         except (asyncio.IncompleteReadError, ConnectionError):
+            pass  # the worker stopped
+        except Exception:
+            # An answer to nothing asked: the worker is no longer trusted.
+            logger.exception("a pain-point worker answered out of turn")
+            self.process.kill()
+        finally:
+            # Whatever it had not answered is labelled elsewhere.
             while self._waiting:
                 future = self._waiting.popleft()
                 if not future.done():
@@ -250,7 +253,7 @@ class LabelWorkers:
         await dead.stop()
         try:
             self._workers.append(await _Worker.started())
-        except OSError:
+        except (OSError, WorkerDiedError):
             logger.exception("a pain-point worker process could not be started")
 
     async def close(self) -> None:
