@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -25,6 +26,7 @@ from backend.app.db.text_source import TextSource
 from backend.app.models.pain_points import PAIN_POINT_CLUSTERS
 
 Ints = npt.NDArray[np.int64]
+AnyNumber = TypeVar("AnyNumber", bound=np.generic)
 
 
 class HashCollisionError(Exception):
@@ -62,31 +64,37 @@ class RowGroups:
     """The rows of a window as they stream past, as keys and times, then grouped by text."""
 
     def __init__(self) -> None:
-        self._keys: list[Keys] = []
+        # Each column's pieces, one per batch: joined, and let go, one column at a time.
+        self._hashes: list[Ints] = []
+        self._lengths: list[npt.NDArray[np.int32]] = []
+        self._labels: list[npt.NDArray[np.int8]] = []
+        self._times: list[Ints] = []
 
     def add(self, keys: Keys) -> None:
         """Keep one batch's keys."""
-        self._keys.append(keys)
+        self._hashes.append(keys.hashes)
+        self._lengths.append(keys.lengths)
+        self._labels.append(keys.labels)
+        self._times.append(keys.times)
 
     def groups(self) -> Groups:
-        """Return the rows grouped by text hash."""
+        """Return the rows grouped by text hash (the rows kept are let go meanwhile)."""
         empty = np.zeros(0, dtype=np.int64)
-        if not self._keys:
-            return Groups(empty, empty, empty, np.zeros(0, np.int8), empty, empty, empty)
-        hashes, lengths, labels, times = (
-            np.concatenate(column) for column in zip(*self._keys, strict=True)
-        )
+        hashes = _joined(self._hashes, empty)
         if not hashes.size:
-            return Groups(empty, empty, empty, labels, empty, empty, empty)
+            return Groups(empty, empty, empty, np.zeros(0, np.int8), empty, empty, empty)
         # Any order within a group will do (its minimum, maximum and set of times are read):
         # numpy's default sort is four times faster than a stable one here.
         order = np.argsort(hashes)
         hashes = hashes[order]
         starts = np.flatnonzero(np.concatenate(([True], hashes[1:] != hashes[:-1])))
         counts = np.diff(np.append(starts, len(hashes)))
-        times = times[order]
-        labels = labels[order]
-        lengths = lengths[order]
+        # Column by column: a year of rows is held whole at most twice (its pieces, and one
+        # column sorted), not four times over.
+        times = _joined(self._times, empty)[order]
+        labels = _joined(self._labels, np.zeros(0, np.int8))[order]
+        lengths = _joined(self._lengths, np.zeros(0, np.int32))[order]
+        del order
         unsettled = (np.minimum.reduceat(labels, starts) != np.maximum.reduceat(labels, starts)) | (
             np.minimum.reduceat(lengths, starts) != np.maximum.reduceat(lengths, starts)
         )
@@ -99,6 +107,15 @@ class RowGroups:
             times=times,
             starts=starts,
         )
+
+
+def _joined(
+    pieces: list[npt.NDArray[AnyNumber]], empty: npt.NDArray[AnyNumber]
+) -> npt.NDArray[AnyNumber]:
+    """Return `pieces` joined into one array, and let them go."""
+    joined = np.concatenate(pieces) if pieces else empty
+    pieces.clear()
+    return joined
 
 
 @dataclass(frozen=True)
