@@ -14,6 +14,7 @@ import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -22,7 +23,7 @@ from sqlalchemy import event
 
 from backend.app.analytics.clustering import PAIN_POINTS
 from backend.app.analytics.grains import Grain
-from backend.app.analytics.pain_points import text_keys
+from backend.app.analytics.pain_points import label_workers, text_keys
 from backend.app.analytics.pain_points.classifier import (
     Classification,
     PainPointClassifier,
@@ -248,6 +249,74 @@ async def test_a_worker_killed_is_replaced_and_its_share_labelled_here() -> None
         await workers.close()
     # Both processes were waited for: neither is left, not even as a zombie.
     assert not any(os.path.exists(f"/proc/{pid}") for pid in [killed])  # noqa: ASYNC240
+
+
+async def test_a_worker_that_dies_while_idle_is_replaced_at_the_next_batch() -> None:
+    workers = LabelWorkers(1)
+    await workers.start()
+    try:
+        texts = [text for _, text in ROWS if text is not None] * 20
+        expected = [classify_text(text) for text in texts]
+        [killed] = workers.pids
+        os.kill(killed, signal.SIGKILL)
+        await until(lambda: workers.running == 0)
+        # No worker answers: this process labels the whole batch, and a new worker is started.
+        labelling = workers.labelling(texts)
+        assert labelling.theirs is None
+        assert list(await workers.labels(labelling)) == expected
+        await until(lambda: workers.running == 1 and workers.pids != [killed])
+        labelling = workers.labelling(texts)
+        assert labelling.theirs is not None
+        assert list(await workers.labels(labelling)) == expected
+    finally:
+        await workers.close()
+
+
+async def test_what_a_worker_prints_is_not_taken_for_its_answers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Python runs sitecustomize.py from its path before anything else: here it prints a line
+    # on the worker's stdout, where answers once came, before the worker has read anything.
+    (tmp_path / "sitecustomize.py").write_text("print('hello from a site customisation')\n")
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    workers = LabelWorkers(1)
+    await workers.start()
+    try:
+        texts = [text for _, text in ROWS if text is not None] * 20
+        labelling = workers.labelling(texts)
+        assert labelling.theirs is not None
+        assert list(await workers.labels(labelling)) == [classify_text(text) for text in texts]
+    finally:
+        await workers.close()
+
+
+async def test_no_worker_is_left_when_one_cannot_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    started = label_workers._Worker.started
+    calls = 0
+
+    async def second_fails() -> label_workers._Worker:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise OSError("no more processes")
+        return await started()
+
+    monkeypatch.setattr(label_workers._Worker, "started", second_fails)
+    before = _children()  # the tests' own servers, say
+    workers = LabelWorkers(2)
+    with pytest.raises(OSError, match="no more processes"):
+        await workers.start()
+    # The worker that did start was stopped and waited for: no child of this process is left.
+    assert calls == 2
+    assert _children() == before
+
+
+def _children() -> list[int]:
+    """Return the process ids of this process's children, from /proc."""
+    tasks = Path(f"/proc/{os.getpid()}/task")
+    return sorted(
+        int(pid) for task in tasks.iterdir() for pid in (task / "children").read_text().split()
+    )
 
 
 @pytest.mark.parametrize(

@@ -39,8 +39,6 @@ class Rule:
 
 
 C = Cue
-# Weak or strong, a request to get a coded item: what makes a part number an inventory check.
-_WANTS_IT = C.STOCK | C.ASK | C.BUY | C.CARRY
 _CODE = C.PART_NUMBER | C.CARTRIDGE_CODE
 _HANDS_ON = C.HOW | C.MALFUNCTION | C.DAMAGE
 RULES: tuple[Rule, ...] = (

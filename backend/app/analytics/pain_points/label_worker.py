@@ -1,8 +1,10 @@
 """A label worker's process: batches of texts in on stdin, their labels out on stdout.
 
-Each frame is a 4-byte little-endian length, then that many bytes: in, the batch's texts in
-UTF-8, joined by `text_keys.SEPARATOR`; out, one label byte per text, in order. The worker
-stops at the end of its input (the service closed it) and never writes anything else to stdout.
+Each frame is a 4-byte little-endian length, then that many bytes: in, on stdin, the batch's
+texts in UTF-8, joined by `text_keys.SEPARATOR`; out, on a pipe of its own whose descriptor is
+the worker's one argument, one label byte per text, in order. The worker stops at the end of its
+input (the service closed it). Its stdout is the service's: nothing printed there can be taken
+for an answer.
 """
 
 from __future__ import annotations
@@ -39,13 +41,12 @@ def serve(source: BinaryIO, sink: BinaryIO) -> None:
 
 
 def main() -> None:
-    """Serve on stdin and stdout, the labels' channel; anything printed goes to stderr."""
+    """Serve on stdin and the answers' pipe named by the first argument."""
     # Ctrl-C in `make run` reaches the whole process group: the service closes this worker's
     # input as it stops, and a worker left without its service sees its input end.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    sink = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
-    sys.stdout = sys.stderr
-    serve(sys.stdin.buffer, sink)
+    with os.fdopen(int(sys.argv[1]), "wb") as sink:
+        serve(sys.stdin.buffer, sink)
 
 
 if __name__ == "__main__":

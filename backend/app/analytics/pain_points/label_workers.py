@@ -4,8 +4,8 @@ Labelling is pure Python, so one process labels on one core. Where the service s
 one CPU, workers started with the service label a share of each batch while the request's own
 process labels the rest and reads and prepares the next batch; with one CPU there are none.
 
-Each worker is a child process (`label_worker.py`) fed through its stdin and read through its
-stdout by the event loop itself: no thread of this process takes part, so sending a batch
+Each worker is a child process (`label_worker.py`) fed through its stdin and read through a
+pipe of its own by the event loop itself: no thread of this process takes part, so sending a batch
 costs this process a copy of its text and nothing more (a process pool's threads, fighting
 this process for the interpreter, cost it a second on a year of free text).
 """
@@ -41,8 +41,10 @@ MAX_OWN_SHARE = 0.9
 WAITED_SECONDS = 0.001
 # Where `backend` lies, for the workers to import it from whatever directory the service runs in.
 _ROOT = Path(__file__).resolve().parents[4]
-# How long a worker may take to stop once its input is closed, before it is killed.
+# How long a worker may take to stop once its input is closed, before it is killed, and to
+# label its first batch once started.
 STOP_SECONDS = 5.0
+START_SECONDS = 60.0
 # A batch's share fits a pipe this size whole. Linux's pipes hold 64 KiB unless widened: the
 # rest of a larger share waited in the event loop until this process next awaited something,
 # and the worker idled meanwhile.
@@ -77,10 +79,18 @@ async def _joined(shares: Sequence[asyncio.Future[bytes]]) -> list[bytes]:
 class _Worker:
     """One worker process, and the batches sent to it that it has not answered yet."""
 
-    def __init__(self, process: asyncio.subprocess.Process) -> None:
+    def __init__(
+        self,
+        process: asyncio.subprocess.Process,
+        answers: asyncio.StreamReader,
+        channel: asyncio.BaseTransport,
+    ) -> None:
         self.process = process
-        # Answers come back in the order the batches went out.
-        self._waiting: deque[asyncio.Future[bytes]] = deque()
+        self._answers = answers
+        self._channel = channel
+        # Answers come back in the order the batches went out: each batch's future, and how
+        # many texts it holds (its answer's length).
+        self._waiting: deque[tuple[asyncio.Future[bytes], int]] = deque()
         self._reader = asyncio.ensure_future(self._read())
 
     @classmethod
@@ -92,19 +102,34 @@ class _Worker:
                 [str(_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
             ),
         }
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "backend.app.analytics.pain_points.label_worker",
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            env=environment,
+        # Answers come on a pipe of their own, not stdout, which anything the worker's imports
+        # print may write to.
+        answers_fd, writing_fd = os.pipe()
+        try:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "backend.app.analytics.pain_points.label_worker",
+                str(writing_fd),
+                stdin=asyncio.subprocess.PIPE,
+                pass_fds=(writing_fd,),
+                env=environment,
+            )
+        except BaseException:
+            os.close(answers_fd)
+            raise
+        finally:
+            os.close(writing_fd)
+        answers = asyncio.StreamReader()
+        channel, _ = await asyncio.get_running_loop().connect_read_pipe(
+            lambda: asyncio.StreamReaderProtocol(answers), os.fdopen(answers_fd, "rb", buffering=0)
         )
         _widen(process)
-        worker = cls(process)
+        worker = cls(process, answers, channel)
         try:
             # Enough texts to build the batch reader's automaton too.
-            await worker.label(SEPARATOR.join(f"warm up {n}" for n in range(MIN_SHARED_BATCH)))
+            warm_up = SEPARATOR.join(f"warm up {n}" for n in range(MIN_SHARED_BATCH))
+            await asyncio.wait_for(worker.label(warm_up, MIN_SHARED_BATCH), START_SECONDS)
         except BaseException:
             await worker.stop()
             raise
@@ -115,8 +140,8 @@ class _Worker:
         """Return whether the worker still answers."""
         return not self._reader.done()
 
-    def label(self, joined: str) -> asyncio.Future[bytes]:
-        """Send texts joined by SEPARATOR; return the future of their labels."""
+    def label(self, joined: str, texts: int) -> asyncio.Future[bytes]:
+        """Send `texts` texts joined by SEPARATOR; return the future of their labels."""
         future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
         if not self.alive or self.process.stdin is None:
             future.set_exception(WorkerDiedError())
@@ -124,31 +149,31 @@ class _Worker:
         data = joined.encode()
         # Buffered by the pipe's transport: this never blocks the event loop.
         self.process.stdin.write(FRAME.pack(len(data)) + data)
-        self._waiting.append(future)
+        self._waiting.append((future, texts))
         return future
 
     async def _read(self) -> None:
         """Hand each answer to the batch it belongs to, until the worker stops."""
-        stdout = self.process.stdout
-        assert stdout is not None
         try:
             while True:
-                (size,) = FRAME.unpack(await stdout.readexactly(FRAME.size))
-                labels = await stdout.readexactly(size)
-                future = self._waiting.popleft()
+                (size,) = FRAME.unpack(await self._answers.readexactly(FRAME.size))
+                if not self._waiting or size != self._waiting[0][1]:
+                    # An answer to nothing asked: the worker is no longer trusted.
+                    logger.error("a pain-point worker answered out of turn: stopping it")
+                    with suppress(ProcessLookupError):
+                        self.process.kill()
+                    return
+                labels = await self._answers.readexactly(size)
+                future, _ = self._waiting.popleft()
                 # Not when its request was cancelled meanwhile.
                 if not future.done():
                     future.set_result(labels)
         except (asyncio.IncompleteReadError, ConnectionError):
             pass  # the worker stopped
-        except Exception:
-            # An answer to nothing asked: the worker is no longer trusted.
-            logger.exception("a pain-point worker answered out of turn")
-            self.process.kill()
         finally:
             # Whatever it had not answered is labelled elsewhere.
             while self._waiting:
-                future = self._waiting.popleft()
+                future, _ = self._waiting.popleft()
                 if not future.done():
                     future.set_exception(WorkerDiedError())
 
@@ -159,9 +184,11 @@ class _Worker:
         try:
             await asyncio.wait_for(self.process.wait(), STOP_SECONDS)
         except TimeoutError:
-            self.process.kill()
+            with suppress(ProcessLookupError):
+                self.process.kill()
             await self.process.wait()
         await self._reader
+        self._channel.close()
 
 
 class Labelling(NamedTuple):
@@ -191,9 +218,16 @@ class LabelWorkers:
         """Start every worker now (the vocabulary built), so that no request waits for one."""
         if self.processes <= 0:
             return
-        self._workers = list(
-            await asyncio.gather(*(_Worker.started() for _ in range(self.processes)))
+        started = await asyncio.gather(
+            *(_Worker.started() for _ in range(self.processes)), return_exceptions=True
         )
+        workers = [worker for worker in started if isinstance(worker, _Worker)]
+        failed = [error for error in started if isinstance(error, BaseException)]
+        if failed:
+            # None is left running when the service does not start.
+            await asyncio.gather(*(worker.stop() for worker in workers))
+            raise failed[0]
+        self._workers = workers
         logger.info("pain points label texts in %d worker process(es) too", self.processes)
 
     @property
@@ -201,15 +235,25 @@ class LabelWorkers:
         """Return the process ids of the workers (for the tests)."""
         return [worker.process.pid for worker in self._workers]
 
+    @property
+    def running(self) -> int:
+        """Return how many workers still answer."""
+        return sum(worker.alive for worker in self._workers)
+
     def labelling(self, texts: Sequence[str]) -> Labelling:
         """Label `texts`: this process's share (the last texts) now, the workers' in the future."""
         workers = [worker for worker in self._workers if worker.alive]
+        if len(workers) < len(self._workers):
+            # One died since the last batch (killed for memory while idle, say).
+            self._replace_dead()
         if not workers or len(texts) < MIN_SHARED_BATCH:
             return Labelling((), label_all(texts), None)
         cut = len(texts) - round(len(texts) * self.own_share)
         share = math.ceil(cut / len(workers)) or 1
         shares = [
-            worker.label(SEPARATOR.join(texts[start : min(start + share, cut)]))
+            worker.label(
+                SEPARATOR.join(texts[start : min(start + share, cut)]), min(share, cut - start)
+            )
             for worker, start in zip(workers, range(0, cut, share), strict=False)
         ]
         theirs = asyncio.ensure_future(_joined(shares))

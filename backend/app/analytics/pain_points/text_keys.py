@@ -43,6 +43,8 @@ def normalised_batch(texts: Sequence[str], by_sql: Sequence[str | None]) -> list
     ASCII texts are worked on here, as one joined string: Python's lower() and the six ASCII
     whitespace characters are PostgreSQL's for them. The statement normalises the rest.
     """
+    if not texts:
+        return []
     if by_sql.count(None) != len(by_sql):
         # Only ASCII texts are worked on here: the others' place is kept by an empty one.
         texts = [text if sql is None else "" for text, sql in zip(texts, by_sql, strict=True)]
