@@ -8,8 +8,11 @@ shows which classifier answered.
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -241,3 +244,29 @@ def test_parse_assignments_rejects_a_missing_tool_call() -> None:
         }
     )
     assert parse_assignments(message, 1) is None
+
+
+# What a process holds of the SDK, asked in a fresh interpreter: this one has loaded it already.
+_SDK_LOADED = """
+import sys
+from backend.app.analytics.pain_points.classifier import build_classifier
+from tests.support.apps import make_settings
+settings = make_settings("postgresql://nowhere/db", **{kwargs})
+build_classifier(settings)
+print("anthropic" in sys.modules)
+"""
+
+
+@pytest.mark.parametrize(("key", "loaded"), [(None, "False"), ("sk-test", "True")])
+def test_the_sdk_is_loaded_only_where_a_key_asks_for_claude(key: str | None, loaded: str) -> None:
+    # Without a key the local rules answer, and the SDK's 70 MB and 1.5 s of imports are spared:
+    # the service's own modules import it only in build_classifier's LLM branch.
+    kwargs = "{}" if key is None else f"{{'anthropic_api_key': {key!r}}}"
+    result = subprocess.run(
+        [sys.executable, "-c", _SDK_LOADED.replace("{kwargs}", kwargs)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    assert result.stdout.strip().splitlines()[-1] == loaded

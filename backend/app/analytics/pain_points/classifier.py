@@ -10,10 +10,9 @@ import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeAlias
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 import httpx2
-from anthropic import AsyncAnthropic
 from cachetools import TLRUCache
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind
@@ -24,11 +23,7 @@ from backend.app.analytics.pain_points.breaker import CircuitBreaker
 from backend.app.analytics.pain_points.budget import ProcessingBudget
 from backend.app.analytics.pain_points.keyword_rules import KeywordClassifier
 from backend.app.analytics.pain_points.label_workers import Labelling, LabelWorkers
-from backend.app.analytics.pain_points.llm_classifier import (
-    PROMPT_VERSION,
-    ClassificationError,
-    LLMClassifier,
-)
+from backend.app.analytics.pain_points.llm_prompt import PROMPT_VERSION, ClassificationError
 from backend.app.analytics.pain_points.pain_tally import QueryText, Tally
 from backend.app.analytics.pain_points.text_groups import (
     HashCollisionError,
@@ -39,6 +34,10 @@ from backend.app.analytics.pain_points.text_keys import BatchKeys, Labelled
 from backend.app.cpus import available_cpus
 from backend.app.db.text_source import TextSource
 from backend.app.settings import Settings
+
+if TYPE_CHECKING:
+    # Types only: the SDK is loaded where an API key asks for Claude (build_classifier).
+    from anthropic import AsyncAnthropic
 
 logger = logging.getLogger(__name__)
 # How long one window's texts may take to label and group, database time aside (the setting's
@@ -412,6 +411,11 @@ def build_classifier(
             local=local, cache=cache, workers=workers, processing_seconds=budget
         )
         return classifier, None
+    # Loaded only here: without an API key, the service never holds the SDK's 70 MB.
+    from anthropic import AsyncAnthropic
+
+    from backend.app.analytics.pain_points.llm_classifier import LLMClassifier
+
     client = AsyncAnthropic(
         api_key=settings.anthropic_api_key.get_secret_value(),
         base_url=settings.llm_base_url,
