@@ -128,8 +128,8 @@ class _Worker:
         worker = cls(process, answers, channel)
         try:
             # Enough texts to build the batch reader's automaton too.
-            warm_up = SEPARATOR.join(f"warm up {n}" for n in range(MIN_SHARED_BATCH))
-            await asyncio.wait_for(worker.label(warm_up, MIN_SHARED_BATCH), START_SECONDS)
+            warm_up = [f"warm up {n}" for n in range(MIN_SHARED_BATCH)]
+            await asyncio.wait_for(worker.label(warm_up), START_SECONDS)
         except BaseException:
             await worker.stop()
             raise
@@ -140,16 +140,16 @@ class _Worker:
         """Return whether the worker still answers."""
         return not self._reader.done()
 
-    def label(self, joined: str, texts: int) -> asyncio.Future[bytes]:
-        """Send `texts` texts joined by SEPARATOR; return the future of their labels."""
+    def label(self, texts: Sequence[str]) -> asyncio.Future[bytes]:
+        """Send `texts`, joined by SEPARATOR; return the future of their labels."""
         future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
         if not self.alive or self.process.stdin is None:
             future.set_exception(WorkerDiedError())
             return future
-        data = joined.encode()
+        data = SEPARATOR.join(texts).encode()
         # Buffered by the pipe's transport: this never blocks the event loop.
         self.process.stdin.write(FRAME.pack(len(data)) + data)
-        self._waiting.append((future, texts))
+        self._waiting.append((future, len(texts)))
         return future
 
     async def _read(self) -> None:
@@ -251,9 +251,7 @@ class LabelWorkers:
         cut = len(texts) - round(len(texts) * self.own_share)
         share = math.ceil(cut / len(workers)) or 1
         shares = [
-            worker.label(
-                SEPARATOR.join(texts[start : min(start + share, cut)]), min(share, cut - start)
-            )
+            worker.label(texts[start : min(start + share, cut)])
             for worker, start in zip(workers, range(0, cut, share), strict=False)
         ]
         theirs = asyncio.ensure_future(_joined(shares))

@@ -149,12 +149,13 @@ def _ascii_bits(texts: Sequence[str]) -> list[int]:
     zeroed_chars = np.frombuffer(zeroed_bytes, dtype=np.uint8)
     # The digits and dashes: the tokens `cue_bits` reads for codes.
     marks = np.flatnonzero((zeroed_chars == _ZERO) | (zeroed_chars == _DASH))
+    # Where each text starts: which text a position found below lies in.
+    newlines = np.flatnonzero(chars == _NEWLINE)
     if len(marks):
         zeroed = zeroed_bytes.decode("ascii")
         starts, readings = _code_bits(haystack, zeroed, chars, marks)
-        newlines = np.flatnonzero(chars == _NEWLINE)
         np.bitwise_or.at(bits, np.searchsorted(newlines, starts) - 1, readings)
-    _tolerated(haystack, chars, bits)
+    _tolerated(haystack, chars, newlines, bits)
     de_word = (bits & _DE_WORD) != 0
     spanish = (bits & _SPANISH) != 0
     bits[de_word & ~spanish] |= _DE
@@ -166,13 +167,13 @@ def _ascii_bits(texts: Sequence[str]) -> list[int]:
     return result
 
 
-def _tolerated(haystack: str, chars: Chars, bits: Bits) -> None:
+def _tolerated(haystack: str, chars: Chars, newlines: Positions, bits: Bits) -> None:
     """Add to `bits` the cues of the words the vocabulary does not list exactly, as `cue_bits`.
 
     Only whole tokens of `MIN_TOKEN_LENGTH` letters or more can show such cues, so only those
     are cut out of the haystack (found by array operations, not by splitting every token); each
     distinct one is looked up once, and those that show a cue are marked in every text that
-    holds them.
+    holds them (`newlines`: where each text of the haystack starts).
     """
     lex, tolerant = lexicon(), tolerance()
     # Every run of letters, as its start and end: the haystack starts with a newline and ends
@@ -195,7 +196,7 @@ def _tolerated(haystack: str, chars: Chars, bits: Bits) -> None:
         return
     held = np.fromiter(map(found.__contains__, tokens), dtype=bool, count=len(tokens))
     at = np.flatnonzero(held)
-    texts = np.searchsorted(np.flatnonzero(chars == _NEWLINE), starts[at]) - 1
+    texts = np.searchsorted(newlines, starts[at]) - 1
     cues = np.fromiter((found[tokens[i]] for i in at.tolist()), dtype=np.int64, count=len(at))
     np.bitwise_or.at(bits, texts, cues)
 

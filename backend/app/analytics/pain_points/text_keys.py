@@ -45,12 +45,13 @@ def normalised_batch(texts: Sequence[str], by_sql: Sequence[str | None]) -> list
     """
     if not texts:
         return []
-    if by_sql.count(None) != len(by_sql):
+    some_by_sql = by_sql.count(None) != len(by_sql)
+    if some_by_sql:
         # Only ASCII texts are worked on here: the others' place is kept by an empty one.
         texts = [text if sql is None else "" for text, sql in zip(texts, by_sql, strict=True)]
     joined = SEPARATOR.join(texts)
     keys = _ascii_keys(joined) if joined.isascii() else _keys(joined)
-    if by_sql.count(None) != len(by_sql):
+    if some_by_sql:
         for i, sql in enumerate(by_sql):
             if sql is not None:
                 keys[i] = sql
@@ -59,9 +60,9 @@ def normalised_batch(texts: Sequence[str], by_sql: Sequence[str | None]) -> list
 
 def _ascii_keys(joined: str) -> list[str]:
     """Return the normalised texts of ASCII texts joined by SEPARATOR, by array operations."""
-    # Every whitespace character a space and every capital lower-case, in one pass.
     if not joined:
         return [""]
+    # Every whitespace character a space and every capital lower-case, in one pass.
     chars = np.frombuffer(joined.encode("ascii").translate(_ASCII_FOLD), dtype=np.uint8)
     space = chars == _SPACE
     # Each run of spaces, by where it starts and ends: only its first space can stay, and only
