@@ -295,7 +295,8 @@ class LabelWorkers:
         await dead.stop()
         try:
             self._workers.append(await _Worker.started())
-        except (OSError, WorkerDiedError):
+        except (OSError, WorkerDiedError, TimeoutError):
+            # Its first batch past START_SECONDS included: logged, not left in a task unread.
             logger.exception("a pain-point worker process could not be started")
 
     async def close(self) -> None:
