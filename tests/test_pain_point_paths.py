@@ -213,17 +213,23 @@ async def test_a_hash_collision_falls_back_to_the_exact_path(
     assert "share a hash" in caplog.text
 
 
+# 30 texts 20 times: 600 texts, enough to be worth sending to a worker, which labels its share
+# (the first texts) while this process labels the rest.
+WORKER_TEXTS = [text for _, text in ROWS if text is not None] * 20
+
+
+async def _labels_shared(workers: LabelWorkers) -> list[int]:
+    """Return WORKER_TEXTS' labels, a share of them sent to a worker (it fails if none is)."""
+    labelling = workers.labelling(WORKER_TEXTS)
+    assert labelling.theirs is not None
+    return list(await workers.labels(labelling))
+
+
 async def test_worker_processes_label_as_the_process_does() -> None:
     workers = LabelWorkers(1)
     await workers.start()
     try:
-        # 30 texts 20 times: 600 texts, enough to be worth sending to a worker, which labels
-        # its share (the first texts) while this process labels the rest.
-        texts = [text for _, text in ROWS if text is not None] * 20
-        labelling = workers.labelling(texts)
-        assert labelling.theirs is not None
-        labels = await workers.labels(labelling)
-        assert list(labels) == [classify_text(text) for text in texts]
+        assert await _labels_shared(workers) == [classify_text(text) for text in WORKER_TEXTS]
     finally:
         await workers.close()
 
@@ -232,42 +238,35 @@ async def test_a_worker_killed_is_replaced_and_its_share_labelled_here() -> None
     workers = LabelWorkers(1)
     await workers.start()
     try:
-        texts = [text for _, text in ROWS if text is not None] * 20
-        expected = [classify_text(text) for text in texts]
+        expected = [classify_text(text) for text in WORKER_TEXTS]
         [killed] = workers.pids
         os.kill(killed, signal.SIGKILL)
         # The batch sent to the dead worker is labelled in this process: nothing is lost.
-        labelling = workers.labelling(texts)
-        assert labelling.theirs is not None
-        assert list(await workers.labels(labelling)) == expected
+        assert await _labels_shared(workers) == expected
         # A new worker takes its place, and labels the next batches.
         await until(lambda: len(workers.pids) == 1 and workers.pids != [killed])
-        labelling = workers.labelling(texts)
-        assert labelling.theirs is not None
-        assert list(await workers.labels(labelling)) == expected
+        assert await _labels_shared(workers) == expected
+        pids = [killed, *workers.pids]
     finally:
         await workers.close()
     # Both processes were waited for: neither is left, not even as a zombie.
-    assert not any(os.path.exists(f"/proc/{pid}") for pid in [killed])  # noqa: ASYNC240
+    assert not any(os.path.exists(f"/proc/{pid}") for pid in pids)  # noqa: ASYNC240
 
 
 async def test_a_worker_that_dies_while_idle_is_replaced_at_the_next_batch() -> None:
     workers = LabelWorkers(1)
     await workers.start()
     try:
-        texts = [text for _, text in ROWS if text is not None] * 20
-        expected = [classify_text(text) for text in texts]
+        expected = [classify_text(text) for text in WORKER_TEXTS]
         [killed] = workers.pids
         os.kill(killed, signal.SIGKILL)
         await until(lambda: workers.running == 0)
         # No worker answers: this process labels the whole batch, and a new worker is started.
-        labelling = workers.labelling(texts)
+        labelling = workers.labelling(WORKER_TEXTS)
         assert labelling.theirs is None
         assert list(await workers.labels(labelling)) == expected
         await until(lambda: workers.running == 1 and workers.pids != [killed])
-        labelling = workers.labelling(texts)
-        assert labelling.theirs is not None
-        assert list(await workers.labels(labelling)) == expected
+        assert await _labels_shared(workers) == expected
     finally:
         await workers.close()
 
@@ -282,10 +281,7 @@ async def test_what_a_worker_prints_is_not_taken_for_its_answers(
     workers = LabelWorkers(1)
     await workers.start()
     try:
-        texts = [text for _, text in ROWS if text is not None] * 20
-        labelling = workers.labelling(texts)
-        assert labelling.theirs is not None
-        assert list(await workers.labels(labelling)) == [classify_text(text) for text in texts]
+        assert await _labels_shared(workers) == [classify_text(text) for text in WORKER_TEXTS]
     finally:
         await workers.close()
 
