@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import compress, repeat
+from operator import is_
 from typing import cast
 
 from backend.app.analytics.pain_points.text_cues import cue_bits
@@ -224,8 +226,11 @@ def classify_batch(texts: Sequence[str]) -> list[int]:
     cues = cue_bits_batch(texts)
     remembered = list(map(_DECISIONS.get, cues))
     if None in remembered:
-        # A cue set first seen in this batch: decided once, then remembered.
-        return [decide(bits) for bits in cues]
+        # Cue sets first seen in this batch: each decided once, then every text looked up again
+        # (free text shows a few new sets in most batches; deciding every text cost more).
+        for bits in set(compress(cues, map(is_, remembered, repeat(None)))):
+            decide(bits)
+        remembered = list(map(_DECISIONS.__getitem__, cues))
     return cast(list[int], remembered)
 
 

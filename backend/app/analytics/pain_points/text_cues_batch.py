@@ -187,11 +187,7 @@ def _tolerated(haystack: str, chars: Chars, newlines: Positions, bits: Bits) -> 
     whole = np.flatnonzero(_BETWEEN[chars[starts - 1]] & _BETWEEN[chars[ends]])
     starts, ends = starts[whole], ends[whole]
     tokens = list(map(haystack.__getitem__, map(slice, starts.tolist(), ends.tolist())))
-    found = {
-        token: shown
-        for token in set(tokens).difference(lex.words)
-        if (shown := tolerant.unknown((token,), lex.words))
-    }
+    found = tolerant.shown(set(tokens).difference(lex.words))
     if not found:
         return
     held = np.fromiter(map(found.__contains__, tokens), dtype=bool, count=len(tokens))

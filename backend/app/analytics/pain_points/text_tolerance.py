@@ -52,6 +52,8 @@ class Tolerance:
                 for key in {word, *_deletions(word)}:
                     self._near.setdefault(key, []).append(word)
         self._memo: dict[str, int] = {}
+        # The remembered tokens that show a cue: a batch finds its own by one set intersection.
+        self._showing: dict[str, int] = {}
         # No token longer than these can be one edit off a word or two words run together: such
         # a token (a pasted 200 KB string of letters, say) is not looked at, which also keeps
         # its deletions, as many as its letters and each as long, from ever being made.
@@ -69,8 +71,25 @@ class Tolerance:
             return known
         if len(self._memo) > MEMO_ENTRIES:
             self._memo.clear()
+            self._showing.clear()
         found = self._one_edit_off(token) or self._run_together(token)
         self._memo[token] = found
+        if found:
+            self._showing[token] = found
+        return found
+
+    def shown(self, tokens: set[str]) -> dict[str, int]:
+        """Return those of `tokens` (unknown, long, lower-case letters) that show a cue, with it.
+
+        The tokens remembered are found by set operations, however many a batch holds; only
+        the others are looked at one by one.
+        """
+        showing = self._showing
+        # Taken before any token is looked at: looking may empty the memo.
+        found = {token: showing[token] for token in tokens.intersection(showing)}
+        for token in tokens.difference(self._memo):
+            if bits := self.bits(token):
+                found[token] = bits
         return found
 
     def unknown(self, tokens: Iterable[str], known: dict[str, int]) -> int:
