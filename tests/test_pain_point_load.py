@@ -13,6 +13,7 @@ from typing import Any
 import asyncpg
 import pytest
 
+from backend.app import cpus as cpu_count
 from backend.app.analytics.pain_points.label_workers import LabelWorkers
 from backend.app.db.text_source import TextSource
 from tests.support.apps import running_app
@@ -98,6 +99,57 @@ async def test_the_overview_waits_for_a_text_stream_too(texts_url: str) -> None:
         response = await client.get("/analytics/overview", params=WINDOW)
     assert response.status_code == 503
     assert "busy computing pain points" in response.json()["detail"]
+
+
+async def test_a_long_window_waits_for_a_long_stream_while_a_short_one_runs_beside_it(
+    texts_url: str,
+) -> None:
+    # 2025-04-01 to 2025-05-02 spans 32 days, past LONG_STREAM_WINDOW (31): a long stream. The
+    # same 6,000 rows lie in it, as in the two-day WINDOW, which is no long stream.
+    long_window = {**WINDOW, "start_date": "2025-04-01"}
+    async with running_app(
+        texts_url, pain_points_streams=2, pain_points_long_streams=1, db_pool_timeout_seconds=1.0
+    ) as (app, client):
+        database = app.state.database
+        async with database.long_text_streams.admit(1):
+            refused = await client.get("/analytics/pain-points", params=long_window)
+            short = await client.get("/analytics/pain-points", params=WINDOW)
+        long = await client.get("/analytics/pain-points", params=long_window)
+        held = database.long_text_streams.in_use, database.text_streams.in_use
+    assert refused.status_code == 503
+    assert refused.headers["Retry-After"] == "1"
+    assert "busy computing pain points" in refused.json()["detail"]
+    assert short.status_code == long.status_code == 200
+    assert short.json()["total_queries"] == long.json()["total_queries"] == ROWS
+    # Each admission was given back.
+    assert held == (0, 0)
+
+
+@pytest.mark.parametrize(
+    ("cpus", "workers", "configured", "expected"),
+    [
+        # Two CPUs, the default worker: a long stream takes both.
+        (2, None, None, 1),
+        (4, None, None, 1),
+        # Four CPUs with one worker each stream takes two: two at once.
+        (4, 1, None, 2),
+        # One CPU and no worker: one at a time all the same.
+        (1, None, None, 1),
+        (2, 0, None, 2),
+        # Set, it is what it says.
+        (2, None, 3, 3),
+    ],
+)
+def test_long_streams_run_one_per_cpus_each_takes(
+    monkeypatch: pytest.MonkeyPatch,
+    cpus: int,
+    workers: int | None,
+    configured: int | None,
+    expected: int,
+) -> None:
+    monkeypatch.setattr(cpu_count, "available_cpus", lambda: cpus)
+    assert cpu_count.label_workers(workers) == (cpus - 1 if workers is None else workers)
+    assert cpu_count.long_streams(configured, cpu_count.label_workers(workers)) == expected
 
 
 async def test_processing_past_its_budget_is_a_504_that_says_so(texts_url: str) -> None:

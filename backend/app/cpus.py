@@ -22,3 +22,17 @@ def available_cpus(quota: Path = CPU_QUOTA) -> int:
         return max(1, min(cpus, math.ceil(int(limit) / int(period))))
     except (OSError, ValueError):
         return cpus
+
+
+def label_workers(configured: int | None) -> int:
+    """Return the pain-point label workers: as configured, else one less than the CPUs."""
+    return available_cpus() - 1 if configured is None else configured
+
+
+def long_streams(configured: int | None, workers: int) -> int:
+    """Return the long-window text streams run at once: as configured, else one per stream's CPUs.
+
+    A long stream keeps its own process and every worker busy, so two at once only share the
+    same CPUs, each finishing later and holding its rows longer.
+    """
+    return configured or max(1, available_cpus() // (workers + 1))

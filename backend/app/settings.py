@@ -72,6 +72,13 @@ class Settings(BaseSettings):
         "DB_POOL_TIMEOUT_SECONDS, then get a 503 with Retry-After. Unset: one per CPU the "
         "service sees.",
     )
+    pain_points_long_streams: int | None = Field(
+        default=None,
+        ge=1,
+        description="Pain-point text streams over windows longer than 31 days computed at once "
+        "(each also takes one of PAIN_POINTS_STREAMS); more wait as those do. Unset: one per CPUs "
+        "such a stream keeps busy (its process and every worker), at least one.",
+    )
     pain_points_workers: int | None = Field(
         default=None,
         ge=0,

@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from backend.app import telemetry
-from backend.app.cpus import available_cpus
+from backend.app.cpus import available_cpus, label_workers, long_streams
 from backend.app.db.admission import Admission
 from backend.app.db.connection_url import ConnectionTarget, parse_database_url
 from backend.app.db.errors import DatabaseError, DatabaseSettingRefusedError, QueryTimeoutError
@@ -249,12 +249,24 @@ class Database:
         # milliseconds), and one still queued is refused early enough that its 503 leaves within
         # the pool timeout.
         streams = settings.pain_points_streams or available_cpus()
+        stream_timeout = max(
+            settings.db_pool_timeout_seconds - REFUSAL_MARGIN_SECONDS,
+            settings.db_pool_timeout_seconds / 2,
+        )
         self.text_streams = Admission(
             capacity=streams,
-            timeout=max(
-                settings.db_pool_timeout_seconds - REFUSAL_MARGIN_SECONDS,
-                settings.db_pool_timeout_seconds / 2,
+            timeout=stream_timeout,
+            max_waiting=settings.db_max_waiting_requests,
+            busy=TEXT_STREAMS_BUSY,
+        )
+        # Long windows' streams also take one of these: each already keeps every CPU busy, so
+        # beyond one per CPUs-it-takes they only share the CPUs, and each holds its rows (tens
+        # of MB a year) longer. Short ones still run beside them.
+        self.long_text_streams = Admission(
+            capacity=long_streams(
+                settings.pain_points_long_streams, label_workers(settings.pain_points_workers)
             ),
+            timeout=stream_timeout,
             max_waiting=settings.db_max_waiting_requests,
             busy=TEXT_STREAMS_BUSY,
         )

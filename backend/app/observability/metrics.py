@@ -94,6 +94,7 @@ def _database(database: Database) -> Iterable[Metric]:
     )
     refusals.add_metric(["connections"], database.admission.refusals)
     refusals.add_metric(["text_streams"], database.text_streams.refusals)
+    refusals.add_metric(["long_text_streams"], database.long_text_streams.refusals)
     yield refusals
     yield _gauge(
         "text_streams_running",

@@ -31,7 +31,7 @@ from backend.app.analytics.pain_points.text_groups import (
     tally_groups,
 )
 from backend.app.analytics.pain_points.text_keys import BatchKeys, Labelled
-from backend.app.cpus import available_cpus
+from backend.app.cpus import label_workers
 from backend.app.db.text_source import TextSource
 from backend.app.settings import Settings
 
@@ -402,10 +402,7 @@ def build_classifier(
     local = KeywordClassifier()
     cache = label_cache(settings.classifier_cache_size, clock)
     if settings.anthropic_api_key is None:
-        processes = settings.pain_points_workers
-        if processes is None:
-            processes = available_cpus() - 1
-        workers = LabelWorkers(processes)
+        workers = LabelWorkers(label_workers(settings.pain_points_workers))
         budget = settings.pain_points_processing_seconds
         classifier = PainPointClassifier(
             local=local, cache=cache, workers=workers, processing_seconds=budget
