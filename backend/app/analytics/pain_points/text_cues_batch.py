@@ -235,11 +235,14 @@ def _read(context: str, zeroed: str) -> int:
         if bits is None:
             bits = _EXACT_READINGS[context] = _token_bits(*context.split("  "))
         return bits
-    bits = _token_bits(*context.split("  "))
-    digits_matter = any(token in _zeroed_words() for token in zeroed.split("  ") if "0" in token)
-    _READINGS[zeroed] = _DIGITS_MATTER if digits_matter else bits
-    if digits_matter:
-        _EXACT_READINGS[context] = bits
+    tokens = zeroed.split("  ")
+    if any(token in _zeroed_words() for token in tokens if "0" in token):
+        _READINGS[zeroed] = _DIGITS_MATTER
+        bits = _EXACT_READINGS[context] = _token_bits(*context.split("  "))
+        return bits
+    # Which digits the tokens hold changes nothing: read with them as 0, the token's shape is
+    # most often remembered already (an order number's is, whatever its digits).
+    bits = _READINGS[zeroed] = _token_bits(*tokens)
     return bits
 
 
