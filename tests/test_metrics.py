@@ -61,6 +61,7 @@ async def test_metrics_count_a_miss_and_a_hit_by_route(database_url: str) -> Non
     assert routes <= {None, SESSIONS, "unmatched", "/openapi.json"}
     assert value(samples, "heritage_db_pool_connections_in_use") == 0
     assert value(samples, "heritage_text_streams_running") == 0
+    assert value(samples, "heritage_long_text_streams_running") == 0
 
 
 async def test_metrics_count_refusals_timeouts_and_streams(database_url: str) -> None:
@@ -83,11 +84,14 @@ async def test_metrics_count_refusals_timeouts_and_streams(database_url: str) ->
             assert (await waiting).status_code == 504
         assert refused.status_code == 503
         samples = await scraped(http)
+    # A seven-day window streams a short one.
     assert value(during, "heritage_text_streams_running") == 1
+    assert value(during, "heritage_long_text_streams_running") == 0
     assert value(during, "heritage_db_pool_connections_in_use") == 1
     gate = "heritage_db_admission_refusals_total"
     assert value(samples, gate, gate="connections") == 1
     assert value(samples, gate, gate="text_streams") == 0
+    assert value(samples, gate, gate="long_text_streams") == 0
     assert value(samples, "heritage_db_statement_timeouts_total") == 1
     assert value(samples, "heritage_text_streams_running") == 0
 

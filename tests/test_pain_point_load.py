@@ -15,8 +15,9 @@ import pytest
 
 from backend.app import cpus as cpu_count
 from backend.app.analytics.pain_points.label_workers import LabelWorkers
+from backend.app.db.client import Database
 from backend.app.db.text_source import TextSource
-from tests.support.apps import running_app
+from tests.support.apps import make_settings, running_app
 from tests.support.databases import scratch_database, table_locked
 
 T0 = datetime(2025, 5, 1)
@@ -101,26 +102,51 @@ async def test_the_overview_waits_for_a_text_stream_too(texts_url: str) -> None:
     assert "busy computing pain points" in response.json()["detail"]
 
 
-async def test_a_long_window_waits_for_a_long_stream_while_a_short_one_runs_beside_it(
-    texts_url: str,
+@pytest.mark.parametrize(
+    ("window", "long"),
+    [
+        # 2025-04-01 to 2025-05-02: 32 local dates, past LONG_STREAM_DAYS (31).
+        ({**WINDOW, "start_date": "2025-04-01"}, True),
+        # 31 local dates: not long.
+        ({**WINDOW, "start_date": "2025-04-02"}, False),
+        # 31 local dates in Chicago, though with the hour clocks went back (2025-11-02) it lasts
+        # 31 days and one hour: dates count, not elapsed time.
+        (
+            {
+                **WINDOW,
+                "start_date": "2025-10-15",
+                "end_date": "2025-11-14",
+                "tz": "America/Chicago",
+            },
+            False,
+        ),
+    ],
+)
+async def test_long_and_short_windows_wait_for_streams_of_their_own(
+    texts_url: str, window: dict[str, str], long: bool
 ) -> None:
-    # 2025-04-01 to 2025-05-02 spans 32 days, past LONG_STREAM_WINDOW (31): a long stream. The
-    # same 6,000 rows lie in it, as in the two-day WINDOW, which is no long stream.
-    long_window = {**WINDOW, "start_date": "2025-04-01"}
     async with running_app(
-        texts_url, pain_points_streams=2, pain_points_long_streams=1, db_pool_timeout_seconds=1.0
+        texts_url, pain_points_streams=1, pain_points_long_streams=1, db_pool_timeout_seconds=1.0
     ) as (app, client):
         database = app.state.database
-        async with database.long_text_streams.admit(1):
-            refused = await client.get("/analytics/pain-points", params=long_window)
-            short = await client.get("/analytics/pain-points", params=WINDOW)
-        long = await client.get("/analytics/pain-points", params=long_window)
-        held = database.long_text_streams.in_use, database.text_streams.in_use
+        taken, free = (
+            (database.long_text_streams, database.text_streams)
+            if long
+            else (database.text_streams, database.long_text_streams)
+        )
+        async with taken.admit(1):
+            refused = await client.get("/analytics/pain-points", params=window)
+            # A window of the other kind still runs (the 6,000 rows lie in both windows below).
+            other = {**WINDOW, "start_date": "2025-05-01" if long else "2025-04-01"}
+            beside = await client.get("/analytics/pain-points", params=other)
+        answered = await client.get("/analytics/pain-points", params=window)
+        held = taken.in_use, free.in_use
     assert refused.status_code == 503
     assert refused.headers["Retry-After"] == "1"
-    assert "busy computing pain points" in refused.json()["detail"]
-    assert short.status_code == long.status_code == 200
-    assert short.json()["total_queries"] == long.json()["total_queries"] == ROWS
+    busy = "over long windows" if long else "(every text stream is in use)"
+    assert busy in refused.json()["detail"]
+    assert beside.status_code == answered.status_code == 200
+    assert beside.json()["total_queries"] == ROWS
     # Each admission was given back.
     assert held == (0, 0)
 
@@ -128,10 +154,10 @@ async def test_a_long_window_waits_for_a_long_stream_while_a_short_one_runs_besi
 @pytest.mark.parametrize(
     ("cpus", "workers", "configured", "expected"),
     [
-        # Two CPUs, the default worker: a long stream takes both.
+        # With the default workers (one less than the CPUs) a long stream takes every CPU.
         (2, None, None, 1),
         (4, None, None, 1),
-        # Four CPUs with one worker each stream takes two: two at once.
+        # Four CPUs with one worker: each stream takes two, so two at once.
         (4, 1, None, 2),
         # One CPU and no worker: one at a time all the same.
         (1, None, None, 1),
@@ -140,7 +166,7 @@ async def test_a_long_window_waits_for_a_long_stream_while_a_short_one_runs_besi
         (2, None, 3, 3),
     ],
 )
-def test_long_streams_run_one_per_cpus_each_takes(
+def test_long_streams_run_as_many_at_once_as_the_cpus_hold(
     monkeypatch: pytest.MonkeyPatch,
     cpus: int,
     workers: int | None,
@@ -150,6 +176,21 @@ def test_long_streams_run_one_per_cpus_each_takes(
     monkeypatch.setattr(cpu_count, "available_cpus", lambda: cpus)
     assert cpu_count.label_workers(workers) == (cpus - 1 if workers is None else workers)
     assert cpu_count.long_streams(configured, cpu_count.label_workers(workers)) == expected
+
+
+@pytest.mark.parametrize(("key", "expected"), [(None, 1), ("sk-test", 4)])
+async def test_long_streams_count_label_workers_only_where_they_run(
+    monkeypatch: pytest.MonkeyPatch, key: str | None, expected: int
+) -> None:
+    # Four CPUs: the local rules start three workers, so one long stream takes all four; with
+    # an LLM none starts (SQL groups the texts), so one stream per CPU.
+    monkeypatch.setattr(cpu_count, "available_cpus", lambda: 4)
+    url = "postgresql://reader@127.0.0.1:1/heritage"
+    database = Database(url, make_settings(url, pain_points_workers=None, anthropic_api_key=key))
+    try:
+        assert database.long_text_streams.capacity == expected
+    finally:
+        await database.engine.dispose()
 
 
 async def test_processing_past_its_budget_is_a_504_that_says_so(texts_url: str) -> None:

@@ -30,9 +30,8 @@ def label_workers(configured: int | None) -> int:
 
 
 def long_streams(configured: int | None, workers: int) -> int:
-    """Return the long-window text streams run at once: as configured, else one per stream's CPUs.
-
-    A long stream keeps its own process and every worker busy, so two at once only share the
-    same CPUs, each finishing later and holding its rows longer.
-    """
-    return configured or max(1, available_cpus() // (workers + 1))
+    """Return the long windows' text streams run at once: as configured, else CPUs per stream."""
+    if configured is not None:
+        return configured
+    # Each keeps its own process and every worker busy.
+    return max(1, available_cpus() // (workers + 1))

@@ -68,16 +68,16 @@ class Settings(BaseSettings):
     pain_points_streams: int | None = Field(
         default=None,
         ge=1,
-        description="Pain-point text streams (one per window) computed at once; more wait up to "
-        "DB_POOL_TIMEOUT_SECONDS, then get a 503 with Retry-After. Unset: one per CPU the "
-        "service sees.",
+        description="Pain-point text streams (one per window) over windows of up to 31 local "
+        "dates computed at once; more wait up to DB_POOL_TIMEOUT_SECONDS, then get a 503 with "
+        "Retry-After. Unset: one per CPU the service sees.",
     )
     pain_points_long_streams: int | None = Field(
         default=None,
         ge=1,
-        description="Pain-point text streams over windows longer than 31 days computed at once "
-        "(each also takes one of PAIN_POINTS_STREAMS); more wait as those do. Unset: one per CPUs "
-        "such a stream keeps busy (its process and every worker), at least one.",
+        description="Pain-point text streams over longer windows computed at once; more wait as "
+        "above. Unset: the CPUs divided by those one stream keeps busy (its own and each label "
+        "worker's), at least one: one with the default PAIN_POINTS_WORKERS.",
     )
     pain_points_workers: int | None = Field(
         default=None,

@@ -6,7 +6,6 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractContextManager, asynccontextmanager, nullcontext
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from opentelemetry.trace import Span
@@ -45,9 +44,9 @@ PERIODS = ("current", "previous")
 # Rows of a streamed grain fetched at once: a few milliseconds of labelling between two fetches,
 # so the event loop answers other requests (and /health) in between.
 STREAM_BATCH_ROWS = 2000
-# A window longer than this streams a long text stream (a year of real logs: a million rows),
-# which also takes one of the database's `long_text_streams`.
-LONG_STREAM_WINDOW = timedelta(days=31)
+# A window of more local dates than this streams a long text stream (a year of real logs: a
+# million rows), admitted by the database's `long_text_streams`, not its `text_streams`.
+LONG_STREAM_DAYS = 31
 
 
 async def compute_windows(
@@ -92,19 +91,14 @@ async def compute_windows(
     # refused after the pool timeout would have spent for nothing, while /health waited behind it.
     grains = {grain for kpi in kpis for grain in kpi.grains}
     streams = sum(isinstance(kpi, StreamedDeclaration) for kpi in kpis) * len(windows)
-    filters = windows[0].filters
-    # A compared window is as long as the request's.
-    long = streams if filters.end_date - filters.start_date > LONG_STREAM_WINDOW else 0
+    # A compared window holds as many local dates as the request's.
+    long = windows[0].calendar.day_count > LONG_STREAM_DAYS
+    gate = database.long_text_streams if long else database.text_streams
     # Text streams first: a request that cannot get one holds no connection while it waits, and
-    # waits for the next admission only what is left of the previous one's timeout.
+    # waits for connections only what is left of the pool timeout.
     started = time.monotonic()
     async with (
-        database.long_text_streams.admit(long) if long else nullcontext(),
-        database.text_streams.admit(
-            streams, wait=database.text_streams.timeout - (time.monotonic() - started)
-        )
-        if streams
-        else nullcontext(),
+        gate.admit(streams) if streams else nullcontext(),
         database.admission.admit(
             len(grains) * len(windows),
             wait=database.pool_timeout - (time.monotonic() - started) if streams else None,

@@ -77,6 +77,10 @@ TEXT_STREAMS_BUSY = (
     "The service is busy computing pain points for other requests (every text stream is in "
     "use). Try again shortly."
 )
+LONG_TEXT_STREAMS_BUSY = (
+    "The service is busy computing pain points over long windows for other requests (every "
+    "long-window text stream is in use). Try again shortly."
+)
 
 
 class DatabaseDeadline:
@@ -248,27 +252,25 @@ class Database:
         # would only share the CPUs and all finish late. The rest queue (short windows take
         # milliseconds), and one still queued is refused early enough that its 503 leaves within
         # the pool timeout.
-        streams = settings.pain_points_streams or available_cpus()
         stream_timeout = max(
             settings.db_pool_timeout_seconds - REFUSAL_MARGIN_SECONDS,
             settings.db_pool_timeout_seconds / 2,
         )
         self.text_streams = Admission(
-            capacity=streams,
+            capacity=settings.pain_points_streams or available_cpus(),
             timeout=stream_timeout,
             max_waiting=settings.db_max_waiting_requests,
             busy=TEXT_STREAMS_BUSY,
         )
-        # Long windows' streams also take one of these: each already keeps every CPU busy, so
-        # beyond one per CPUs-it-takes they only share the CPUs, and each holds its rows (tens
-        # of MB a year) longer. Short ones still run beside them.
+        # Long windows' streams have their own: each keeps its process and every label worker
+        # busy for seconds, so two at once only share those CPUs, and each holds its rows (a
+        # year's: tens of MB) longer. Short windows' streams keep running beside them.
+        workers = 0 if settings.anthropic_api_key else label_workers(settings.pain_points_workers)
         self.long_text_streams = Admission(
-            capacity=long_streams(
-                settings.pain_points_long_streams, label_workers(settings.pain_points_workers)
-            ),
+            capacity=long_streams(settings.pain_points_long_streams, workers),
             timeout=stream_timeout,
             max_waiting=settings.db_max_waiting_requests,
-            busy=TEXT_STREAMS_BUSY,
+            busy=LONG_TEXT_STREAMS_BUSY,
         )
         # Statements that ran past DB_STATEMENT_TIMEOUT_MS, since the start (GET /metrics).
         self.statement_timeouts = 0

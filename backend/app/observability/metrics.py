@@ -98,8 +98,13 @@ def _database(database: Database) -> Iterable[Metric]:
     yield refusals
     yield _gauge(
         "text_streams_running",
-        "Pain-point text streams being read and classified now.",
+        "Pain-point text streams over windows of up to 31 days being read and classified now.",
         database.text_streams.in_use,
+    )
+    yield _gauge(
+        "long_text_streams_running",
+        "Pain-point text streams over longer windows being read and classified now.",
+        database.long_text_streams.in_use,
     )
     yield _counter(
         "db_statement_timeouts",

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import compress, repeat
-from operator import is_
 from typing import cast
 
 from backend.app.analytics.pain_points.text_cues import cue_bits
@@ -228,7 +226,7 @@ def classify_batch(texts: Sequence[str]) -> list[int]:
     if None in remembered:
         # Cue sets first seen in this batch: each decided once, then every text looked up again
         # (free text shows a few new sets in most batches; deciding every text cost more).
-        for bits in set(compress(cues, map(is_, remembered, repeat(None)))):
+        for bits in {bits for bits, known in zip(cues, remembered, strict=True) if known is None}:
             decide(bits)
         remembered = list(map(_DECISIONS.__getitem__, cues))
     return cast(list[int], remembered)
