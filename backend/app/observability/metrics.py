@@ -98,7 +98,8 @@ def _database(database: Database) -> Iterable[Metric]:
     yield refusals
     yield _gauge(
         "text_streams_running",
-        "Pain-point text streams over windows of up to 31 days being read and classified now.",
+        "Pain-point text streams over windows of up to 31 local dates being read and classified "
+        "now.",
         database.text_streams.in_use,
     )
     yield _gauge(
