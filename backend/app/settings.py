@@ -77,7 +77,7 @@ class Settings(BaseSettings):
         ge=1,
         description="Pain-point text streams over longer windows computed at once; more wait as "
         "above. Unset: the CPUs divided by those one stream keeps busy (its own and each label "
-        "worker's), at least one: one with the default PAIN_POINTS_WORKERS.",
+        "worker's; none with an API key), at least one: one with the default PAIN_POINTS_WORKERS.",
     )
     pain_points_workers: int | None = Field(
         default=None,
