@@ -199,7 +199,21 @@ RULES: tuple[Rule, ...] = (
 )
 
 
-# The decision for each cue set seen so far: a few thousand sets cover any log.
+# `RULES` as plain ints, as `decide` reads them: Cue (IntFlag) arithmetic costs a microsecond an
+# operation, and a year of free text shows a new cue set in one text of forty, each read against
+# up to 27 rules (a sixth of labelling's time went there).
+_PLAIN_RULES = tuple(
+    (rule.cluster, int(rule.all_of), int(rule.any_of), int(rule.none_of)) for rule in RULES
+)
+
+
+def _holds(cues: int, all_of: int, any_of: int, none_of: int) -> bool:
+    """Return `Rule.holds` for a rule given by its cue sets as plain ints."""
+    return cues & all_of == all_of and (not any_of or bool(cues & any_of)) and not cues & none_of
+
+
+# The decision for each cue set seen so far: a few thousand sets cover any templated log, some
+# tens of thousands a year of free text.
 _DECISIONS: dict[int, int] = {}
 
 
@@ -207,7 +221,9 @@ def decide(cues: int) -> int:
     """Return the cluster of the first rule that holds for a text showing `cues`."""
     cluster = _DECISIONS.get(cues)
     if cluster is None:
-        cluster = _DECISIONS[cues] = next(rule.cluster for rule in RULES if rule.holds(cues))
+        cluster = _DECISIONS[cues] = next(
+            cluster for cluster, *sets in _PLAIN_RULES if _holds(cues, *sets)
+        )
     return cluster
 
 
