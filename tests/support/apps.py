@@ -43,10 +43,18 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
     """Return settings for a test app on `database_url`, without answer reuse unless asked.
 
     Pain points label in the request's process unless a test asks for worker processes: most
-    apps live for one test, and starting a worker costs about a second.
+    apps live for one test, and starting a worker costs about a second. A Redis call may take
+    5 s, not the service's 0.25 s: on a loaded CI machine one read once came back later, and a
+    test of what the cache holds then found nothing (the tests of a stalled Redis set their own).
     """
     return Settings.model_validate(
-        {"database_url": database_url, "pain_points_workers": 0, **NO_REUSE, **overrides}
+        {
+            "database_url": database_url,
+            "pain_points_workers": 0,
+            "cache_timeout_seconds": 5.0,
+            **NO_REUSE,
+            **overrides,
+        }
     )
 
 
