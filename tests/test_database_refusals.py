@@ -201,6 +201,13 @@ async def test_a_frozen_database_is_a_503_within_the_statement_timeout_and_recov
         assert "did not answer in time" in answers[0].json()["detail"]
         assert answers[-1].json()["status"] == "unavailable"
         assert health.status_code == 200
-        # Thawed, the same service answers again: no restart.
-        again = await http.get("/analytics/overview", params=pool())
+        # Thawed, the same service answers again: no restart. The statements abandoned while the
+        # server was frozen run on once it is thawed, and on a loaded machine the first request
+        # after them may still pass the 1 s statement timeout (a 504 seen once in CI): the
+        # service has a few seconds to answer again.
+        for _ in range(5):
+            again = await http.get("/analytics/overview", params=pool())
+            if again.status_code == 200:
+                break
+            await asyncio.sleep(1)
         assert again.status_code == 200
