@@ -35,9 +35,13 @@ $(UV): $(UV_TXT)
 	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r $(UV_TXT)
 	touch $(UV)
 
+# The pain-point labeller's compiled scanner: built beside its source by the editable install,
+# and again whenever its source changes (a C compiler and Python's headers are needed).
+EXTENSION_SOURCES := setup.py backend/app/analytics/pain_points/_cue_scan.c
+
 # Exactly the lock: uv pip sync adds, changes and removes packages until the venv holds what
 # requirements/dev.txt lists, each file checked against its hash; then the project, editable.
-$(STAMP): $(UV) $(DEV_TXT) pyproject.toml
+$(STAMP): $(UV) $(DEV_TXT) pyproject.toml $(EXTENSION_SOURCES)
 	$(UV) pip sync --quiet --python $(BIN)/python --require-hashes $(DEV_TXT)
 	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $(STAMP)
@@ -119,4 +123,4 @@ demo-reset:
 	rm -rf .pgdata
 
 clean: demo-reset
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info $(NODE_TOOLS)/node_modules
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info $(NODE_TOOLS)/node_modules build backend/app/analytics/pain_points/*.so

@@ -15,7 +15,7 @@ import pytest
 
 from backend.app.analytics.pain_points import keyword_rules, text_cues_batch
 from backend.app.analytics.pain_points.keyword_rules import RULES, classify_batch, classify_text
-from backend.app.analytics.pain_points.text_cues import cue_bits, cues_of
+from backend.app.analytics.pain_points.text_cues import cue_bits, cues_of, lexicon
 from backend.app.analytics.pain_points.text_cues_batch import cue_bits_batch
 from backend.app.analytics.pain_points.text_tolerance import tolerance
 from backend.app.analytics.pain_points.trade_vocabulary import Cue
@@ -267,18 +267,15 @@ def test_batch_reads_every_corpus_as_one_text_at_a_time(name: str) -> None:
 
 
 @pytest.mark.parametrize("size", [1, 2, 7, 25, 100])
-def test_batch_reads_small_batches_alike(size: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Every batch through the arrays, however small, and then as the API cuts them.
+def test_batch_reads_small_batches_alike(size: int) -> None:
     queries = [query for name in CORPORA for _, _, query in labelled(name)]
     expected = [classify_text(query) for query in queries]
-    for small_batch in (1, text_cues_batch._SMALL_BATCH):
-        monkeypatch.setattr(text_cues_batch, "_SMALL_BATCH", small_batch)
-        got = [
-            cluster
-            for start in range(0, len(queries), size)
-            for cluster in classify_batch(queries[start : start + size])
-        ]
-        assert got == expected
+    got = [
+        cluster
+        for start in range(0, len(queries), size)
+        for cluster in classify_batch(queries[start : start + size])
+    ]
+    assert got == expected
 
 
 TRICKY = [
@@ -308,15 +305,70 @@ TRICKY = [
 ]
 
 
-@pytest.mark.parametrize("small_batch", [1, text_cues_batch._SMALL_BATCH])
-def test_batch_reads_tricky_texts(small_batch: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(text_cues_batch, "_SMALL_BATCH", small_batch)
+def test_batch_reads_tricky_texts() -> None:
     # Each text alone, all together, and each between all the others in both orders.
     batches = [[text] for text in TRICKY] + [TRICKY, TRICKY[::-1]]
     batches += [[*TRICKY, text, *TRICKY] for text in TRICKY]
     for batch in batches:
         assert cue_bits_batch(batch) == [cue_bits(text) for text in batch]
         assert classify_batch(batch) == [classify_text(text) for text in batch]
+
+
+def _made_up_texts(count: int, seed: int) -> list[str]:
+    """Return texts of the lexicon's own tokens and phrases, near words, numbers and codes.
+
+    Pieces are drawn so that phrases overlap and nest ("heat pump" beside "pump seal"), words
+    run together or lose a letter, numbers sit beside part markers, units and one another, and
+    any separator, whitespace, capital or accented letter may come between them.
+    """
+    draw = random.Random(seed)
+    entries = sorted(lexicon().cues)
+    tokens = sorted({token for entry in entries for token in entry.split()})
+    long_words = [token for token in tokens if len(token) >= 7 and token.isalpha()]
+    between = [" ", "  ", ", ", "-", "/", "#", ".", "\t", "\n", "\x0b", "?! ", "'", " \u00e9 "]
+
+    def piece() -> str:
+        kind = draw.randrange(10)
+        if kind < 3:
+            return draw.choice(tokens)
+        if kind < 5:
+            return draw.choice(entries).strip()
+        if kind == 5:
+            word = draw.choice(long_words)
+            cut = draw.randrange(len(word))
+            return word[:cut] + word[cut + 1 :]
+        if kind == 6:
+            return draw.choice(long_words) + draw.choice(tokens)
+        if kind == 7:
+            return str(draw.randrange(10 ** draw.randrange(1, 11)))
+        if kind == 8:
+            return (
+                draw.choice(["sp", "c-", "ec-", "pa", "fc", "7ch-", "r", ""])
+                + str(draw.randrange(10, 100_000))
+                + draw.choice(["", "hp", "k", "x", "-in", "pc", "gpm"])
+            )
+        return draw.choice(["DE", "de", "filtro", "bomba", "order", "zip", "#", "part #"])
+
+    texts = []
+    for _ in range(count):
+        words = [piece() for _ in range(draw.randrange(0, 12))]
+        text = "".join(word + draw.choice(between) for word in words)
+        texts.append(text.upper() if draw.random() < 0.1 else text)
+    return texts
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_batch_reads_made_up_texts_as_one_text_at_a_time(seed: int) -> None:
+    texts = _made_up_texts(5_000, seed)
+    assert cue_bits_batch(texts) == [cue_bits(text) for text in texts]
+
+
+def test_scanner_reads_alike_however_few_shapes_it_remembers() -> None:
+    # A scanner that remembers two code shapes empties its memo again and again: what it reads
+    # stays what the scanner of the batches above reads, which reads as each text alone.
+    texts = _made_up_texts(2_000, seed=9)
+    forgetful = text_cues_batch.build_scanner(shapes_remembered=2)
+    assert forgetful.scan(texts) == text_cues_batch.scanner().scan(texts)
 
 
 def test_empty_batch() -> None:

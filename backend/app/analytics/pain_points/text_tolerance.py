@@ -61,6 +61,11 @@ class Tolerance:
         self._longest_near = longest + 1
         self._longest_run = 2 * longest
 
+    @property
+    def remembered(self) -> dict[str, int]:
+        """Return the memo of tokens looked at, with their cues (emptied, never replaced)."""
+        return self._memo
+
     def bits(self, token: str) -> int:
         """Return the cues of an unknown lower-case token: a near word's, or its parts'."""
         if len(token) > self._longest_run:

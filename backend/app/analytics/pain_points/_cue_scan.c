@@ -1,0 +1,666 @@
+/* The cue bits of a batch of ASCII texts in one C pass: `text_cues_batch.cue_bits_batch`'s
+ * engine.
+ *
+ * A Scanner holds the lexicon's entries (`text_cues.Lexicon.cues`: " token  token " -> bits) in
+ * a hash table of token sequences, and the Python memos and readers it defers to. For each text it
+ *   1. folds the text through the spacing table (`text_cues._ASCII_SPACED`: separators and
+ *      whitespace to a space, capitals to lower case) into its tokens, joined by two spaces as
+ *      the lexicon's entries join them;
+ *   2. finds the entries leftmost-longest, as that automaton does: every entry is whole tokens,
+ *      so at each token the longest entry starting there is taken and the scan goes on after it
+ *      (the table also holds every proper prefix of a phrase, so the search stops as soon as no
+ *      entry can follow);
+ *   3. reads each token holding a digit or a dash as `text_cues._code_bits` does, by its shape
+ *      and the tokens before and after it; a shape comes from `text_cues._shape`, once per
+ *      token with its digits as 0 (the same shape, unless that is a word or unit with digits);
+ *   4. looks up each token of lower-case letters, long enough and no lexicon word, in the
+ *      tolerance's memo, and asks the tolerance where the memo has no answer.
+ * The Spanish "DE" decision and texts beyond ASCII are left to Python (`-1` marks the latter).
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+#define ENTRY 1u  /* the key is a lexicon entry: its bits count */
+#define PREFIX 2u /* the key starts a longer phrase: look one token further */
+#define WORD 4u   /* a single-token entry: a lexicon word, never a tolerated one */
+#define UNIT 8u   /* a unit or an ordinal: a number before it is a measure */
+#define ZEROED_WORD 16u /* a word or unit with digits, its digits as 0: which digits matters */
+
+typedef struct {
+    uint64_t hash;
+    uint64_t bits;
+    Py_ssize_t offset; /* the key's bytes in the arena; -1: an empty slot */
+    Py_ssize_t length;
+    unsigned flags;
+} Slot;
+
+typedef struct {
+    PyObject_HEAD
+    Slot *slots;
+    size_t mask, used;
+    char *arena;
+    Py_ssize_t arena_used, arena_size;
+    unsigned char spacing[256];
+    PyObject *shape;         /* callable(token) -> int: `text_cues._shape` */
+    PyObject *shapes;        /* dict: a code token (digits as 0 where they change nothing) ->
+                              * its shape, emptied once it holds shapes_remembered */
+    Py_ssize_t shapes_remembered;
+    /* The cue bits and shapes that reading a code takes (`text_cues`' constants). */
+    int64_t part_number, bare_number, cartridge, not_a_part, code_context, number;
+    PyObject *tolerated;     /* dict: unknown token -> bits */
+    PyObject *tolerate;      /* callable(token) -> int */
+    Py_ssize_t min_tolerated; /* the shortest unknown token worth looking up */
+    /* Per text: its tokens joined by two spaces, and where each token is. */
+    char *text;
+    Py_ssize_t text_size;
+    Py_ssize_t *starts, *ends;
+    unsigned char *kinds;
+    Py_ssize_t token_size;
+} Scanner;
+
+#define HAS_MARK 1u   /* a digit or a dash: read for codes */
+#define ALL_LETTERS 2u /* a-z only: may be tolerated */
+
+static const uint64_t FNV_OFFSET = 14695981039346656037ULL, FNV_PRIME = 1099511628211ULL;
+
+static inline uint64_t fnv(uint64_t hash, const char *bytes, Py_ssize_t length) {
+    for (Py_ssize_t i = 0; i < length; i++) {
+        hash = (hash ^ (unsigned char)bytes[i]) * FNV_PRIME;
+    }
+    return hash;
+}
+
+static Slot *find(Scanner *self, uint64_t hash, const char *key, Py_ssize_t length) {
+    for (size_t i = hash & self->mask;; i = (i + 1) & self->mask) {
+        Slot *slot = &self->slots[i];
+        if (slot->offset < 0) {
+            return slot;
+        }
+        if (slot->hash == hash && slot->length == length &&
+            memcmp(self->arena + slot->offset, key, (size_t)length) == 0) {
+            return slot;
+        }
+    }
+}
+
+/* Add `flags` and `bits` to the key's slot, storing the key if it is new. */
+static int add(Scanner *self, const char *key, Py_ssize_t length, unsigned flags, uint64_t bits) {
+    uint64_t hash = fnv(FNV_OFFSET, key, length);
+    Slot *slot = find(self, hash, key, length);
+    if (slot->offset < 0) {
+        if (4 * (self->used + 1) > 3 * (self->mask + 1)) {
+            /* `find` needs an empty slot to stop at: the table was sized for every key. */
+            PyErr_SetString(PyExc_RuntimeError, "the lexicon's table is full");
+            return -1;
+        }
+        self->used++;
+        if (self->arena_used + length > self->arena_size) {
+            Py_ssize_t size = 2 * (self->arena_size + length);
+            char *arena = PyMem_Realloc(self->arena, (size_t)size);
+            if (arena == NULL) {
+                PyErr_NoMemory();
+                return -1;
+            }
+            self->arena = arena;
+            self->arena_size = size;
+        }
+        memcpy(self->arena + self->arena_used, key, (size_t)length);
+        slot->hash = hash;
+        slot->offset = self->arena_used;
+        slot->length = length;
+        self->arena_used += length;
+    }
+    slot->flags |= flags;
+    slot->bits |= bits;
+    return 0;
+}
+
+/* Store one lexicon entry, " token  token ", with every proper prefix of its tokens. */
+static int add_entry(Scanner *self, const char *entry, Py_ssize_t length, uint64_t bits) {
+    if (length < 3 || entry[0] != ' ' || entry[length - 1] != ' ') {
+        PyErr_SetString(PyExc_ValueError, "a lexicon entry is not padded by one space");
+        return -1;
+    }
+    const char *key = entry + 1;
+    Py_ssize_t key_length = length - 2;
+    int phrase = 0;
+    for (Py_ssize_t i = 0; i + 1 < key_length; i++) {
+        if (key[i] == ' ' && key[i + 1] == ' ') {
+            if (add(self, key, i, PREFIX, 0) < 0) {
+                return -1;
+            }
+            phrase = 1;
+            i++;
+        }
+    }
+    return add(self, key, key_length, phrase ? ENTRY : ENTRY | WORD, bits);
+}
+
+static int grow_text(Scanner *self, Py_ssize_t length) {
+    /* A text of n bytes has at most n/2 + 1 tokens and joins into at most 2n bytes. */
+    Py_ssize_t size = 2 * length + 8, tokens = length / 2 + 2;
+    if (size > self->text_size) {
+        char *text = PyMem_Realloc(self->text, (size_t)size);
+        if (text == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        self->text = text;
+        self->text_size = size;
+    }
+    if (tokens > self->token_size) {
+        Py_ssize_t *starts = PyMem_Realloc(self->starts, (size_t)tokens * sizeof(Py_ssize_t));
+        if (starts == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        self->starts = starts;
+        Py_ssize_t *ends = PyMem_Realloc(self->ends, (size_t)tokens * sizeof(Py_ssize_t));
+        if (ends == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        self->ends = ends;
+        unsigned char *kinds = PyMem_Realloc(self->kinds, (size_t)tokens);
+        if (kinds == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        self->kinds = kinds;
+        self->token_size = tokens;
+    }
+    return 0;
+}
+
+/* Fold `raw` into self->text, its tokens joined by two spaces as lexicon entries join them;
+ * return how many tokens it holds. */
+static Py_ssize_t fold(Scanner *self, const unsigned char *raw, Py_ssize_t length) {
+    char *out = self->text;
+    Py_ssize_t at = 0, count = 0;
+    int inside = 0;
+    unsigned kind = 0;
+    for (Py_ssize_t i = 0; i < length; i++) {
+        unsigned char ch = self->spacing[raw[i]];
+        if (ch == ' ') {
+            if (inside) {
+                self->ends[count] = at;
+                self->kinds[count++] = (unsigned char)kind;
+                out[at++] = ' ';
+                out[at++] = ' ';
+                inside = 0;
+            }
+            continue;
+        }
+        if (!inside) {
+            self->starts[count] = at;
+            inside = 1;
+            kind = ALL_LETTERS;
+        }
+        if (ch < 'a' || ch > 'z') {
+            kind &= ~ALL_LETTERS;
+            if ((ch >= '0' && ch <= '9') || ch == '-') {
+                kind |= HAS_MARK;
+            }
+        }
+        out[at++] = (char)ch;
+    }
+    if (inside) {
+        self->ends[count] = at;
+        self->kinds[count++] = (unsigned char)kind;
+    }
+    return count;
+}
+
+/* The lexicon's entries in the folded text: leftmost-longest, whole tokens. */
+static uint64_t entry_bits(Scanner *self, Py_ssize_t count) {
+    uint64_t bits = 0;
+    const char *text = self->text;
+    Py_ssize_t i = 0;
+    while (i < count) {
+        Py_ssize_t best = -1;
+        uint64_t best_bits = 0, hash = FNV_OFFSET;
+        for (Py_ssize_t j = i; j < count; j++) {
+            /* The key grows token by token: "token", "token  token", ... */
+            Py_ssize_t from = j == i ? self->starts[i] : self->ends[j - 1];
+            hash = fnv(hash, text + from, self->ends[j] - from);
+            Slot *slot = find(self, hash, text + self->starts[i], self->ends[j] - self->starts[i]);
+            if (slot->offset < 0) {
+                break;
+            }
+            if (slot->flags & ENTRY) {
+                best = j;
+                best_bits = slot->bits;
+            }
+            if (!(slot->flags & PREFIX)) {
+                break;
+            }
+        }
+        if (best >= 0) {
+            bits |= best_bits;
+            i = best + 1;
+        } else {
+            i++;
+        }
+    }
+    return bits;
+}
+
+/* Return an int's value as cue bits; -1 with an exception set if it is none. */
+static int as_bits(PyObject *value, int64_t *bits) {
+    if (value == NULL) {
+        return -1;
+    }
+    long long read = PyLong_AsLongLong(value);
+    Py_DECREF(value);
+    if (read == -1 && PyErr_Occurred()) {
+        return -1;
+    }
+    *bits = (int64_t)read;
+    return 0;
+}
+
+static PyObject *ascii(const char *bytes, Py_ssize_t length) {
+    PyObject *str = PyUnicode_New(length, 127);
+    if (str != NULL) {
+        memcpy(PyUnicode_DATA(str), bytes, (size_t)length);
+    }
+    return str;
+}
+
+/* The slot of token k's bytes, NULL if the table has none. */
+static Slot *token_slot(Scanner *self, const char *token, Py_ssize_t length) {
+    Slot *slot = find(self, fnv(FNV_OFFSET, token, length), token, length);
+    return slot->offset < 0 ? NULL : slot;
+}
+
+static int all_digits(const char *token, Py_ssize_t length) {
+    for (Py_ssize_t i = 0; i < length; i++) {
+        if (token[i] < '0' || token[i] > '9') {
+            return 0;
+        }
+    }
+    return length > 0;
+}
+
+/* `text_cues._shape(token)`, remembered by the token with its digits as 0 unless that is a word
+ * or unit with digits (the shape reads digits by their places alone, but for known words). */
+static int token_shape(Scanner *self, const char *token, Py_ssize_t length, int64_t *shape) {
+    PyObject *exact = ascii(token, length);
+    if (exact == NULL) {
+        return -1;
+    }
+    PyObject *zeroed = ascii(token, length);
+    if (zeroed == NULL) {
+        Py_DECREF(exact);
+        return -1;
+    }
+    char *digits = PyUnicode_DATA(zeroed);
+    for (Py_ssize_t i = 0; i < length; i++) {
+        if (digits[i] >= '1' && digits[i] <= '9') {
+            digits[i] = '0';
+        }
+    }
+    Slot *slot = token_slot(self, digits, length);
+    PyObject *key = zeroed;
+    if (slot != NULL && (slot->flags & ZEROED_WORD)) {
+        key = exact;
+    }
+    PyObject *known = PyDict_GetItemWithError(self->shapes, key);
+    int result;
+    if (known != NULL) {
+        Py_INCREF(known);
+        result = as_bits(known, shape);
+    } else if (PyErr_Occurred()) {
+        result = -1;
+    } else {
+        PyObject *found = PyObject_CallOneArg(self->shape, exact);
+        if (found == NULL) {
+            result = -1;
+        } else {
+            if (PyDict_GET_SIZE(self->shapes) >= self->shapes_remembered) {
+                PyDict_Clear(self->shapes);
+            }
+            result = PyDict_SetItem(self->shapes, key, found);
+            if (result == 0) {
+                result = as_bits(found, shape);
+            } else {
+                Py_DECREF(found);
+            }
+        }
+    }
+    Py_DECREF(exact);
+    Py_DECREF(zeroed);
+    return result;
+}
+
+/* What token k shows by its shape, between the tokens before and after it in its text: as
+ * `text_cues._code_bits` and `text_cues._number_cue` read it. */
+static int code_bits(Scanner *self, Py_ssize_t k, Py_ssize_t count, int64_t *bits) {
+    const char *text = self->text, *token = text + self->starts[k];
+    Py_ssize_t length = self->ends[k] - self->starts[k];
+    int64_t shape = 0;
+    if (all_digits(token, length)) {
+        shape = self->number;
+    } else if (token_shape(self, token, length, &shape) < 0) {
+        return -1;
+    }
+    *bits = 0;
+    if (shape == self->cartridge) {
+        *bits = shape;
+        return 0;
+    }
+    if (shape == 0) {
+        return 0;
+    }
+    const char *before = k > 0 ? text + self->starts[k - 1] : text;
+    Py_ssize_t before_length = k > 0 ? self->ends[k - 1] - self->starts[k - 1] : 0;
+    Slot *slot = before_length ? token_slot(self, before, before_length) : NULL;
+    int64_t known = slot != NULL && (slot->flags & WORD) ? (int64_t)slot->bits : 0;
+    if (known & self->not_a_part) {
+        /* An order, invoice or phone number, a zip code, an amount: no part. */
+        return 0;
+    }
+    if (shape > 0) {
+        *bits = shape;
+        return 0;
+    }
+    if (known & self->code_context) {
+        *bits = self->part_number;
+        return 0;
+    }
+    if (shape != self->number) {
+        return 0;
+    }
+    if (k + 1 < count) {
+        Slot *after = token_slot(self, text + self->starts[k + 1],
+                                 self->ends[k + 1] - self->starts[k + 1]);
+        if (after != NULL && (after->flags & UNIT)) {
+            return 0;
+        }
+    }
+    if (length == 3 && before_length >= 1 && before_length <= 3 &&
+        all_digits(before, before_length)) {
+        /* The "000" of "20,000". */
+        return 0;
+    }
+    /* A bare number is a SKU when long; shorter, it may still be a code asked about by
+     * number. */
+    if (length >= 6 && length <= 9) {
+        *bits = self->part_number;
+    } else if (length >= 3 && length <= 5) {
+        *bits = self->bare_number;
+    }
+    return 0;
+}
+
+/* The cues of an unknown token of letters, through the tolerance's memo. */
+static int tolerated_bits(Scanner *self, Py_ssize_t k, int64_t *bits) {
+    const char *token = self->text + self->starts[k];
+    Py_ssize_t length = self->ends[k] - self->starts[k];
+    Slot *slot = token_slot(self, token, length);
+    if (slot != NULL && (slot->flags & WORD)) {
+        *bits = 0;
+        return 0;
+    }
+    PyObject *key = ascii(token, length);
+    if (key == NULL) {
+        return -1;
+    }
+    PyObject *known = PyDict_GetItemWithError(self->tolerated, key);
+    if (known != NULL) {
+        Py_DECREF(key);
+        Py_INCREF(known);
+        return as_bits(known, bits);
+    }
+    if (PyErr_Occurred()) {
+        Py_DECREF(key);
+        return -1;
+    }
+    PyObject *found = PyObject_CallOneArg(self->tolerate, key);
+    Py_DECREF(key);
+    return as_bits(found, bits);
+}
+
+static int text_bits(Scanner *self, PyObject *text, int64_t *out) {
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "texts must be str");
+        return -1;
+    }
+    if (!PyUnicode_IS_ASCII(text)) {
+        *out = -1;
+        return 0;
+    }
+    Py_ssize_t length = PyUnicode_GET_LENGTH(text);
+    if (grow_text(self, length) < 0) {
+        return -1;
+    }
+    Py_ssize_t count = fold(self, PyUnicode_DATA(text), length);
+    int64_t bits = (int64_t)entry_bits(self, count);
+    for (Py_ssize_t k = 0; k < count; k++) {
+        int64_t found = 0;
+        unsigned kind = self->kinds[k];
+        if (kind & HAS_MARK) {
+            if (code_bits(self, k, count, &found) < 0) {
+                return -1;
+            }
+        } else if ((kind & ALL_LETTERS) && self->ends[k] - self->starts[k] >= self->min_tolerated) {
+            if (tolerated_bits(self, k, &found) < 0) {
+                return -1;
+            }
+        }
+        bits |= found;
+    }
+    *out = bits;
+    return 0;
+}
+
+static PyObject *Scanner_scan(Scanner *self, PyObject *texts) {
+    PyObject *sequence = PySequence_Fast(texts, "texts must be a sequence of str");
+    if (sequence == NULL) {
+        return NULL;
+    }
+    Py_ssize_t count = PySequence_Fast_GET_SIZE(sequence);
+    PyObject *result = PyByteArray_FromStringAndSize(NULL, count * (Py_ssize_t)sizeof(int64_t));
+    if (result == NULL) {
+        Py_DECREF(sequence);
+        return NULL;
+    }
+    int64_t *bits = (int64_t *)PyByteArray_AS_STRING(result);
+    PyObject **items = PySequence_Fast_ITEMS(sequence);
+    for (Py_ssize_t i = 0; i < count; i++) {
+        if (text_bits(self, items[i], &bits[i]) < 0) {
+            Py_DECREF(sequence);
+            Py_DECREF(result);
+            return NULL;
+        }
+    }
+    Py_DECREF(sequence);
+    return result;
+}
+
+/* Mark each str of `words` in the table with `flags`. */
+static int add_words(Scanner *self, PyObject *words, unsigned flags) {
+    PyObject *iterator = PyObject_GetIter(words);
+    if (iterator == NULL) {
+        return -1;
+    }
+    PyObject *word;
+    while ((word = PyIter_Next(iterator)) != NULL) {
+        int failed = !PyUnicode_Check(word);
+        if (failed) {
+            PyErr_SetString(PyExc_TypeError, "words must be str");
+        } else if (PyUnicode_IS_ASCII(word)) {
+            failed = add(self, PyUnicode_DATA(word), PyUnicode_GET_LENGTH(word), flags, 0) < 0;
+        }
+        Py_DECREF(word);
+        if (failed) {
+            Py_DECREF(iterator);
+            return -1;
+        }
+    }
+    Py_DECREF(iterator);
+    return PyErr_Occurred() ? -1 : 0;
+}
+
+static int Scanner_init(Scanner *self, PyObject *args, PyObject *kwargs) {
+    static char *keywords[] = {"spacing", "entries", "units", "zeroed_words", "shape",
+                               "tolerated", "tolerate", "min_tolerated", "part_number",
+                               "bare_number", "cartridge", "not_a_part", "code_context",
+                               "number", "shapes_remembered", NULL};
+    Py_buffer spacing;
+    PyObject *entries, *units, *zeroed_words, *shape, *tolerated, *tolerate;
+    Py_ssize_t min_tolerated, shapes_remembered;
+    long long part_number, bare_number, cartridge, not_a_part, code_context, number;
+    if (!PyArg_ParseTupleAndKeywords(
+            args, kwargs, "$y*O!OOOO!OnLLLLLLn", keywords, &spacing, &PyDict_Type, &entries,
+            &units, &zeroed_words, &shape, &PyDict_Type, &tolerated, &tolerate, &min_tolerated,
+            &part_number, &bare_number, &cartridge, &not_a_part, &code_context, &number,
+            &shapes_remembered)) {
+        return -1;
+    }
+    if (self->slots != NULL) {
+        PyBuffer_Release(&spacing);
+        PyErr_SetString(PyExc_RuntimeError, "a Scanner is initialised once");
+        return -1;
+    }
+    if (spacing.len != 256) {
+        PyBuffer_Release(&spacing);
+        PyErr_SetString(PyExc_ValueError, "the spacing table must hold 256 bytes");
+        return -1;
+    }
+    memcpy(self->spacing, spacing.buf, 256);
+    PyBuffer_Release(&spacing);
+    if (!PyCallable_Check(shape) || !PyCallable_Check(tolerate)) {
+        PyErr_SetString(PyExc_TypeError, "shape and tolerate must be callable");
+        return -1;
+    }
+    /* An entry of n tokens stores at most n keys (itself and its prefixes): room for all of
+     * them, under half full. */
+    size_t keys = 0, size = 64;
+    PyObject *key, *value;
+    Py_ssize_t position = 0;
+    while (PyDict_Next(entries, &position, &key, &value)) {
+        if (!PyUnicode_Check(key)) {
+            PyErr_SetString(PyExc_TypeError, "lexicon entries must be str");
+            return -1;
+        }
+        keys += 1;
+        if (PyUnicode_IS_ASCII(key)) {
+            const char *entry = PyUnicode_DATA(key);
+            for (Py_ssize_t i = 1; i < PyUnicode_GET_LENGTH(key); i++) {
+                keys += entry[i] == ' ' && entry[i - 1] == ' ';
+            }
+        }
+    }
+    Py_ssize_t more = PyObject_Length(units), zeroed = PyObject_Length(zeroed_words);
+    if (more < 0 || zeroed < 0) {
+        return -1;
+    }
+    keys += (size_t)(more + zeroed);
+    while (size < 2 * keys) {
+        size <<= 1;
+    }
+    self->slots = PyMem_Malloc(size * sizeof(Slot));
+    if (self->slots == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (size_t i = 0; i < size; i++) {
+        self->slots[i].offset = -1;
+        self->slots[i].flags = 0;
+        self->slots[i].bits = 0;
+    }
+    self->mask = size - 1;
+    position = 0;
+    while (PyDict_Next(entries, &position, &key, &value)) {
+        if (!PyUnicode_IS_ASCII(key)) {
+            /* No ASCII text holds it. */
+            continue;
+        }
+        unsigned long long bits = PyLong_AsUnsignedLongLong(value);
+        if (bits == (unsigned long long)-1 && PyErr_Occurred()) {
+            return -1;
+        }
+        if (add_entry(self, PyUnicode_DATA(key), PyUnicode_GET_LENGTH(key), bits) < 0) {
+            return -1;
+        }
+    }
+    if (add_words(self, units, UNIT) < 0 || add_words(self, zeroed_words, ZEROED_WORD) < 0) {
+        return -1;
+    }
+    self->shapes = PyDict_New();
+    if (self->shapes == NULL) {
+        return -1;
+    }
+    Py_INCREF(shape);
+    Py_INCREF(tolerated);
+    Py_INCREF(tolerate);
+    self->shape = shape;
+    self->tolerated = tolerated;
+    self->tolerate = tolerate;
+    self->min_tolerated = min_tolerated;
+    self->part_number = part_number;
+    self->bare_number = bare_number;
+    self->cartridge = cartridge;
+    self->not_a_part = not_a_part;
+    self->code_context = code_context;
+    self->number = number;
+    self->shapes_remembered = shapes_remembered;
+    return 0;
+}
+
+static void Scanner_dealloc(Scanner *self) {
+    PyMem_Free(self->slots);
+    PyMem_Free(self->arena);
+    PyMem_Free(self->text);
+    PyMem_Free(self->starts);
+    PyMem_Free(self->ends);
+    PyMem_Free(self->kinds);
+    Py_XDECREF(self->shape);
+    Py_XDECREF(self->shapes);
+    Py_XDECREF(self->tolerated);
+    Py_XDECREF(self->tolerate);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyMethodDef Scanner_methods[] = {
+    {"scan", (PyCFunction)Scanner_scan, METH_O,
+     "Return the cue bits of each text as native int64s, -1 for a text beyond ASCII."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject ScannerType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "backend.app.analytics.pain_points._cue_scan.Scanner",
+    .tp_doc = PyDoc_STR("Find the cue bits of ASCII texts with a lexicon's entries."),
+    .tp_basicsize = sizeof(Scanner),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)Scanner_init,
+    .tp_dealloc = (destructor)Scanner_dealloc,
+    .tp_methods = Scanner_methods,
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "_cue_scan",
+    .m_doc = PyDoc_STR("The cue bits of a batch of ASCII texts in one C pass."),
+    .m_size = -1,
+};
+
+PyMODINIT_FUNC PyInit__cue_scan(void) {
+    if (PyType_Ready(&ScannerType) < 0) {
+        return NULL;
+    }
+    PyObject *m = PyModule_Create(&module);
+    if (m == NULL) {
+        return NULL;
+    }
+    if (PyModule_AddObjectRef(m, "Scanner", (PyObject *)&ScannerType) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}
