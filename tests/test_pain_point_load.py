@@ -154,14 +154,14 @@ async def test_long_and_short_windows_wait_for_streams_of_their_own(
 @pytest.mark.parametrize(
     ("cpus", "workers", "configured", "expected"),
     [
-        # With the default workers (one less than the CPUs) a long stream takes every CPU.
+        # A long stream takes the request's process, its database backend and every worker:
+        # with the default workers (the CPUs beyond two), all the CPUs there are, or two.
+        (1, None, None, 1),
         (2, None, None, 1),
         (4, None, None, 1),
-        # Four CPUs with one worker: each stream takes two, so two at once.
-        (4, 1, None, 2),
-        # One CPU and no worker: one at a time all the same.
-        (1, None, None, 1),
-        (2, 0, None, 2),
+        # Four CPUs with no worker: each stream takes two, so two at once.
+        (4, 0, None, 2),
+        (8, 1, None, 2),
         # Set, it is what it says.
         (2, None, 3, 3),
     ],
@@ -174,16 +174,17 @@ def test_long_streams_run_as_many_at_once_as_the_cpus_hold(
     expected: int,
 ) -> None:
     monkeypatch.setattr(cpu_count, "available_cpus", lambda: cpus)
-    assert cpu_count.label_workers(workers) == (cpus - 1 if workers is None else workers)
-    assert cpu_count.long_streams(configured, cpu_count.label_workers(workers)) == expected
+    default = max(0, cpus - 2)
+    assert cpu_count.label_workers(workers) == (default if workers is None else workers)
+    assert cpu_count.long_streams(configured, cpu_count.label_workers(workers) + 2) == expected
 
 
 @pytest.mark.parametrize(("key", "expected"), [(None, 1), ("sk-test", 4)])
 async def test_long_streams_count_label_workers_only_where_they_run(
     monkeypatch: pytest.MonkeyPatch, key: str | None, expected: int
 ) -> None:
-    # Four CPUs: the local rules start three workers, so one long stream takes all four; with
-    # an LLM none starts (SQL groups the texts), so one stream per CPU.
+    # Four CPUs: the local rules start two workers, so one long stream takes all four; with an
+    # LLM none starts (SQL groups the texts), so one stream per CPU.
     monkeypatch.setattr(cpu_count, "available_cpus", lambda: 4)
     url = "postgresql://reader@127.0.0.1:1/heritage"
     database = Database(url, make_settings(url, pain_points_workers=None, anthropic_api_key=key))

@@ -76,14 +76,15 @@ class Settings(BaseSettings):
         default=None,
         ge=1,
         description="Pain-point text streams over longer windows computed at once; more wait as "
-        "above. Unset: the CPUs divided by those one stream keeps busy (its own and each label "
-        "worker's; none with an API key), at least one: one with the default PAIN_POINTS_WORKERS.",
+        "above. Unset: the CPUs divided by those one stream keeps busy (its own, its database "
+        "backend's and each label worker's; one with an API key), at least one: one with the "
+        "default PAIN_POINTS_WORKERS.",
     )
     pain_points_workers: int | None = Field(
         default=None,
         ge=0,
         description="Worker processes that label pain-point texts beside the service's own. "
-        "Unset: one less than the CPUs the service sees (none on one CPU).",
+        "Unset: the CPUs the service sees beyond two (none on one or two CPUs).",
     )
     pain_points_processing_seconds: float = Field(
         default=60.0,

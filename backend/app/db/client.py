@@ -262,12 +262,15 @@ class Database:
             max_waiting=settings.db_max_waiting_requests,
             busy=TEXT_STREAMS_BUSY,
         )
-        # Long windows' streams have their own: each keeps its process and every label worker
-        # busy for seconds, so two at once only share those CPUs, and each holds its rows (a
-        # year's: tens of MB) longer. Short windows' streams keep running beside them.
-        workers = 0 if settings.anthropic_api_key else label_workers(settings.pain_points_workers)
+        # Long windows' streams have their own: with the local rules each keeps its process, its
+        # database backend and every label worker busy for seconds, so two at once only share
+        # those CPUs, and each holds its rows (a year's: tens of MB) longer; with an LLM each
+        # waits on the network, one per CPU. Short windows' streams keep running beside them.
+        per_stream = (
+            1 if settings.anthropic_api_key else label_workers(settings.pain_points_workers) + 2
+        )
         self.long_text_streams = Admission(
-            capacity=long_streams(settings.pain_points_long_streams, workers),
+            capacity=long_streams(settings.pain_points_long_streams, per_stream),
             timeout=stream_timeout,
             max_waiting=settings.db_max_waiting_requests,
             busy=LONG_TEXT_STREAMS_BUSY,

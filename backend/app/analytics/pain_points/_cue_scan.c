@@ -56,18 +56,45 @@ typedef struct {
     char *text;
     Py_ssize_t text_size;
     Py_ssize_t *starts, *ends;
+    uint64_t *hashes;
     unsigned char *kinds;
+    /* What each byte makes of the token it is in, once folded (`NOT_LETTER`, `HAS_MARK`). */
+    unsigned char kind_of[256];
     Py_ssize_t token_size;
 } Scanner;
 
 #define HAS_MARK 1u   /* a digit or a dash: read for codes */
-#define ALL_LETTERS 2u /* a-z only: may be tolerated */
+#define NOT_LETTER 2u /* anything but a-z: never tolerated */
 
 static const uint64_t FNV_OFFSET = 14695981039346656037ULL, FNV_PRIME = 1099511628211ULL;
 
 static inline uint64_t fnv(uint64_t hash, const char *bytes, Py_ssize_t length) {
     for (Py_ssize_t i = 0; i < length; i++) {
         hash = (hash ^ (unsigned char)bytes[i]) * FNV_PRIME;
+    }
+    return hash;
+}
+
+/* A key's hash from its tokens' own: a text's tokens are hashed once, as they are folded, and
+ * any run of them is then looked up without reading its bytes again. */
+static inline uint64_t followed(uint64_t hash, uint64_t token) {
+    return ((hash << 23 | hash >> 41) ^ token) * 0x9E3779B97F4A7C15ULL;
+}
+
+/* The hash of a key: its tokens, joined by two spaces. */
+static uint64_t key_hash(const char *key, Py_ssize_t length) {
+    uint64_t hash = 0;
+    int first = 1;
+    Py_ssize_t start = 0;
+    for (Py_ssize_t i = 0; i <= length; i++) {
+        if (i == length || key[i] == ' ') {
+            if (i > start) {
+                uint64_t token = fnv(FNV_OFFSET, key + start, i - start);
+                hash = first ? token : followed(hash, token);
+                first = 0;
+            }
+            start = i + 1;
+        }
     }
     return hash;
 }
@@ -87,7 +114,7 @@ static Slot *find(Scanner *self, uint64_t hash, const char *key, Py_ssize_t leng
 
 /* Add `flags` and `bits` to the key's slot, storing the key if it is new. */
 static int add(Scanner *self, const char *key, Py_ssize_t length, unsigned flags, uint64_t bits) {
-    uint64_t hash = fnv(FNV_OFFSET, key, length);
+    uint64_t hash = key_hash(key, length);
     Slot *slot = find(self, hash, key, length);
     if (slot->offset < 0) {
         if (4 * (self->used + 1) > 3 * (self->mask + 1)) {
@@ -163,6 +190,12 @@ static int grow_text(Scanner *self, Py_ssize_t length) {
             return -1;
         }
         self->ends = ends;
+        uint64_t *hashes = PyMem_Realloc(self->hashes, (size_t)tokens * sizeof(uint64_t));
+        if (hashes == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        self->hashes = hashes;
         unsigned char *kinds = PyMem_Realloc(self->kinds, (size_t)tokens);
         if (kinds == NULL) {
             PyErr_NoMemory();
@@ -174,18 +207,20 @@ static int grow_text(Scanner *self, Py_ssize_t length) {
     return 0;
 }
 
-/* Fold `raw` into self->text, its tokens joined by two spaces as lexicon entries join them;
- * return how many tokens it holds. */
+/* Fold `raw` into self->text, its tokens joined by two spaces as lexicon entries join them, each
+ * token's hash and kind beside; return how many tokens it holds. */
 static Py_ssize_t fold(Scanner *self, const unsigned char *raw, Py_ssize_t length) {
     char *out = self->text;
     Py_ssize_t at = 0, count = 0;
     int inside = 0;
     unsigned kind = 0;
+    uint64_t hash = FNV_OFFSET;
     for (Py_ssize_t i = 0; i < length; i++) {
         unsigned char ch = self->spacing[raw[i]];
         if (ch == ' ') {
             if (inside) {
                 self->ends[count] = at;
+                self->hashes[count] = hash;
                 self->kinds[count++] = (unsigned char)kind;
                 out[at++] = ' ';
                 out[at++] = ' ';
@@ -196,18 +231,16 @@ static Py_ssize_t fold(Scanner *self, const unsigned char *raw, Py_ssize_t lengt
         if (!inside) {
             self->starts[count] = at;
             inside = 1;
-            kind = ALL_LETTERS;
+            kind = 0;
+            hash = FNV_OFFSET;
         }
-        if (ch < 'a' || ch > 'z') {
-            kind &= ~ALL_LETTERS;
-            if ((ch >= '0' && ch <= '9') || ch == '-') {
-                kind |= HAS_MARK;
-            }
-        }
+        kind |= self->kind_of[raw[i]];
+        hash = (hash ^ ch) * FNV_PRIME;
         out[at++] = (char)ch;
     }
     if (inside) {
         self->ends[count] = at;
+        self->hashes[count] = hash;
         self->kinds[count++] = (unsigned char)kind;
     }
     return count;
@@ -220,11 +253,12 @@ static uint64_t entry_bits(Scanner *self, Py_ssize_t count) {
     Py_ssize_t i = 0;
     while (i < count) {
         Py_ssize_t best = -1;
-        uint64_t best_bits = 0, hash = FNV_OFFSET;
+        uint64_t best_bits = 0, hash = self->hashes[i];
         for (Py_ssize_t j = i; j < count; j++) {
             /* The key grows token by token: "token", "token  token", ... */
-            Py_ssize_t from = j == i ? self->starts[i] : self->ends[j - 1];
-            hash = fnv(hash, text + from, self->ends[j] - from);
+            if (j > i) {
+                hash = followed(hash, self->hashes[j]);
+            }
             Slot *slot = find(self, hash, text + self->starts[i], self->ends[j] - self->starts[i]);
             if (slot->offset < 0) {
                 break;
@@ -269,9 +303,9 @@ static PyObject *ascii(const char *bytes, Py_ssize_t length) {
     return str;
 }
 
-/* The slot of token k's bytes, NULL if the table has none. */
-static Slot *token_slot(Scanner *self, const char *token, Py_ssize_t length) {
-    Slot *slot = find(self, fnv(FNV_OFFSET, token, length), token, length);
+/* The slot of a token, by its hash and bytes; NULL if the table has none. */
+static Slot *token_slot(Scanner *self, uint64_t hash, const char *token, Py_ssize_t length) {
+    Slot *slot = find(self, hash, token, length);
     return slot->offset < 0 ? NULL : slot;
 }
 
@@ -302,7 +336,7 @@ static int token_shape(Scanner *self, const char *token, Py_ssize_t length, int6
             digits[i] = '0';
         }
     }
-    Slot *slot = token_slot(self, digits, length);
+    Slot *slot = token_slot(self, fnv(FNV_OFFSET, digits, length), digits, length);
     PyObject *key = zeroed;
     if (slot != NULL && (slot->flags & ZEROED_WORD)) {
         key = exact;
@@ -356,7 +390,7 @@ static int code_bits(Scanner *self, Py_ssize_t k, Py_ssize_t count, int64_t *bit
     }
     const char *before = k > 0 ? text + self->starts[k - 1] : text;
     Py_ssize_t before_length = k > 0 ? self->ends[k - 1] - self->starts[k - 1] : 0;
-    Slot *slot = before_length ? token_slot(self, before, before_length) : NULL;
+    Slot *slot = k > 0 ? token_slot(self, self->hashes[k - 1], before, before_length) : NULL;
     int64_t known = slot != NULL && (slot->flags & WORD) ? (int64_t)slot->bits : 0;
     if (known & self->not_a_part) {
         /* An order, invoice or phone number, a zip code, an amount: no part. */
@@ -374,7 +408,7 @@ static int code_bits(Scanner *self, Py_ssize_t k, Py_ssize_t count, int64_t *bit
         return 0;
     }
     if (k + 1 < count) {
-        Slot *after = token_slot(self, text + self->starts[k + 1],
+        Slot *after = token_slot(self, self->hashes[k + 1], text + self->starts[k + 1],
                                  self->ends[k + 1] - self->starts[k + 1]);
         if (after != NULL && (after->flags & UNIT)) {
             return 0;
@@ -399,7 +433,7 @@ static int code_bits(Scanner *self, Py_ssize_t k, Py_ssize_t count, int64_t *bit
 static int tolerated_bits(Scanner *self, Py_ssize_t k, int64_t *bits) {
     const char *token = self->text + self->starts[k];
     Py_ssize_t length = self->ends[k] - self->starts[k];
-    Slot *slot = token_slot(self, token, length);
+    Slot *slot = token_slot(self, self->hashes[k], token, length);
     if (slot != NULL && (slot->flags & WORD)) {
         *bits = 0;
         return 0;
@@ -445,7 +479,8 @@ static int text_bits(Scanner *self, PyObject *text, int64_t *out) {
             if (code_bits(self, k, count, &found) < 0) {
                 return -1;
             }
-        } else if ((kind & ALL_LETTERS) && self->ends[k] - self->starts[k] >= self->min_tolerated) {
+        } else if (!(kind & NOT_LETTER) &&
+                   self->ends[k] - self->starts[k] >= self->min_tolerated) {
             if (tolerated_bits(self, k, &found) < 0) {
                 return -1;
             }
@@ -532,6 +567,12 @@ static int Scanner_init(Scanner *self, PyObject *args, PyObject *kwargs) {
     }
     memcpy(self->spacing, spacing.buf, 256);
     PyBuffer_Release(&spacing);
+    for (int byte = 0; byte < 256; byte++) {
+        unsigned char ch = self->spacing[byte];
+        self->kind_of[byte] = ch >= 'a' && ch <= 'z' ? 0
+                              : (ch >= '0' && ch <= '9') || ch == '-' ? NOT_LETTER | HAS_MARK
+                                                                      : NOT_LETTER;
+    }
     if (!PyCallable_Check(shape) || !PyCallable_Check(tolerate)) {
         PyErr_SetString(PyExc_TypeError, "shape and tolerate must be callable");
         return -1;
@@ -617,6 +658,7 @@ static void Scanner_dealloc(Scanner *self) {
     PyMem_Free(self->text);
     PyMem_Free(self->starts);
     PyMem_Free(self->ends);
+    PyMem_Free(self->hashes);
     PyMem_Free(self->kinds);
     Py_XDECREF(self->shape);
     Py_XDECREF(self->shapes);
