@@ -292,6 +292,8 @@ TRICKY = [
     "necesito filtro DE",  # Spanish with "DE" in capitals: the original case decides, DE
     "NECESITO FILTRO DE",  # Spanish all in capitals: "de" is "of", no DE
     "necesito filtro de",  # Spanish "of"
+    "necesito filtro de arena DEL",  # "DE" inside a word in capitals: still Spanish "of"
+    "necesito filtro de arena 2DE",  # a digit is a word character: no "DE" after it either
     "de filter grids",  # "de" in English: DE
     "necesito filtro DE, ñandú 4950",  # beyond ASCII: read alone, among ASCII texts
     "PUMP " * 2000,  # a long text
@@ -361,6 +363,16 @@ def _made_up_texts(count: int, seed: int) -> list[str]:
 def test_batch_reads_made_up_texts_as_one_text_at_a_time(seed: int) -> None:
     texts = _made_up_texts(5_000, seed)
     assert cue_bits_batch(texts) == [cue_bits(text) for text in texts]
+    assert classify_batch(texts) == [classify_text(text) for text in texts]
+
+
+def test_clusters_are_decided_by_the_decision_given() -> None:
+    # The scanner remembers decisions for one decision function: given another, it forgets
+    # them, and the texts beyond ASCII are decided by it too.
+    texts = _made_up_texts(2_000, seed=11)
+    for decide in (lambda bits: bits % 7, lambda bits: bits % 5, keyword_rules.decide):
+        expected = bytes(decide(cue_bits(text)) for text in texts)
+        assert text_cues_batch.clusters_batch(texts, decide) == expected
 
 
 def test_scanner_reads_alike_however_few_shapes_it_remembers() -> None:

@@ -15,7 +15,9 @@
  *      token with its digits as 0 (the same shape, unless that is a word or unit with digits);
  *   4. looks up each token of lower-case letters, long enough and no lexicon word, in the
  *      tolerance's memo, and asks the tolerance where the memo has no answer.
- * The Spanish "DE" decision and texts beyond ASCII are left to Python (`-1` marks the latter).
+ *   5. decides Spanish "de" or DE as `text_cues.cue_bits` does, by the text's own capitals;
+ * and `clusters` turns each text's cues into its cluster, asking Python's `decide` once per cue
+ * set. Texts beyond ASCII are left to Python (`-1`, or cluster 255, marks them).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -37,6 +39,11 @@ typedef struct {
 } Slot;
 
 typedef struct {
+    int64_t bits; /* -1: an empty slot (no cue set is negative) */
+    int cluster;
+} Decision;
+
+typedef struct {
     PyObject_HEAD
     Slot *slots;
     size_t mask, used;
@@ -49,6 +56,12 @@ typedef struct {
     Py_ssize_t shapes_remembered;
     /* The cue bits and shapes that reading a code takes (`text_cues`' constants). */
     int64_t part_number, bare_number, cartridge, not_a_part, code_context, number;
+    /* Spanish "de" or DE: `text_cues.cue_bits`' last step. */
+    int64_t de_word, spanish, de;
+    /* The clusters decided so far, by cue set, and the `decide` they came from. */
+    Decision *decisions;
+    size_t decisions_mask, decisions_used;
+    PyObject *decide;
     PyObject *tolerated;     /* dict: unknown token -> bits */
     PyObject *tolerate;      /* callable(token) -> int */
     Py_ssize_t min_tolerated; /* the shortest unknown token worth looking up */
@@ -62,6 +75,10 @@ typedef struct {
     unsigned char kind_of[256];
     Py_ssize_t token_size;
 } Scanner;
+
+/* The cluster `clusters` gives a text beyond ASCII: Python reads it. */
+#define NOT_ASCII_CLUSTER 255
+#define DECISIONS 65536
 
 #define HAS_MARK 1u   /* a digit or a dash: read for codes */
 #define NOT_LETTER 2u /* anything but a-z: never tolerated */
@@ -457,6 +474,26 @@ static int tolerated_bits(Scanner *self, Py_ssize_t k, int64_t *bits) {
     return as_bits(found, bits);
 }
 
+static int is_word_char(unsigned char ch) {
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+           ch == '_';
+}
+
+/* Whether an ASCII text writes "DE" as a word (`text_cues._CAPITAL_DE`, \bDE\b) and is not all
+ * capitals (str.isupper: a capital and no small letter): in Spanish, "de" is "of" but there. */
+static int capital_de(const unsigned char *text, Py_ssize_t length) {
+    int de = 0, capital = 0, small = 0;
+    for (Py_ssize_t i = 0; i < length; i++) {
+        unsigned char ch = text[i];
+        small |= ch >= 'a' && ch <= 'z';
+        capital |= ch >= 'A' && ch <= 'Z';
+        de |= ch == 'D' && i + 1 < length && text[i + 1] == 'E' &&
+              (i == 0 || !is_word_char(text[i - 1])) &&
+              (i + 2 == length || !is_word_char(text[i + 2]));
+    }
+    return de && !(capital && !small);
+}
+
 static int text_bits(Scanner *self, PyObject *text, int64_t *out) {
     if (!PyUnicode_Check(text)) {
         PyErr_SetString(PyExc_TypeError, "texts must be str");
@@ -486,6 +523,9 @@ static int text_bits(Scanner *self, PyObject *text, int64_t *out) {
             }
         }
         bits |= found;
+    }
+    if ((bits & self->de_word) && (!(bits & self->spanish) || capital_de(PyUnicode_DATA(text), length))) {
+        bits |= self->de;
     }
     *out = bits;
     return 0;
@@ -539,20 +579,104 @@ static int add_words(Scanner *self, PyObject *words, unsigned flags) {
     return PyErr_Occurred() ? -1 : 0;
 }
 
+/* The cluster of a cue set: remembered, or asked of `decide` once. */
+static int cluster_of(Scanner *self, int64_t bits) {
+    size_t i = (size_t)((uint64_t)bits * 0x9E3779B97F4A7C15ULL >> 40) & self->decisions_mask;
+    for (;; i = (i + 1) & self->decisions_mask) {
+        Decision *slot = &self->decisions[i];
+        if (slot->bits == bits) {
+            return slot->cluster;
+        }
+        if (slot->bits < 0) {
+            break;
+        }
+    }
+    int64_t cluster;
+    if (as_bits(PyObject_CallFunction(self->decide, "L", (long long)bits), &cluster) < 0) {
+        return -1;
+    }
+    if (cluster < 0 || cluster > 254) {
+        PyErr_SetString(PyExc_ValueError, "decide returned no cluster");
+        return -1;
+    }
+    if (4 * (self->decisions_used + 1) > 3 * (self->decisions_mask + 1)) {
+        /* Full: forget every decision (a year of free text shows some 28,000 sets). */
+        for (size_t j = 0; j <= self->decisions_mask; j++) {
+            self->decisions[j].bits = -1;
+        }
+        self->decisions_used = 0;
+        i = (size_t)((uint64_t)bits * 0x9E3779B97F4A7C15ULL >> 40) & self->decisions_mask;
+        while (self->decisions[i].bits >= 0) {
+            i = (i + 1) & self->decisions_mask;
+        }
+    }
+    self->decisions[i].bits = bits;
+    self->decisions[i].cluster = (int)cluster;
+    self->decisions_used++;
+    return (int)cluster;
+}
+
+static PyObject *Scanner_clusters(Scanner *self, PyObject *args) {
+    PyObject *texts, *decide;
+    if (!PyArg_ParseTuple(args, "OO:clusters", &texts, &decide)) {
+        return NULL;
+    }
+    if (!PyCallable_Check(decide)) {
+        PyErr_SetString(PyExc_TypeError, "decide must be callable");
+        return NULL;
+    }
+    if (decide != self->decide) {
+        /* Decisions are remembered for one `decide` only. */
+        for (size_t j = 0; j <= self->decisions_mask; j++) {
+            self->decisions[j].bits = -1;
+        }
+        self->decisions_used = 0;
+        Py_INCREF(decide);
+        Py_XSETREF(self->decide, decide);
+    }
+    PyObject *sequence = PySequence_Fast(texts, "texts must be a sequence of str");
+    if (sequence == NULL) {
+        return NULL;
+    }
+    Py_ssize_t count = PySequence_Fast_GET_SIZE(sequence);
+    PyObject *result = PyByteArray_FromStringAndSize(NULL, count);
+    if (result == NULL) {
+        Py_DECREF(sequence);
+        return NULL;
+    }
+    unsigned char *clusters = (unsigned char *)PyByteArray_AS_STRING(result);
+    PyObject **items = PySequence_Fast_ITEMS(sequence);
+    for (Py_ssize_t i = 0; i < count; i++) {
+        int64_t bits;
+        int cluster = 0;
+        if (text_bits(self, items[i], &bits) < 0 ||
+            (bits >= 0 && (cluster = cluster_of(self, bits)) < 0)) {
+            Py_DECREF(sequence);
+            Py_DECREF(result);
+            return NULL;
+        }
+        clusters[i] = bits < 0 ? NOT_ASCII_CLUSTER : (unsigned char)cluster;
+    }
+    Py_DECREF(sequence);
+    return result;
+}
+
 static int Scanner_init(Scanner *self, PyObject *args, PyObject *kwargs) {
     static char *keywords[] = {"spacing", "entries", "units", "zeroed_words", "shape",
                                "tolerated", "tolerate", "min_tolerated", "part_number",
                                "bare_number", "cartridge", "not_a_part", "code_context",
-                               "number", "shapes_remembered", NULL};
+                               "number", "shapes_remembered", "de_word", "spanish", "de",
+                               NULL};
     Py_buffer spacing;
     PyObject *entries, *units, *zeroed_words, *shape, *tolerated, *tolerate;
     Py_ssize_t min_tolerated, shapes_remembered;
-    long long part_number, bare_number, cartridge, not_a_part, code_context, number;
+    long long part_number, bare_number, cartridge, not_a_part, code_context, number, de_word,
+        spanish, de;
     if (!PyArg_ParseTupleAndKeywords(
-            args, kwargs, "$y*O!OOOO!OnLLLLLLn", keywords, &spacing, &PyDict_Type, &entries,
+            args, kwargs, "$y*O!OOOO!OnLLLLLLnLLL", keywords, &spacing, &PyDict_Type, &entries,
             &units, &zeroed_words, &shape, &PyDict_Type, &tolerated, &tolerate, &min_tolerated,
             &part_number, &bare_number, &cartridge, &not_a_part, &code_context, &number,
-            &shapes_remembered)) {
+            &shapes_remembered, &de_word, &spanish, &de)) {
         return -1;
     }
     if (self->slots != NULL) {
@@ -649,6 +773,18 @@ static int Scanner_init(Scanner *self, PyObject *args, PyObject *kwargs) {
     self->code_context = code_context;
     self->number = number;
     self->shapes_remembered = shapes_remembered;
+    self->de_word = de_word;
+    self->spanish = spanish;
+    self->de = de;
+    self->decisions = PyMem_Malloc(DECISIONS * sizeof(Decision));
+    if (self->decisions == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (size_t j = 0; j < DECISIONS; j++) {
+        self->decisions[j].bits = -1;
+    }
+    self->decisions_mask = DECISIONS - 1;
     return 0;
 }
 
@@ -660,6 +796,8 @@ static void Scanner_dealloc(Scanner *self) {
     PyMem_Free(self->ends);
     PyMem_Free(self->hashes);
     PyMem_Free(self->kinds);
+    PyMem_Free(self->decisions);
+    Py_XDECREF(self->decide);
     Py_XDECREF(self->shape);
     Py_XDECREF(self->shapes);
     Py_XDECREF(self->tolerated);
@@ -670,6 +808,9 @@ static void Scanner_dealloc(Scanner *self) {
 static PyMethodDef Scanner_methods[] = {
     {"scan", (PyCFunction)Scanner_scan, METH_O,
      "Return the cue bits of each text as native int64s, -1 for a text beyond ASCII."},
+    {"clusters", (PyCFunction)Scanner_clusters, METH_VARARGS,
+     "Return each text's cluster, decided by decide(cue bits) once per cue set; 255 for a text "
+     "beyond ASCII."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -23,6 +23,12 @@ class Scanner:
         code_context: int,
         number: int,
         shapes_remembered: int,
+        de_word: int,
+        spanish: int,
+        de: int,
     ) -> None: ...
     def scan(self, texts: Sequence[str]) -> bytearray:
         """Return the cue bits of each text as native int64s, -1 for a text beyond ASCII."""
+    def clusters(self, texts: Sequence[str], decide: Callable[[int], int]) -> bytearray:
+        """Return each text's cluster, decided by decide(cue bits) once per cue set; 255 for a
+        text beyond ASCII."""

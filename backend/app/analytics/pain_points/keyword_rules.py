@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import cast
 
 from backend.app.analytics.pain_points.text_cues import cue_bits
-from backend.app.analytics.pain_points.text_cues_batch import cue_bits_batch
+from backend.app.analytics.pain_points.text_cues_batch import clusters_batch
 from backend.app.analytics.pain_points.trade_vocabulary import Cue
 
 GENERAL, PUMPS, REPLACEMENT_PARTS, STOCK_BY_PART, DE_SUPPORT = range(5)
@@ -233,17 +232,14 @@ def classify_text(text: str) -> int:
     return decide(cues) if cluster is None else cluster
 
 
+def cluster_bytes(texts: Sequence[str]) -> bytes:
+    """Return the pain-point cluster of each query, a byte each: `classify_text` of each."""
+    return clusters_batch(texts, decide)
+
+
 def classify_batch(texts: Sequence[str]) -> list[int]:
     """Return the pain-point clusters of many queries: `[classify_text(t) for t in texts]`."""
-    cues = cue_bits_batch(texts)
-    remembered = list(map(_DECISIONS.get, cues))
-    if None in remembered:
-        # Cue sets first seen in this batch: each decided once, then every text looked up again
-        # (free text shows a few new sets in most batches; deciding every text cost more).
-        for bits in {bits for bits, known in zip(cues, remembered, strict=True) if known is None}:
-            decide(bits)
-        remembered = list(map(_DECISIONS.__getitem__, cues))
-    return cast(list[int], remembered)
+    return list(cluster_bytes(texts))
 
 
 class KeywordClassifier:

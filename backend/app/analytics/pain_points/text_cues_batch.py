@@ -1,17 +1,18 @@
-"""The cue bits of many texts at once: a compiled scanner reads every ASCII text of a batch.
+"""The cue bits and clusters of many texts at once: a compiled scanner reads every ASCII text.
 
 `_cue_scan.Scanner` (C, built by `make install`) reads each ASCII text as `text_cues.cue_bits`
-does, at about a microsecond a text where the Python reading costs several: the lexicon's entries
-leftmost-longest over whole tokens, as its automaton finds them; each token with a digit or a
-dash by its shape and neighbours, as `text_cues._code_bits` reads it. What only Python decides
-stays in Python: a code's shape (`text_cues._shape`, asked once per shape), a near word's cues
-(`text_tolerance`, asked once per unknown word), Spanish "DE" by the text's capitals, and texts
-beyond ASCII, read by `cue_bits` itself. The tests hold the two readings to the same bits.
+does, at under a microsecond a text where the Python reading costs several: the lexicon's
+entries leftmost-longest over whole tokens, as its automaton finds them; each token with a digit
+or a dash by its shape and neighbours, as `text_cues._code_bits` reads it; Spanish "DE" by the
+text's capitals. What only Python decides stays in Python: a code's shape (`text_cues._shape`,
+asked once per shape), a near word's cues (`text_tolerance`, asked once per unknown word), a cue
+set's cluster (asked once per set), and texts beyond ASCII, read by `cue_bits` itself. The tests
+hold the two readings to the same bits.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
 
 import numpy as np
@@ -20,7 +21,6 @@ from backend.app.analytics.pain_points._cue_scan import Scanner
 from backend.app.analytics.pain_points.text_cues import (
     _ASCII_SPACED,
     _BARE_NUMBER,
-    _CAPITAL_DE,
     _CARTRIDGE,
     _CODE_CONTEXT,
     _DE,
@@ -37,8 +37,8 @@ from backend.app.analytics.pain_points.text_cues import (
 from backend.app.analytics.pain_points.text_tolerance import MIN_TOKEN_LENGTH, tolerance
 
 _ZEROED_TEXT = str.maketrans("0123456789", "0" * 10)
-# What the scanner gives a text beyond ASCII: no cue set is negative.
-_NOT_ASCII = -1
+# What the scanner gives a text beyond ASCII: no cue set is negative, no cluster is 255.
+_NOT_ASCII, _NOT_ASCII_CLUSTER = -1, 255
 # Code tokens whose shape the scanner remembers, by their digits' places: models and part
 # numbers recur, order numbers with letters in them do not (it is emptied when full).
 SHAPES_REMEMBERED = 1 << 16
@@ -75,22 +75,27 @@ def build_scanner(shapes_remembered: int = SHAPES_REMEMBERED) -> Scanner:
         code_context=_CODE_CONTEXT,
         number=_NUMBER,
         shapes_remembered=shapes_remembered,
+        de_word=_DE_WORD,
+        spanish=_SPANISH,
+        de=_DE,
     )
 
 
 def cue_bits_batch(texts: Sequence[str]) -> list[int]:
     """Return `[cue_bits(text) for text in texts]`, the ASCII texts read by the scanner."""
-    bits = np.frombuffer(scanner().scan(texts), dtype=np.int64)
-    de_word = (bits & _DE_WORD) != 0
-    spanish = (bits & _SPANISH) != 0
-    ascii_texts = bits != _NOT_ASCII
-    bits[de_word & ~spanish & ascii_texts] |= _DE
-    for i in np.flatnonzero(de_word & spanish & ascii_texts).tolist():
-        # As `cue_bits`: Spanish "de" is DE only in capitals in a text not all capitals.
-        if _CAPITAL_DE.search(texts[i]) and not texts[i].isupper():
-            bits[i] |= _DE
-    result: list[int] = bits.tolist()
-    if not ascii_texts.all():
-        for i in np.flatnonzero(~ascii_texts).tolist():
-            result[i] = cue_bits(texts[i])
+    result: list[int] = np.frombuffer(scanner().scan(texts), dtype=np.int64).tolist()
+    if _NOT_ASCII in result:
+        for i, bits in enumerate(result):
+            if bits == _NOT_ASCII:
+                result[i] = cue_bits(texts[i])
     return result
+
+
+def clusters_batch(texts: Sequence[str], decide: Callable[[int], int]) -> bytes:
+    """Return `bytes(decide(cue_bits(text)) for text in texts)`, each cue set decided once."""
+    clusters = scanner().clusters(texts, decide)
+    if _NOT_ASCII_CLUSTER in clusters:
+        for i, cluster in enumerate(clusters):
+            if cluster == _NOT_ASCII_CLUSTER:
+                clusters[i] = decide(cue_bits(texts[i]))
+    return bytes(clusters)

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from backend.app.analytics.pain_points.keyword_rules import classify_batch
+from backend.app.analytics.pain_points.keyword_rules import cluster_bytes
 
 # The SQL definition's whitespace for ASCII text: a run of two or more, or one that is no space,
 # becomes one space. The batch's texts are joined by NUL (no PostgreSQL text holds one), so that
@@ -104,7 +104,7 @@ class Keys(NamedTuple):
 
 def label_all(texts: Sequence[str]) -> bytes:
     """Return the local rules' label of each text, one byte each (run in worker processes too)."""
-    return bytes(classify_batch(texts))
+    return cluster_bytes(texts)
 
 
 def label_joined(joined: str) -> bytes:
