@@ -129,6 +129,15 @@ static Slot *find(Scanner *self, uint64_t hash, const char *key, Py_ssize_t leng
     }
 }
 
+/* Return `buffer` resized to `size` bytes, or NULL with MemoryError set. */
+static void *resized(void *buffer, size_t size) {
+    void *resized = PyMem_Realloc(buffer, size);
+    if (resized == NULL) {
+        PyErr_NoMemory();
+    }
+    return resized;
+}
+
 /* Add `flags` and `bits` to the key's slot, storing the key if it is new. */
 static int add(Scanner *self, const char *key, Py_ssize_t length, unsigned flags, uint64_t bits) {
     uint64_t hash = key_hash(key, length);
@@ -142,9 +151,8 @@ static int add(Scanner *self, const char *key, Py_ssize_t length, unsigned flags
         self->used++;
         if (self->arena_used + length > self->arena_size) {
             Py_ssize_t size = 2 * (self->arena_size + length);
-            char *arena = PyMem_Realloc(self->arena, (size_t)size);
+            char *arena = resized(self->arena, (size_t)size);
             if (arena == NULL) {
-                PyErr_NoMemory();
                 return -1;
             }
             self->arena = arena;
@@ -186,36 +194,31 @@ static int grow_text(Scanner *self, Py_ssize_t length) {
     /* A text of n bytes has at most n/2 + 1 tokens and joins into at most 2n bytes. */
     Py_ssize_t size = 2 * length + 8, tokens = length / 2 + 2;
     if (size > self->text_size) {
-        char *text = PyMem_Realloc(self->text, (size_t)size);
+        char *text = resized(self->text, (size_t)size);
         if (text == NULL) {
-            PyErr_NoMemory();
             return -1;
         }
         self->text = text;
         self->text_size = size;
     }
     if (tokens > self->token_size) {
-        Py_ssize_t *starts = PyMem_Realloc(self->starts, (size_t)tokens * sizeof(Py_ssize_t));
+        Py_ssize_t *starts = resized(self->starts, (size_t)tokens * sizeof(Py_ssize_t));
         if (starts == NULL) {
-            PyErr_NoMemory();
             return -1;
         }
         self->starts = starts;
-        Py_ssize_t *ends = PyMem_Realloc(self->ends, (size_t)tokens * sizeof(Py_ssize_t));
+        Py_ssize_t *ends = resized(self->ends, (size_t)tokens * sizeof(Py_ssize_t));
         if (ends == NULL) {
-            PyErr_NoMemory();
             return -1;
         }
         self->ends = ends;
-        uint64_t *hashes = PyMem_Realloc(self->hashes, (size_t)tokens * sizeof(uint64_t));
+        uint64_t *hashes = resized(self->hashes, (size_t)tokens * sizeof(uint64_t));
         if (hashes == NULL) {
-            PyErr_NoMemory();
             return -1;
         }
         self->hashes = hashes;
-        unsigned char *kinds = PyMem_Realloc(self->kinds, (size_t)tokens);
+        unsigned char *kinds = resized(self->kinds, (size_t)tokens);
         if (kinds == NULL) {
-            PyErr_NoMemory();
             return -1;
         }
         self->kinds = kinds;
@@ -579,6 +582,13 @@ static int add_words(Scanner *self, PyObject *words, unsigned flags) {
     return PyErr_Occurred() ? -1 : 0;
 }
 
+static void forget_decisions(Scanner *self) {
+    for (size_t j = 0; j <= self->decisions_mask; j++) {
+        self->decisions[j].bits = -1;
+    }
+    self->decisions_used = 0;
+}
+
 /* The cluster of a cue set: remembered, or asked of `decide` once. */
 static int cluster_of(Scanner *self, int64_t bits) {
     size_t i = (size_t)((uint64_t)bits * 0x9E3779B97F4A7C15ULL >> 40) & self->decisions_mask;
@@ -601,10 +611,7 @@ static int cluster_of(Scanner *self, int64_t bits) {
     }
     if (4 * (self->decisions_used + 1) > 3 * (self->decisions_mask + 1)) {
         /* Full: forget every decision (a year of free text shows some 28,000 sets). */
-        for (size_t j = 0; j <= self->decisions_mask; j++) {
-            self->decisions[j].bits = -1;
-        }
-        self->decisions_used = 0;
+        forget_decisions(self);
         i = (size_t)((uint64_t)bits * 0x9E3779B97F4A7C15ULL >> 40) & self->decisions_mask;
         while (self->decisions[i].bits >= 0) {
             i = (i + 1) & self->decisions_mask;
@@ -627,10 +634,7 @@ static PyObject *Scanner_clusters(Scanner *self, PyObject *args) {
     }
     if (decide != self->decide) {
         /* Decisions are remembered for one `decide` only. */
-        for (size_t j = 0; j <= self->decisions_mask; j++) {
-            self->decisions[j].bits = -1;
-        }
-        self->decisions_used = 0;
+        forget_decisions(self);
         Py_INCREF(decide);
         Py_XSETREF(self->decide, decide);
     }
@@ -727,9 +731,8 @@ static int Scanner_init(Scanner *self, PyObject *args, PyObject *kwargs) {
     while (size < 2 * keys) {
         size <<= 1;
     }
-    self->slots = PyMem_Malloc(size * sizeof(Slot));
+    self->slots = resized(NULL, size * sizeof(Slot));
     if (self->slots == NULL) {
-        PyErr_NoMemory();
         return -1;
     }
     for (size_t i = 0; i < size; i++) {
@@ -776,15 +779,12 @@ static int Scanner_init(Scanner *self, PyObject *args, PyObject *kwargs) {
     self->de_word = de_word;
     self->spanish = spanish;
     self->de = de;
-    self->decisions = PyMem_Malloc(DECISIONS * sizeof(Decision));
+    self->decisions = resized(NULL, DECISIONS * sizeof(Decision));
     if (self->decisions == NULL) {
-        PyErr_NoMemory();
         return -1;
     }
-    for (size_t j = 0; j < DECISIONS; j++) {
-        self->decisions[j].bits = -1;
-    }
     self->decisions_mask = DECISIONS - 1;
+    forget_decisions(self);
     return 0;
 }
 
