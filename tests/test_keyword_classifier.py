@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from backend.app.analytics.pain_points import keyword_rules, text_cues_batch
+from backend.app.analytics.pain_points._cue_scan import Scanner
 from backend.app.analytics.pain_points.keyword_rules import RULES, classify_batch, classify_text
 from backend.app.analytics.pain_points.text_cues import cue_bits, cues_of, lexicon
 from backend.app.analytics.pain_points.text_cues_batch import cue_bits_batch
@@ -381,6 +382,50 @@ def test_scanner_reads_alike_however_few_shapes_it_remembers() -> None:
     texts = _made_up_texts(2_000, seed=9)
     forgetful = text_cues_batch.build_scanner(shapes_remembered=2)
     assert forgetful.scan(texts) == text_cues_batch.scanner().scan(texts)
+
+
+def test_scanner_works_on_its_own_copy_of_the_texts() -> None:
+    # A decision function that empties the caller's list mid-batch changes nothing read (a
+    # fresh scanner asks it at the batch's first text).
+    texts = [text for text in _made_up_texts(200, seed=12) if text.isascii()]
+    expected = [classify_text(text) for text in texts]
+    batch = list(texts)
+
+    def emptying(bits: int) -> int:
+        batch.clear()
+        return keyword_rules.decide(bits)
+
+    assert list(text_cues_batch.build_scanner().clusters(batch, emptying)) == expected
+    assert batch == []
+
+
+def test_scanner_refuses_a_second_call_while_it_scans() -> None:
+    # A callback that scans again would share the scanner's buffers: it is refused instead.
+    scanner = text_cues_batch.build_scanner()
+
+    def scanning_again(bits: int) -> int:
+        scanner.scan(["pump"])
+        return 0
+
+    with pytest.raises(RuntimeError, match="one call at a time"):
+        scanner.clusters(["pump seal"], scanning_again)
+    # The refused call left it ready for the next.
+    assert list(scanner.clusters(["pump seal"], keyword_rules.decide)) == [
+        classify_text("pump seal")
+    ]
+
+
+def test_scanner_not_initialised_raises_instead_of_reading() -> None:
+    scanner = Scanner.__new__(Scanner)
+    with pytest.raises(RuntimeError, match="not initialised"):
+        scanner.scan(["pump"])
+
+
+def test_scanner_reads_alike_after_a_text_of_megabytes() -> None:
+    # The buffers grown for a text of 2 MB are let go after it; the next texts read as before.
+    texts = ["sp1600 heat pump " * 120_000, *_made_up_texts(500, seed=13)]
+    assert cue_bits_batch(texts) == [cue_bits(text) for text in texts]
+    assert cue_bits_batch(texts[1:]) == [cue_bits(text) for text in texts[1:]]
 
 
 def test_empty_batch() -> None:

@@ -74,6 +74,9 @@ typedef struct {
     /* What each byte makes of the token it is in, once folded (`NOT_LETTER`, `HAS_MARK`). */
     unsigned char kind_of[256];
     Py_ssize_t token_size;
+    /* Set once __init__ has finished; set while a call scans (its callbacks, or another thread
+     * while one of them runs, must not share the buffers above). */
+    int ready, busy;
 } Scanner;
 
 /* The cluster `clusters` gives a text beyond ASCII: Python reads it. */
@@ -370,19 +373,18 @@ static int token_shape(Scanner *self, const char *token, Py_ssize_t length, int6
         result = -1;
     } else {
         PyObject *found = PyObject_CallOneArg(self->shape, exact);
-        if (found == NULL) {
-            result = -1;
-        } else {
+        if (found != NULL) {
+            /* Read before it is remembered: a shape that is no int is never kept. */
+            Py_INCREF(found);
+        }
+        result = as_bits(found, shape);
+        if (result == 0) {
             if (PyDict_GET_SIZE(self->shapes) >= self->shapes_remembered) {
                 PyDict_Clear(self->shapes);
             }
             result = PyDict_SetItem(self->shapes, key, found);
-            if (result == 0) {
-                result = as_bits(found, shape);
-            } else {
-                Py_DECREF(found);
-            }
         }
+        Py_XDECREF(found);
     }
     Py_DECREF(exact);
     Py_DECREF(zeroed);
@@ -534,28 +536,64 @@ static int text_bits(Scanner *self, PyObject *text, int64_t *out) {
     return 0;
 }
 
-static PyObject *Scanner_scan(Scanner *self, PyObject *texts) {
-    PyObject *sequence = PySequence_Fast(texts, "texts must be a sequence of str");
-    if (sequence == NULL) {
+/* Buffers grown past this for one long text are let go at the end of its call. */
+#define KEPT_TEXT_BYTES (1 << 20)
+
+/* Start a call: return the texts as a tuple of its own, which no callback can change under the
+ * scan, or NULL with an exception set if the scanner is not ready or already at work. */
+static PyObject *begun(Scanner *self, PyObject *texts) {
+    if (!self->ready) {
+        PyErr_SetString(PyExc_RuntimeError, "the Scanner was not initialised");
         return NULL;
     }
-    Py_ssize_t count = PySequence_Fast_GET_SIZE(sequence);
+    if (self->busy) {
+        PyErr_SetString(PyExc_RuntimeError, "the Scanner is scanning already: one call at a time");
+        return NULL;
+    }
+    PyObject *items = PySequence_Tuple(texts);
+    if (items != NULL) {
+        self->busy = 1;
+    }
+    return items;
+}
+
+/* End a call begun with `items`; return `result` (NULL on an error). */
+static PyObject *ended(Scanner *self, PyObject *items, PyObject *result) {
+    self->busy = 0;
+    Py_DECREF(items);
+    if (self->text_size > KEPT_TEXT_BYTES) {
+        PyMem_Free(self->text);
+        PyMem_Free(self->starts);
+        PyMem_Free(self->ends);
+        PyMem_Free(self->hashes);
+        PyMem_Free(self->kinds);
+        self->text = NULL;
+        self->starts = self->ends = NULL;
+        self->hashes = NULL;
+        self->kinds = NULL;
+        self->text_size = self->token_size = 0;
+    }
+    return result;
+}
+
+static PyObject *Scanner_scan(Scanner *self, PyObject *texts) {
+    PyObject *items = begun(self, texts);
+    if (items == NULL) {
+        return NULL;
+    }
+    Py_ssize_t count = PyTuple_GET_SIZE(items);
     PyObject *result = PyByteArray_FromStringAndSize(NULL, count * (Py_ssize_t)sizeof(int64_t));
     if (result == NULL) {
-        Py_DECREF(sequence);
-        return NULL;
+        return ended(self, items, NULL);
     }
     int64_t *bits = (int64_t *)PyByteArray_AS_STRING(result);
-    PyObject **items = PySequence_Fast_ITEMS(sequence);
     for (Py_ssize_t i = 0; i < count; i++) {
-        if (text_bits(self, items[i], &bits[i]) < 0) {
-            Py_DECREF(sequence);
+        if (text_bits(self, PyTuple_GET_ITEM(items, i), &bits[i]) < 0) {
             Py_DECREF(result);
-            return NULL;
+            return ended(self, items, NULL);
         }
     }
-    Py_DECREF(sequence);
-    return result;
+    return ended(self, items, result);
 }
 
 /* Mark each str of `words` in the table with `flags`. */
@@ -632,37 +670,33 @@ static PyObject *Scanner_clusters(Scanner *self, PyObject *args) {
         PyErr_SetString(PyExc_TypeError, "decide must be callable");
         return NULL;
     }
+    PyObject *items = begun(self, texts);
+    if (items == NULL) {
+        return NULL;
+    }
     if (decide != self->decide) {
         /* Decisions are remembered for one `decide` only. */
         forget_decisions(self);
         Py_INCREF(decide);
         Py_XSETREF(self->decide, decide);
     }
-    PyObject *sequence = PySequence_Fast(texts, "texts must be a sequence of str");
-    if (sequence == NULL) {
-        return NULL;
-    }
-    Py_ssize_t count = PySequence_Fast_GET_SIZE(sequence);
+    Py_ssize_t count = PyTuple_GET_SIZE(items);
     PyObject *result = PyByteArray_FromStringAndSize(NULL, count);
     if (result == NULL) {
-        Py_DECREF(sequence);
-        return NULL;
+        return ended(self, items, NULL);
     }
     unsigned char *clusters = (unsigned char *)PyByteArray_AS_STRING(result);
-    PyObject **items = PySequence_Fast_ITEMS(sequence);
     for (Py_ssize_t i = 0; i < count; i++) {
         int64_t bits;
         int cluster = 0;
-        if (text_bits(self, items[i], &bits) < 0 ||
+        if (text_bits(self, PyTuple_GET_ITEM(items, i), &bits) < 0 ||
             (bits >= 0 && (cluster = cluster_of(self, bits)) < 0)) {
-            Py_DECREF(sequence);
             Py_DECREF(result);
-            return NULL;
+            return ended(self, items, NULL);
         }
         clusters[i] = bits < 0 ? NOT_ASCII_CLUSTER : (unsigned char)cluster;
     }
-    Py_DECREF(sequence);
-    return result;
+    return ended(self, items, result);
 }
 
 static int Scanner_init(Scanner *self, PyObject *args, PyObject *kwargs) {
@@ -785,6 +819,7 @@ static int Scanner_init(Scanner *self, PyObject *args, PyObject *kwargs) {
     }
     self->decisions_mask = DECISIONS - 1;
     forget_decisions(self);
+    self->ready = 1;
     return 0;
 }
 
@@ -814,6 +849,8 @@ static PyMethodDef Scanner_methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
+/* Not tracked by the garbage collector: a Scanner holds module-level functions and dicts, which
+ * never hold it back. */
 static PyTypeObject ScannerType = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "backend.app.analytics.pain_points._cue_scan.Scanner",

@@ -8,6 +8,10 @@ text's capitals. What only Python decides stays in Python: a code's shape (`text
 asked once per shape), a near word's cues (`text_tolerance`, asked once per unknown word), a cue
 set's cluster (asked once per set), and texts beyond ASCII, read by `cue_bits` itself. The tests
 hold the two readings to the same bits.
+
+A scanner reads one batch at a time: a second call while one runs (from a callback, or from
+another thread while a callback holds the GIL) raises RuntimeError. Labelling runs on the event
+loop's thread and in the label workers' processes, each with a scanner of its own.
 """
 
 from __future__ import annotations
