@@ -304,18 +304,24 @@ static uint64_t entry_bits(Scanner *self, Py_ssize_t count) {
     return bits;
 }
 
-/* Return an int's value as cue bits; -1 with an exception set if it is none. */
-static int as_bits(PyObject *value, int64_t *bits) {
-    if (value == NULL) {
-        return -1;
-    }
+/* Read an int (a borrowed reference) as cue bits; -1 with an exception set if it is none. */
+static int read_bits(PyObject *value, int64_t *bits) {
     long long read = PyLong_AsLongLong(value);
-    Py_DECREF(value);
     if (read == -1 && PyErr_Occurred()) {
         return -1;
     }
     *bits = (int64_t)read;
     return 0;
+}
+
+/* `read_bits` of a call's result (a new reference, NULL if the call raised), which it releases. */
+static int as_bits(PyObject *result, int64_t *bits) {
+    if (result == NULL) {
+        return -1;
+    }
+    int read = read_bits(result, bits);
+    Py_DECREF(result);
+    return read;
 }
 
 static PyObject *ascii(const char *bytes, Py_ssize_t length) {
@@ -344,13 +350,8 @@ static int all_digits(const char *token, Py_ssize_t length) {
 /* `text_cues._shape(token)`, remembered by the token with its digits as 0 unless that is a word
  * or unit with digits (the shape reads digits by their places alone, but for known words). */
 static int token_shape(Scanner *self, const char *token, Py_ssize_t length, int64_t *shape) {
-    PyObject *exact = ascii(token, length);
-    if (exact == NULL) {
-        return -1;
-    }
     PyObject *zeroed = ascii(token, length);
     if (zeroed == NULL) {
-        Py_DECREF(exact);
         return -1;
     }
     char *digits = PyUnicode_DATA(zeroed);
@@ -359,26 +360,24 @@ static int token_shape(Scanner *self, const char *token, Py_ssize_t length, int6
             digits[i] = '0';
         }
     }
+    /* The token as typed: only where its digits matter, or its shape must be asked for. */
+    PyObject *exact = NULL, *key = zeroed;
     Slot *slot = token_slot(self, fnv(FNV_OFFSET, digits, length), digits, length);
-    PyObject *key = zeroed;
     if (slot != NULL && (slot->flags & ZEROED_WORD)) {
-        key = exact;
+        key = exact = ascii(token, length);
+        if (exact == NULL) {
+            Py_DECREF(zeroed);
+            return -1;
+        }
     }
     PyObject *known = PyDict_GetItemWithError(self->shapes, key);
-    int result;
+    int result = -1;
     if (known != NULL) {
-        Py_INCREF(known);
-        result = as_bits(known, shape);
-    } else if (PyErr_Occurred()) {
-        result = -1;
-    } else {
+        result = read_bits(known, shape);
+    } else if (!PyErr_Occurred() && (exact != NULL || (exact = ascii(token, length)) != NULL)) {
         PyObject *found = PyObject_CallOneArg(self->shape, exact);
-        if (found != NULL) {
-            /* Read before it is remembered: a shape that is no int is never kept. */
-            Py_INCREF(found);
-        }
-        result = as_bits(found, shape);
-        if (result == 0) {
+        /* Read before it is remembered: a shape that is no int is never kept. */
+        if (found != NULL && (result = read_bits(found, shape)) == 0) {
             if (PyDict_GET_SIZE(self->shapes) >= self->shapes_remembered) {
                 PyDict_Clear(self->shapes);
             }
@@ -386,7 +385,7 @@ static int token_shape(Scanner *self, const char *token, Py_ssize_t length, int6
         }
         Py_XDECREF(found);
     }
-    Py_DECREF(exact);
+    Py_XDECREF(exact);
     Py_DECREF(zeroed);
     return result;
 }
@@ -467,8 +466,7 @@ static int tolerated_bits(Scanner *self, Py_ssize_t k, int64_t *bits) {
     PyObject *known = PyDict_GetItemWithError(self->tolerated, key);
     if (known != NULL) {
         Py_DECREF(key);
-        Py_INCREF(known);
-        return as_bits(known, bits);
+        return read_bits(known, bits);
     }
     if (PyErr_Occurred()) {
         Py_DECREF(key);

@@ -233,7 +233,7 @@ def classify_text(text: str) -> int:
 
 
 def cluster_bytes(texts: Sequence[str]) -> bytes:
-    """Return the pain-point cluster of each query, a byte each: `classify_text` of each."""
+    """Return the pain-point cluster of each query, a byte each (run in worker processes too)."""
     return clusters_batch(texts, decide)
 
 

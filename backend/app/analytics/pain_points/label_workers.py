@@ -25,8 +25,9 @@ from contextlib import suppress
 from pathlib import Path
 from typing import NamedTuple
 
+from backend.app.analytics.pain_points.keyword_rules import cluster_bytes
 from backend.app.analytics.pain_points.label_worker import FRAME
-from backend.app.analytics.pain_points.text_keys import SEPARATOR, label_all
+from backend.app.analytics.pain_points.text_keys import SEPARATOR
 
 logger = logging.getLogger(__name__)
 
@@ -247,7 +248,7 @@ class LabelWorkers:
             # One died since the last batch (killed for memory while idle, say).
             self._replace_dead()
         if not workers or len(texts) < MIN_SHARED_BATCH:
-            return Labelling((), label_all(texts), None)
+            return Labelling((), cluster_bytes(texts), None)
         cut = len(texts) - round(len(texts) * self.own_share)
         share = math.ceil(cut / len(workers)) or 1
         shares = [
@@ -256,7 +257,7 @@ class LabelWorkers:
         ]
         theirs = asyncio.ensure_future(_joined(shares))
         try:
-            return Labelling(texts[:cut], label_all(texts[cut:]), theirs)
+            return Labelling(texts[:cut], cluster_bytes(texts[cut:]), theirs)
         except BaseException:
             theirs.cancel()
             raise
@@ -274,7 +275,7 @@ class LabelWorkers:
             # batches, and this process labels this batch's shared texts itself.
             logger.error("a pain-point worker process died: starting a new one")
             self._replace_dead()
-            return label_all(shared) + own
+            return cluster_bytes(shared) + own
         # Timed, not asked with done(): a share labelled meanwhile is only marked done once
         # this process awaits it, so done() said "waited" nearly every time.
         waited = time.monotonic() - started > WAITED_SECONDS

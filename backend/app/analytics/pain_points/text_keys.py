@@ -102,14 +102,9 @@ class Keys(NamedTuple):
     times: npt.NDArray[np.int64]
 
 
-def label_all(texts: Sequence[str]) -> bytes:
-    """Return the local rules' label of each text, one byte each (run in worker processes too)."""
-    return cluster_bytes(texts)
-
-
 def label_joined(joined: str) -> bytes:
-    """Return `label_all` of the texts joined by SEPARATOR: one string is cheap to send."""
-    return label_all(joined.split(SEPARATOR))
+    """Return `cluster_bytes` of the texts joined by SEPARATOR: one string is cheap to send."""
+    return cluster_bytes(joined.split(SEPARATOR))
 
 
 class Labelled(NamedTuple):
