@@ -35,9 +35,10 @@ $(UV): $(UV_TXT)
 	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r $(UV_TXT)
 	touch $(UV)
 
-# The pain-point labeller's compiled scanner: built beside its source by the editable install,
-# and again whenever its source changes (a C compiler and Python's headers are needed).
-EXTENSION_SOURCES := setup.py backend/app/analytics/pain_points/_cue_scan.c
+# Pain points' compiled parts (the scanner, the text keys): built beside their sources by the
+# editable install, and again whenever a source changes (a C compiler and Python's headers are
+# needed).
+EXTENSION_SOURCES := setup.py $(wildcard backend/app/analytics/pain_points/*.c)
 
 # Exactly the lock: uv pip sync adds, changes and removes packages until the venv holds what
 # requirements/dev.txt lists, each file checked against its hash; then the project, editable.

@@ -1,9 +1,10 @@
 """A batch of raw queries as numbers: each normalised text's hash and length, and each label.
 
-Normalising and hashing run over a whole batch at once (the batch joined into one string, its
-spaces folded by array operations, hashes by `map`), in the request's process, which alone
-hashes: Python's string hash is keyed at random per process. Labelling, the costly part, can run
-anywhere (worker processes among them): it needs only the texts.
+`normalised_batch` defines a batch's normalised texts (the SQL definition's, for ASCII text in
+Python); `key_numbers` gives their hashes and lengths in one C pass (`_text_keys.c`) without
+building them, in the request's process, which alone hashes: Python's string hash is keyed at
+random per process. Labelling, the costly part, can run anywhere (worker processes among them):
+it needs only the texts.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
+from backend.app.analytics.pain_points import _text_keys
 from backend.app.analytics.pain_points.keyword_rules import cluster_bytes
 
 # The SQL definition's whitespace for ASCII text: a run of two or more, or one that is no space,
@@ -56,6 +58,26 @@ def normalised_batch(texts: Sequence[str], by_sql: Sequence[str | None]) -> list
             if sql is not None:
                 keys[i] = sql
     return keys
+
+
+def key_numbers(
+    texts: Sequence[str], by_sql: Sequence[str | None]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int32]]:
+    """Return `text_hash(key)` and `len(key)` of each key of `normalised_batch(texts, by_sql)`."""
+    hashes, lengths = _text_keys.numbers(
+        texts,
+        by_sql,
+        _normalised_one,
+        # None: Python's own string hash, which the C pass computes without building the key.
+        None if text_hash is hash else text_hash,
+    )
+    return np.frombuffer(hashes, dtype=np.int64), np.frombuffer(lengths, dtype=np.int32)
+
+
+def _normalised_one(text: str) -> str:
+    """Return one text beyond ASCII, which the statement left alone, normalised in Python."""
+    [key] = normalised_batch([text], [None])
+    return key
 
 
 def _ascii_keys(joined: str) -> list[str]:
@@ -112,7 +134,9 @@ class Labelled(NamedTuple):
 
     texts: Sequence[str]
     times: Sequence[int]
-    keys: list[str]
+    # Each row's normalised text's hash and length.
+    hashes: npt.NDArray[np.int64]
+    lengths: npt.NDArray[np.int32]
     # Labels of the batch's texts seen in earlier batches, and the texts still to label.
     known: dict[str, int]
     fresh: list[str]
@@ -137,10 +161,10 @@ class BatchKeys:
         texts: list[str] = [row[0] for row in rows]
         times: list[int] = [row[1] for row in rows]
         by_sql: list[str | None] = [row[2] for row in rows]
-        keys = normalised_batch(texts, by_sql)
+        hashes, lengths = key_numbers(texts, by_sql)
         if not self.remembering:
             # Every text is labelled, a repeated one again: cheaper than looking each one up.
-            return Labelled(texts, times, keys, {}, texts)
+            return Labelled(texts, times, hashes, lengths, {}, texts)
         memo = self._memo
         known: dict[str, int] = {}
         fresh: list[str] = []
@@ -152,18 +176,16 @@ class BatchKeys:
                 known[text] = label
         # Free text: hardly a text of the batch repeats another, in it or in earlier batches.
         self.remembering = len(fresh) <= len(texts) * (1 - MEMO_MIN_REPEATS)
-        return Labelled(texts, times, keys, known, fresh)
+        return Labelled(texts, times, hashes, lengths, known, fresh)
 
     def keys(self, batch: Labelled, labels: bytes) -> Keys:
         """Return the batch's Keys, its new texts labelled with `labels` (in `fresh` order)."""
         # Labelled without the memo, every text is in `fresh`, in row order.
         row_labels = labels if batch.fresh is batch.texts else self._remembered(batch, labels)
-        count = len(batch.keys)
-        lengths = np.fromiter(map(len, batch.keys), dtype=np.int32, count=count)
-        queries = lengths > 0  # a blank input is no query
+        queries = batch.lengths > 0  # a blank input is no query
         return Keys(
-            np.fromiter(map(text_hash, batch.keys), dtype=np.int64, count=count)[queries],
-            lengths[queries],
+            batch.hashes[queries],
+            batch.lengths[queries],
             np.frombuffer(row_labels, dtype=np.int8)[queries],
             np.array(batch.times, dtype=np.int64)[queries],
         )
