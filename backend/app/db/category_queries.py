@@ -126,9 +126,16 @@ def query_categories_columns(sessions: FromClause) -> Columns:
     )
 
 
+def tool_column(sessions: FromClause, bucket: int) -> ColumnElement[int]:
+    """Return a session's messages in the tool `bucket`: the category's, where both are counted."""
+    # The relation counts each bucket of a label once: tools read the categories' label today.
+    counted = sessions.c.get(f"tool_{bucket}")
+    return sessions.c[f"category_{bucket}"] if counted is None else counted
+
+
 def tool_usage_columns(sessions: FromClause) -> Columns:
     """Return total sessions and, per tool bucket 0-10, the sessions that invoked it and share."""
-    invoked = [func.count().filter(sessions.c[f"tool_{b}"] > 0) for b in LABELLED_BUCKETS]
+    invoked = [func.count().filter(tool_column(sessions, b) > 0) for b in LABELLED_BUCKETS]
     # Each tool's share of the sum over all tools, so that the percents add up to 100.
     # PostgreSQL computes each identical count once, however often it is written.
     invocations = cast(sum(invoked[1:], invoked[0]), BigInteger)

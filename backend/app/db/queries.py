@@ -59,7 +59,8 @@ def session_relation(
     Every row has `session_id`, `first_seen` and `last_seen`. `by_user` adds `user_id` (NULL for
     anonymous rows); FEEDBACK adds `has_negative` and `has_positive`; CATEGORIES adds
     `category_0` .. `category_10` (messages per labelled bucket) and `primary_bucket`; TOOLS adds
-    `tool_0` .. `tool_10` (messages per agent-tool bucket).
+    `tool_0` .. `tool_10` (messages per agent-tool bucket), unless CATEGORIES reads the same label:
+    its columns are the tools' then (`category_queries.tool_column`).
     """
     columns: list[ColumnElement[Any]] = [
         table.c.session_id.label("session_id"),
@@ -77,19 +78,19 @@ def session_relation(
         columns.append(func.bool_or(feedback == "negative").label("has_negative"))
         columns.append(func.bool_or(feedback == "positive").label("has_positive"))
     source: FromClause = table
-    labels: list[tuple[ColumnElement[str], ColumnElement[int]]] = []
+    counted: list[ColumnElement[str]] = []
     for part, prefix, label in (
         (SessionPart.CATEGORIES, "category", category_queries.category_label(table)),
         (SessionPart.TOOLS, "tool", category_queries.agent_tool_label(table)),
     ):
         if part not in parts:
             continue
-        # Categories and tools read the same label today: one lookup join serves both, and
-        # PostgreSQL computes their identical per-bucket counts once.
-        bucket = next((b for known, b in labels if known.compare(label)), None)
-        if bucket is None:
-            source, bucket = category_queries.message_bucket(table, source, label)
-            labels.append((label, bucket))
+        # Categories and tools read the same label today: one lookup join serves both, and one
+        # set of per-bucket counts, which the materialised sessions would otherwise hold twice.
+        if any(known.compare(label) for known in counted):
+            continue
+        source, bucket = category_queries.message_bucket(table, source, label)
+        counted.append(label)
         columns.extend(category_queries.bucket_counts(bucket, prefix))
     grouped = (
         select(*columns)
