@@ -87,10 +87,9 @@ def label_buckets(*, table: Table) -> CTE:
 
 
 def message_bucket(
-    table: Table, source: FromClause, label: ColumnElement[str]
+    lookup: FromClause, source: FromClause, label: ColumnElement[str]
 ) -> tuple[FromClause, ColumnElement[int]]:
-    """Return `source` joined to the label lookup, and each message's bucket of `label`."""
-    lookup = label_buckets(table=table)
+    """Return `source` joined to the label `lookup` (label_buckets), and each message's bucket."""
     # A label the lookup lacks (NULL, or a column that is not an enum) is normalised in place.
     bucket = func.coalesce(lookup.c.bucket, category_bucket(label))
     return source.outerjoin(lookup, lookup.c.label == label), bucket
@@ -128,7 +127,8 @@ def query_categories_columns(sessions: FromClause) -> Columns:
 
 def tool_column(sessions: FromClause, bucket: int) -> ColumnElement[int]:
     """Return a session's messages in the tool `bucket`: the category's, where both are counted."""
-    # The relation counts each bucket of a label once: tools read the categories' label today.
+    # The per-session relation leaves the tools' counts out only where they read the categories'
+    # label (today), counting each bucket once (queries.session_relation).
     counted = sessions.c.get(f"tool_{bucket}")
     return sessions.c[f"category_{bucket}"] if counted is None else counted
 

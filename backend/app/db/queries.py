@@ -78,6 +78,7 @@ def session_relation(
         columns.append(func.bool_or(feedback == "negative").label("has_negative"))
         columns.append(func.bool_or(feedback == "positive").label("has_positive"))
     source: FromClause = table
+    lookup = category_queries.label_buckets(table=table)
     counted: list[ColumnElement[str]] = []
     for part, prefix, label in (
         (SessionPart.CATEGORIES, "category", category_queries.category_label(table)),
@@ -89,7 +90,9 @@ def session_relation(
         # set of per-bucket counts, which the materialised sessions would otherwise hold twice.
         if any(known.compare(label) for known in counted):
             continue
-        source, bucket = category_queries.message_bucket(table, source, label)
+        # A second label joins the same lookup under a name of its own.
+        joined = lookup.alias(f"{lookup.name}_{prefix}") if counted else lookup
+        source, bucket = category_queries.message_bucket(joined, source, label)
         counted.append(label)
         columns.extend(category_queries.bucket_counts(bucket, prefix))
     grouped = (
