@@ -1,7 +1,7 @@
 # Production image for Cloud Run: the service only; no embedded database, no demo data.
 
-# The project as a wheel, its C scanner compiled (the pain-point labeller's): the compiler stays
-# in this stage, out of the image that runs.
+# The project as a wheel, its C extensions compiled (pain points' scanner and text keys): the
+# compiler stays in this stage, out of the image that runs.
 FROM python:3.12-slim AS build
 RUN apt-get update \
     && apt-get install -y --no-install-recommends gcc libc6-dev \

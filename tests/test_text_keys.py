@@ -24,6 +24,7 @@ def _expected(texts: list[str], by_sql: list[str | None]) -> tuple[list[int], li
 
 
 def _numbers(texts: list[str], by_sql: list[str | None]) -> tuple[list[int], list[int]]:
+    """Return key_numbers' hashes and lengths as lists."""
     hashes, lengths = key_numbers(texts, by_sql)
     return hashes.tolist(), lengths.tolist()
 
@@ -58,6 +59,7 @@ def test_a_key_from_sql_is_taken_as_it_is() -> None:
     # The statement's key stands for its row, whatever the raw text: here it differs on purpose.
     texts = ["Caf\u00e9  AU lait", "plain ASCII", "  \u00c9t\u00e9  "]
     by_sql: list[str | None] = ["caf\u00e9 au lait", None, "SQL said so"]
+    # "café au lait" is 12 characters, "plain ascii" and "SQL said so" 11 each.
     assert _numbers(texts, by_sql) == (
         [hash("caf\u00e9 au lait"), hash("plain ascii"), hash("SQL said so")],
         [12, 11, 11],
@@ -67,6 +69,7 @@ def test_a_key_from_sql_is_taken_as_it_is() -> None:
 def test_a_text_beyond_ascii_with_no_sql_key_is_normalised_by_python() -> None:
     texts = [" CAF\u00c9  au\tlait ", "\u00c9t\u00c9\n"]
     by_sql: list[str | None] = [None, None]
+    # Spaces folded and trimmed, capitals lowered, É too: "café au lait" (12), "été" (3).
     assert _numbers(texts, by_sql) == ([hash("caf\u00e9 au lait"), hash("\u00e9t\u00e9")], [12, 3])
 
 

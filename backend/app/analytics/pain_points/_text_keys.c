@@ -9,12 +9,22 @@
  *     capitals lower-cased;
  *   - any other text is normalised by Python (`normalise`).
  * With `text_hash` None, an ASCII key is hashed as Python hashes a str of one byte per
- * character (`_Py_HashBytes` of those bytes), so the keys are never built as str objects: that,
- * and not the hashing, is what the batch saves.
+ * character (its bytes through the interpreter's keyed hash), so the keys are never built as str
+ * objects: that, and not the hashing, is what the batch saves. `text_keys` checks at import that
+ * the two hashes agree. Texts hold no NUL (no PostgreSQL text does), which `normalised_batch`
+ * uses to join them.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
+#include <string.h>
+
+/* Python's hash of a str of one byte per character, by its bytes: public from 3.14 on. */
+#if PY_VERSION_HEX >= 0x030E0000
+#define HASH_BYTES(bytes, length) Py_HashBuffer((bytes), (length))
+#else
+#define HASH_BYTES(bytes, length) _Py_HashBytes((bytes), (length))
+#endif
 
 /* Each ASCII byte as its key writes it: the whitespace the SQL definition folds (for ASCII text,
  * `\s` in PostgreSQL's regular expressions, as `text_queries._sql_normalises` checks) as a
@@ -105,7 +115,7 @@ static int numbers_of_ascii(PyObject *text, PyObject *text_hash, unsigned char *
     Py_ssize_t written = normalised_ascii(PyUnicode_DATA(text), size, *key);
     *length = (int32_t)written;
     if (text_hash == Py_None) {
-        *hash = (int64_t)_Py_HashBytes(*key, written);
+        *hash = (int64_t)HASH_BYTES(*key, written);
         return 0;
     }
     PyObject *built = PyUnicode_DecodeASCII((const char *)*key, written, NULL);
@@ -173,13 +183,17 @@ static PyObject *numbers(PyObject *Py_UNUSED(module), PyObject *args) {
     if (hashes == NULL || lengths == NULL) {
         goto done;
     }
-    int64_t *hash = (int64_t *)PyBytes_AS_STRING(hashes);
-    int32_t *length = (int32_t *)PyBytes_AS_STRING(lengths);
     for (Py_ssize_t i = 0; i < count; i++) {
+        int64_t hash;
+        int32_t length;
         if (numbers_of_row(PyTuple_GET_ITEM(texts, i), PyTuple_GET_ITEM(by_sql, i), normalise,
-                           text_hash, &key, &capacity, &hash[i], &length[i]) < 0) {
+                           text_hash, &key, &capacity, &hash, &length) < 0) {
             goto done;
         }
+        /* Copied, not stored through a cast: bytes promise no alignment. */
+        memcpy(PyBytes_AS_STRING(hashes) + i * (Py_ssize_t)sizeof hash, &hash, sizeof hash);
+        memcpy(PyBytes_AS_STRING(lengths) + i * (Py_ssize_t)sizeof length, &length,
+               sizeof length);
     }
     result = PyTuple_Pack(2, hashes, lengths);
 done:
@@ -193,8 +207,7 @@ done:
 
 static PyMethodDef methods[] = {
     {"numbers", numbers, METH_VARARGS,
-     "Return the hash (native int64s) and length (native int32s) of each text's normalised "
-     "form."},
+     "Return each normalised text's hash (native int64s) and length (native int32s)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -9,5 +9,4 @@ def numbers(
     text_hash: Callable[[str], int] | None,
     /,
 ) -> tuple[bytes, bytes]:
-    """Return the hash (native int64s) and length (native int32s) of each text's normalised
-    form."""
+    """Return each normalised text's hash (native int64s) and length (native int32s)."""

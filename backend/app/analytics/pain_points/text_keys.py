@@ -80,6 +80,18 @@ def _normalised_one(text: str) -> str:
     return key
 
 
+def _check_hashes() -> None:
+    """Refuse to load where the C pass hashes a text otherwise than Python's str hash does."""
+    # It hashes the bytes as CPython hashes a str of one byte per character: an interpreter that
+    # hashed them otherwise would group texts apart that are one.
+    hashes, _ = _text_keys.numbers([" Pump  SEAL ", ""], [None, None], _normalised_one, None)
+    if np.frombuffer(hashes, dtype=np.int64).tolist() != [hash("pump seal"), hash("")]:
+        raise ImportError("_text_keys hashes texts otherwise than this interpreter's str hash")
+
+
+_check_hashes()
+
+
 def _ascii_keys(joined: str) -> list[str]:
     """Return the normalised texts of ASCII texts joined by SEPARATOR, by array operations."""
     if not joined:
