@@ -116,6 +116,8 @@ def test_the_callers_lists_changed_by_a_callback_are_not_what_is_read() -> None:
         (["\u00e9"], [None], lambda text: 1, None, TypeError, "must be str"),
         (["a"], [None], str.lower, lambda key: "no int", TypeError, "integer"),
         (["a"], [None], None, None, TypeError, "callable"),
+        # No PostgreSQL text holds one, and normalised_batch joins a batch's texts by it.
+        (["a\x00b"], [None], str.lower, None, ValueError, "NUL"),
     ],
 )
 def test_what_it_refuses(

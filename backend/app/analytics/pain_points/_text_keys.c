@@ -11,8 +11,8 @@
  * With `text_hash` None, an ASCII key is hashed as Python hashes a str of one byte per
  * character (its bytes through the interpreter's keyed hash), so the keys are never built as str
  * objects: that, and not the hashing, is what the batch saves. `text_keys` checks at import that
- * the two hashes agree. Texts hold no NUL (no PostgreSQL text does), which `normalised_batch`
- * uses to join them.
+ * the two hashes agree. No PostgreSQL text holds NUL, which `normalised_batch` joins a batch by:
+ * an ASCII text with one is refused.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -86,7 +86,11 @@ static int numbers_of_key(PyObject *key, PyObject *text_hash, int64_t *hash, int
         PyErr_SetString(PyExc_TypeError, "a normalised text must be str");
         return -1;
     }
-    Py_ssize_t characters = PyUnicode_GET_LENGTH(key);
+    /* Not the macro: on 3.11, a str made through the legacy API is readied first. */
+    Py_ssize_t characters = PyUnicode_GetLength(key);
+    if (characters < 0) {
+        return -1;
+    }
     if (characters > INT32_MAX) {
         PyErr_SetString(PyExc_OverflowError, "a text of more than 2**31 characters");
         return -1;
@@ -99,8 +103,10 @@ static int numbers_of_key(PyObject *key, PyObject *text_hash, int64_t *hash, int
 static int numbers_of_ascii(PyObject *text, PyObject *text_hash, unsigned char **key,
                             Py_ssize_t *capacity, int64_t *hash, int32_t *length) {
     Py_ssize_t size = PyUnicode_GET_LENGTH(text);
-    if (size > INT32_MAX) {
-        PyErr_SetString(PyExc_OverflowError, "a text of more than 2**31 characters");
+    const unsigned char *bytes = PyUnicode_DATA(text);
+    if (memchr(bytes, 0, (size_t)size) != NULL) {
+        /* As `normalised_batch` cannot take one: it joins a batch's texts by NUL. */
+        PyErr_SetString(PyExc_ValueError, "a text holds NUL");
         return -1;
     }
     if (size > *capacity) {
@@ -112,7 +118,11 @@ static int numbers_of_ascii(PyObject *text, PyObject *text_hash, unsigned char *
         *key = grown;
         *capacity = size;
     }
-    Py_ssize_t written = normalised_ascii(PyUnicode_DATA(text), size, *key);
+    Py_ssize_t written = normalised_ascii(bytes, size, *key);
+    if (written > INT32_MAX) {
+        PyErr_SetString(PyExc_OverflowError, "a text of more than 2**31 characters");
+        return -1;
+    }
     *length = (int32_t)written;
     if (text_hash == Py_None) {
         *hash = (int64_t)HASH_BYTES(*key, written);
